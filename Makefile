@@ -1,0 +1,51 @@
+# Quick-Win Tracker: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install dev-install translations extract-messages lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the project metadata or a catalogue changes.
+$(VENV)/.installed: pyproject.toml hatch_build.py $(wildcard quickwin_tracker/translations/*/LC_MESSAGES/*.po) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml hatch_build.py $(wildcard quickwin_tracker/translations/*/LC_MESSAGES/*.po) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+dev-install: $(VENV)/.installed-dev
+
+## make run: install, migrate the SQLite database, load demo data when empty, serve on :5000.
+run: install
+	$(BIN)/quickwin db upgrade
+	$(BIN)/quickwin seed-demo --if-empty
+	$(BIN)/quickwin run --host $(HOST) --port $(PORT)
+
+## make test: install with the dev extras and run every test.
+test: dev-install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Re-extract translatable strings into the catalogue templates (developers).
+extract-messages: dev-install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o quickwin_tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i quickwin_tracker/translations/messages.pot -d quickwin_tracker/translations --no-fuzzy-matching
+
+translations: dev-install
+	$(BIN)/pybabel compile -d quickwin_tracker/translations
+
+lint: dev-install
+	$(BIN)/ruff check quickwin_tracker tests
+
+bench: dev-install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,140 @@
+"""Quick-Win Tracker: Balikpapan's Smart City quick wins, from proposal to rollout."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import permissions
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """``templates``, ``static`` or ``migrations``: inside the package when installed from a
+    wheel, at the top of the checkout otherwise."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_context(app)
+    register_hooks(app)
+    register_commands(app)
+    configure_logging(app)
+    return app
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in ("id", "en") else "id"
+
+
+def _select_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config["TIMEZONE"]
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        timezone_selector=_select_timezone,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    login_manager.init_app(app)
+    from . import auth  # noqa: F401  (user loader, unauthorized handler)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys on and WAL for every SQLite connection."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .board import bp as board_bp
+    from .core import bp as core_bp
+    from .initiatives import bp as initiatives_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(board_bp, url_prefix="/board")
+    app.register_blueprint(initiatives_bp, url_prefix="/initiatives")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .core.errors import register
+
+    register(app)
+
+
+def register_template_context(app: Flask) -> None:
+    from .activity import describe as describe_activity
+    from .clock import days_between, to_local
+    from .models import role_label
+
+    app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        days_between=days_between,
+        to_local=to_local,
+        role_label=role_label,
+        describe_activity=describe_activity,
+    )
+
+
+def register_hooks(app: Flask) -> None:
+    from .htmx import add_vary
+
+    app.after_request(add_vary)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

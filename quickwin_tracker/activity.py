@@ -1,0 +1,99 @@
+"""The activity trail: one function writes it, nothing updates or deletes it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .clock import utcnow
+from .extensions import db
+from .models import Activity, Initiative, User
+
+log = logging.getLogger(__name__)
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+def record(
+    actor: User | None,
+    verb: str,
+    initiative: Initiative | None = None,
+    now: datetime | None = None,
+    **data: Any,
+) -> Activity:
+    """Add an Activity row to the caller's transaction (never commits)."""
+    entry = Activity(
+        actor=actor, initiative=initiative, verb=verb, data=data, created_at=now or utcnow()
+    )
+    db.session.add(entry)
+    return entry
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_activity_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Activity) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyError("the activity trail is append-only")
+
+
+# --------------------------------------------------------------------------- reading
+
+FIELD_LABELS = {
+    "title": _l("title"),
+    "benefit": _l("citizen benefit"),
+    "description": _l("description"),
+    "dimension": _l("dimension"),
+    "unit": _l("unit"),
+    "owner": _l("owner"),
+    "target_date": _l("target date"),
+}
+
+
+def _localized(names: dict[str, str] | None, fallback: str) -> str:
+    if not names:
+        return fallback
+    locale = get_locale()
+    language = locale.language if locale is not None else "id"
+    return names.get(language) or names.get("id") or fallback
+
+
+def describe(entry: Activity) -> str:
+    """One translated sentence for a trail entry (the actor is shown beside it)."""
+    data = entry.data or {}
+    if entry.verb == "created":
+        return _("created the initiative")
+    if entry.verb == "moved":
+        return _(
+            "moved it from %(from)s to %(to)s",
+            **{
+                "from": _localized(data.get("from_name"), data.get("from_stage", "?")),
+                "to": _localized(data.get("to_name"), data.get("to_stage", "?")),
+            },
+        )
+    if entry.verb == "reordered":
+        return _("changed its place within the stage")
+    if entry.verb == "updated":
+        parts = []
+        for field, (old, new) in (data.get("changes") or {}).items():
+            label = str(FIELD_LABELS.get(field, field))
+            if field in ("benefit", "description"):
+                parts.append(_("%(field)s edited", field=label))
+            else:
+                parts.append(
+                    _("%(field)s: %(old)s → %(new)s", field=label, old=old or "—", new=new or "—")
+                )
+        return _("edited %(changes)s", changes="; ".join(parts))
+    if entry.verb == "archived":
+        return _("archived the initiative")
+    if entry.verb == "unarchived":
+        return _("brought it back from the archive")
+    return entry.verb

@@ -1,0 +1,51 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
+from ..models import ROLE_LABELS
+
+NONE = 0
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    unit = SelectField(_l("Unit (OPD)"), coerce=int)
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
+                                       message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))],
+        description=_l("Leave empty to keep the current password."),
+    )
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+
+
+class UnitForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32),
+                    Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only."))],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    head = SelectField(_l("Head of unit"), coerce=int)
+    active = BooleanField(_l("Active"), default=True)
+
+
+class StageForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32),
+                    Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and _ only."))],
+        description=_l("A short, permanent identifier, e.g. “review”."),
+    )
+    name_id = StringField(_l("Name (Indonesian)"), validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=80)])
+    wip_limit = IntegerField(
+        _l("WIP limit"),
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description=_l("The most initiatives this stage may hold at once; empty for no limit."),
+    )

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..auth import services as people
+from ..domain import DomainError
+from ..extensions import db
+from ..htmx import redirect_to
+from ..models import Initiative, Stage, Unit, User
+from . import bp, services
+from .forms import NONE, StageForm, UnitForm, UserForm
+
+
+def _attach(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def _unit_choices(form: UserForm) -> None:
+    form.unit.choices = [(NONE, _("— no unit —"))] + [
+        (u.id, f"{u.code} · {u.name}") for u in db.session.scalars(select(Unit).order_by(Unit.code))
+    ]
+
+
+@bp.get("/users")
+def users():
+    rows = db.session.scalars(
+        select(User).options(db.joinedload(User.unit)).order_by(User.active.desc(), User.name)
+    ).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    _unit_choices(form)
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors = [_("A new user needs a first password.")]
+        else:
+            try:
+                user = people.create_user(
+                    form.email.data, form.name.data, form.role.data,
+                    unit=db.session.get(Unit, form.unit.data) if form.unit.data else None,
+                    password=form.password.data, locale=form.locale.data,
+                )
+                user.active = form.active.data
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                _attach(form, error)
+            else:
+                flash(_("User %(name)s created.", name=user.name), "success")
+                return redirect_to(url_for("admin.users"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, unit=user.unit_id or NONE) if request.method == "GET" else UserForm()
+    _unit_choices(form)
+    if form.validate_on_submit():
+        try:
+            people.update_user(
+                user, email=form.email.data, name=form.name.data, role=form.role.data,
+                unit=db.session.get(Unit, form.unit.data) if form.unit.data else None,
+                active=form.active.data, locale=form.locale.data,
+            )
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            flash(_("User %(name)s saved.", name=user.name), "success")
+            return redirect_to(url_for("admin.users"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+# --------------------------------------------------------------------------- units
+
+
+def _head_choices(form: UnitForm) -> None:
+    form.head.choices = [(NONE, _("— none —"))] + [
+        (u.id, u.name)
+        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    ]
+
+
+@bp.get("/units")
+def units():
+    counts = dict(
+        db.session.execute(
+            select(Initiative.unit_id, func.count())
+            .where(Initiative.archived.is_(False))
+            .group_by(Initiative.unit_id)
+        ).all()
+    )
+    rows = db.session.scalars(
+        select(Unit).options(db.joinedload(Unit.head)).order_by(Unit.active.desc(), Unit.code)
+    ).all()
+    return render_template("admin/units.html", units=rows, counts=counts)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+def unit_new():
+    form = UnitForm()
+    _head_choices(form)
+    if form.validate_on_submit():
+        try:
+            unit = people.create_unit(
+                form.code.data, form.name.data,
+                head=db.session.get(User, form.head.data) if form.head.data else None,
+            )
+            unit.active = form.active.data
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            flash(_("Unit %(code)s created.", code=unit.code), "success")
+            return redirect_to(url_for("admin.units"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/unit_form.html", form=form, unit=None), status
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+def unit_edit(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    form = UnitForm(obj=unit, head=unit.head_id or NONE) if request.method == "GET" else UnitForm()
+    _head_choices(form)
+    if form.validate_on_submit():
+        try:
+            people.update_unit(
+                unit, code=form.code.data, name=form.name.data,
+                head=db.session.get(User, form.head.data) if form.head.data else None,
+                active=form.active.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            flash(_("Unit %(code)s saved.", code=unit.code), "success")
+            return redirect_to(url_for("admin.units"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/unit_form.html", form=form, unit=unit), status
+
+
+# --------------------------------------------------------------------------- stages
+
+
+@bp.get("/stages")
+def stages():
+    counts = dict(
+        db.session.execute(
+            select(Initiative.stage_id, func.count())
+            .where(Initiative.archived.is_(False))
+            .group_by(Initiative.stage_id)
+        ).all()
+    )
+    rows = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)).all()
+    return render_template("admin/stages.html", stages=rows, counts=counts)
+
+
+@bp.route("/stages/new", methods=["GET", "POST"])
+def stage_new():
+    form = StageForm()
+    if form.validate_on_submit():
+        try:
+            stage = services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
+                                          form.wip_limit.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            flash(_("Stage %(name)s created.", name=stage.name), "success")
+            return redirect_to(url_for("admin.stages"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/stage_form.html", form=form, stage=None), status
+
+
+@bp.route("/stages/<int:stage_id>", methods=["GET", "POST"])
+def stage_edit(stage_id: int):
+    stage = db.get_or_404(Stage, stage_id)
+    form = StageForm(obj=stage) if request.method == "GET" else StageForm(code=stage.code)
+    form.code.data = stage.code  # the code is permanent
+    if form.validate_on_submit():
+        services.update_stage(stage, form.name_id.data, form.name_en.data, form.wip_limit.data)
+        db.session.commit()
+        flash(_("Stage %(name)s saved.", name=stage.name), "success")
+        return redirect_to(url_for("admin.stages"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/stage_form.html", form=form, stage=stage), status
+
+
+STAGE_ACTIONS = {
+    "up": lambda stage: services.move_stage(stage, -1),
+    "down": lambda stage: services.move_stage(stage, +1),
+    "retire": services.retire_stage,
+    "restore": services.restore_stage,
+    "delete": services.delete_stage,
+}
+
+
+@bp.post("/stages/<int:stage_id>/<action>")
+def stage_action(stage_id: int, action: str):
+    stage = db.get_or_404(Stage, stage_id)
+    operation = STAGE_ACTIONS.get(action)
+    if operation is None:
+        abort(404)
+    name = stage.name
+    try:
+        operation(stage)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect_to(url_for("admin.stages"))
+    messages = {
+        "retire": _("Stage %(name)s retired.", name=name),
+        "restore": _("Stage %(name)s is back on the board.", name=name),
+        "delete": _("Stage %(name)s deleted.", name=name),
+    }
+    if action in messages:
+        flash(messages[action], "success")
+    return redirect_to(url_for("admin.stages"))

@@ -1,0 +1,7 @@
+"""Signing in and out, and each user's own account (password, language)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401

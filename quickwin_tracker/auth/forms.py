@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..models import LOCALES
+
+MIN_PASSWORD_LENGTH = 10
+
+LANGUAGE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]
+assert [c for c, _ in LANGUAGE_CHOICES] == list(LOCALES)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD_LENGTH, max=1000,
+                   message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    submit = SubmitField(_l("Save language"))

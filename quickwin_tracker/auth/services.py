@@ -1,0 +1,94 @@
+"""People: creating and changing users and units (used by the admin pages and the CLI)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..clock import utcnow
+from ..domain import Invalid
+from ..extensions import db
+from ..models import LOCALES, Role, Unit, User
+
+log = logging.getLogger(__name__)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+
+
+def find_unit(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(func.upper(Unit.code) == code.strip().upper()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (same answer for every failure)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def _check_role_and_unit(role: str, unit: Unit | None) -> None:
+    if role not in {r.value for r in Role}:
+        raise Invalid(_l("Unknown role."), "role")
+    if role in (Role.STAFF, Role.MANAGER) and unit is None:
+        raise Invalid(_l("Staff and managers belong to a unit."), "unit")
+
+
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    unit: Unit | None = None,
+    password: str | None = None,
+    locale: str = "id",
+) -> User:
+    if find_user_by_email(email) is not None:
+        raise Invalid(_l("A user with this email already exists."), "email")
+    _check_role_and_unit(role, unit)
+    if locale not in LOCALES:
+        raise Invalid(_l("Unknown language."), "locale")
+    user = User(email=email, name=name.strip(), role=role, unit=unit, locale=locale)
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    log.info("user %s created (%s)", user.email, role)
+    return user
+
+
+def update_user(user: User, *, email: str, name: str, role: str, unit: Unit | None,
+                active: bool, locale: str) -> User:
+    other = find_user_by_email(email)
+    if other is not None and other.id != user.id:
+        raise Invalid(_l("A user with this email already exists."), "email")
+    _check_role_and_unit(role, unit)
+    user.email, user.name, user.role, user.unit = email, name.strip(), role, unit
+    user.active, user.locale = active, locale
+    db.session.flush()
+    log.info("user %s updated", user.email)
+    return user
+
+
+def create_unit(code: str, name: str, head: User | None = None) -> Unit:
+    if find_unit(code) is not None:
+        raise Invalid(_l("A unit with this code already exists."), "code")
+    unit = Unit(code=code, name=name.strip(), head=head)
+    db.session.add(unit)
+    db.session.flush()
+    log.info("unit %s created", unit.code)
+    return unit
+
+
+def update_unit(unit: Unit, *, code: str, name: str, head: User | None, active: bool) -> Unit:
+    other = find_unit(code)
+    if other is not None and other.id != unit.id:
+        raise Invalid(_l("A unit with this code already exists."), "code")
+    unit.code, unit.name, unit.head, unit.active = code, name.strip(), head, active
+    db.session.flush()
+    log.info("unit %s updated", unit.code)
+    return unit

@@ -1,0 +1,411 @@
+"""The board: reading it in a constant number of queries, and moving one card.
+
+Reading: ``load_board(filters, user)`` runs five queries whatever the number of initiatives
+(stages, dimensions, counts per cell, the first ``page_size`` cards of every cell, filter options).
+
+Moving: ``move_initiative`` checks permission, version, WIP limit and the neighbour, places the card
+after its neighbour (renumbering only the cells involved, gap-free), records the Activity and
+flushes. The caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+
+from .. import activity
+from ..clock import utcnow
+from ..domain import DomainError
+from ..extensions import db
+from ..search import contains_any
+from ..models import Dimension, Initiative, Stage, Unit, User
+from ..permissions import can_move
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+class FilterError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    unit: str = ""
+    owner: int | None = None
+    dimension: str = ""
+    q: str = ""
+    mine: bool = False
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str]) -> BoardFilters:
+        owner_raw = (args.get("owner") or "").strip()
+        try:
+            owner = int(owner_raw) if owner_raw else None
+        except ValueError as exc:
+            raise FilterError(_l("The owner filter must be a user number.")) from exc
+        q = (args.get("q") or "").strip()[:200]
+        return cls(
+            unit=(args.get("unit") or "").strip().upper()[:32],
+            owner=owner,
+            dimension=(args.get("dimension") or "").strip().lower()[:32],
+            q=q,
+            mine=args.get("mine") in ("1", "on", "true"),
+        )
+
+    def as_args(self) -> dict[str, Any]:
+        """The non-empty filters, for building URLs that keep them."""
+        args: dict[str, Any] = {}
+        if self.unit:
+            args["unit"] = self.unit
+        if self.owner is not None:
+            args["owner"] = self.owner
+        if self.dimension:
+            args["dimension"] = self.dimension
+        if self.q:
+            args["q"] = self.q
+        if self.mine:
+            args["mine"] = "1"
+        return args
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_args())
+
+    def conditions(self, user: User | None) -> list[sa.ColumnElement[bool]]:
+        """WHERE clauses over ``Initiative`` (joined to ``Unit`` and ``Dimension``)."""
+        conds: list[sa.ColumnElement[bool]] = [Initiative.archived.is_(False)]
+        if self.unit:
+            conds.append(Unit.code == self.unit)
+        if self.owner is not None:
+            conds.append(Initiative.owner_id == self.owner)
+        if self.dimension:
+            conds.append(Dimension.code == self.dimension)
+        if self.mine and user is not None:
+            conds.append(Initiative.owner_id == user.id)
+        if self.q:
+            conds.append(contains_any((Initiative.title, Initiative.benefit), self.q))
+        return conds
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Card:
+    """What a card shows: a plain row, not an ORM object (the board reads thousands)."""
+
+    id: int
+    title: str
+    version: int
+    dimension_id: int
+    stage_id: int
+    position: int
+    target_date: date | None
+    stage_entered_at: datetime
+    unit_id: int
+    unit_code: str
+    owner_id: int | None
+    owner_name: str | None
+
+
+@dataclass
+class Board:
+    stages: list[Stage]
+    dimensions: list[Dimension]
+    cells: dict[tuple[int, int], list[Card]] = field(default_factory=lambda: defaultdict(list))
+    cell_counts: dict[tuple[int, int], int] = field(default_factory=dict)
+    units: list[Unit] = field(default_factory=list)
+    owners: list[User] = field(default_factory=list)
+
+    @property
+    def lane_counts(self) -> dict[int, int]:
+        counts: dict[int, int] = defaultdict(int)
+        for (dim_id, _), n in self.cell_counts.items():
+            counts[dim_id] += n
+        return counts
+
+    @property
+    def column_counts(self) -> dict[int, int]:
+        counts: dict[int, int] = defaultdict(int)
+        for (_, stage_id), n in self.cell_counts.items():
+            counts[stage_id] += n
+        return counts
+
+    @property
+    def total(self) -> int:
+        return sum(self.cell_counts.values())
+
+    @property
+    def first_stage(self) -> Stage | None:
+        return self.stages[0] if self.stages else None
+
+
+def active_stages() -> list[Stage]:
+    return list(
+        db.session.scalars(
+            sa.select(Stage).where(Stage.retired.is_(False)).order_by(Stage.position, Stage.id)
+        )
+    )
+
+
+def first_stage() -> Stage:
+    stage = db.session.scalar(
+        sa.select(Stage).where(Stage.retired.is_(False)).order_by(Stage.position, Stage.id).limit(1)
+    )
+    if stage is None:  # the migrations create five; admins cannot retire the last one
+        raise RuntimeError("no active stage")
+    return stage
+
+
+def _card_columns() -> tuple[Any, ...]:
+    return (
+        Initiative.id,
+        Initiative.title,
+        Initiative.version,
+        Initiative.dimension_id,
+        Initiative.stage_id,
+        Initiative.position,
+        Initiative.target_date,
+        Initiative.stage_entered_at,
+        Initiative.unit_id,
+        Unit.code.label("unit_code"),
+        Initiative.owner_id,
+        User.name.label("owner_name"),
+    )
+
+
+def _joined(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    return (
+        stmt.join(Unit, Unit.id == Initiative.unit_id)
+        .join(Dimension, Dimension.id == Initiative.dimension_id)
+        .outerjoin(User, User.id == Initiative.owner_id)
+    )
+
+
+def cell_cards(
+    filters: BoardFilters,
+    user: User | None,
+    page_size: int,
+    cells: list[tuple[int, int]] | None = None,
+    offset: int = 0,
+) -> dict[tuple[int, int], list[Card]]:
+    """Cards ``offset+1 .. offset+page_size`` of each cell (or only of ``cells``), in one query."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(Initiative.dimension_id, Initiative.stage_id),
+            order_by=(Initiative.position, Initiative.id),
+        )
+        .label("rank")
+    )
+    conds = filters.conditions(user)
+    if cells is not None:
+        conds.append(
+            sa.tuple_(Initiative.dimension_id, Initiative.stage_id).in_(cells)
+            if db.engine.dialect.name == "postgresql"
+            else sa.or_(
+                *(
+                    sa.and_(Initiative.dimension_id == d, Initiative.stage_id == s)
+                    for d, s in cells
+                )
+            )
+        )
+    ranked = _joined(sa.select(*_card_columns(), rank)).where(*conds).subquery()
+    stmt = (
+        sa.select(ranked)
+        .where(ranked.c.rank > offset, ranked.c.rank <= offset + page_size)
+        .order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
+    )
+    result: dict[tuple[int, int], list[Card]] = defaultdict(list)
+    for row in db.session.execute(stmt):
+        values = row._asdict()
+        values.pop("rank")
+        card = Card(**values)
+        result[(card.dimension_id, card.stage_id)].append(card)
+    return result
+
+
+def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int], int]:
+    stmt = (
+        _joined(sa.select(Initiative.dimension_id, Initiative.stage_id, sa.func.count()))
+        .where(*filters.conditions(user))
+        .group_by(Initiative.dimension_id, Initiative.stage_id)
+    )
+    return {(d, s): n for d, s, n in db.session.execute(stmt)}
+
+
+def load_board(filters: BoardFilters, user: User | None, page_size: int) -> Board:
+    board = Board(
+        stages=active_stages(),
+        dimensions=list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position))),
+    )
+    board.cell_counts = cell_counts(filters, user)
+    board.cells = cell_cards(filters, user, page_size)
+    board.units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
+    board.owners = list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True), User.role.in_(("staff", "manager", "admin")))
+            .order_by(User.name)
+        )
+    )
+    return board
+
+
+# --------------------------------------------------------------------------- moving
+
+
+class MoveRefused(DomainError):
+    """A move that was not made; ``status`` is the HTTP status that says why."""
+
+    def __init__(self, status: int, message: Any):
+        super().__init__(message, status=status)
+
+
+@dataclass
+class MoveResult:
+    initiative: Initiative
+    from_stage: Stage
+    to_stage: Stage
+    changed: bool
+
+
+def _lock(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    # SQLite serialises writers itself; PostgreSQL needs row locks.
+    return stmt.with_for_update() if db.engine.dialect.name == "postgresql" else stmt
+
+
+def _cell_ids(dimension_id: int, stage_id: int, exclude: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Initiative.id)
+            .where(
+                Initiative.dimension_id == dimension_id,
+                Initiative.stage_id == stage_id,
+                Initiative.archived.is_(False),
+                Initiative.id != exclude,
+            )
+            .order_by(Initiative.position, Initiative.id)
+        )
+    )
+
+
+def _renumber(ids: list[int]) -> None:
+    """Positions 0..n-1 in the given order, written without touching versions (a neighbour's
+    position is not an edit of that initiative)."""
+    if not ids:
+        return
+    table = Initiative.__table__
+    current = dict(
+        db.session.execute(sa.select(table.c.id, table.c.position).where(table.c.id.in_(ids))).all()
+    )
+    changes = [
+        {"b_id": id_, "b_position": pos} for pos, id_ in enumerate(ids) if current.get(id_) != pos
+    ]
+    if changes:
+        db.session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values(position=sa.bindparam("b_position")),
+            changes,
+        )
+
+
+def move_initiative(
+    actor: User,
+    initiative: Initiative,
+    to_stage: Stage,
+    after_id: int | None,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> MoveResult:
+    """Move ``initiative`` into ``to_stage`` right after card ``after_id`` (None: to the top)."""
+    now = now or utcnow()
+    from_stage = initiative.stage
+    if initiative.archived:
+        raise MoveRefused(409, _l("This initiative is archived."))
+    if expected_version is not None and expected_version != initiative.version:
+        raise MoveRefused(
+            409, _l("Someone else changed this initiative meanwhile; the board now shows the current state.")
+        )
+    if to_stage.retired:
+        raise MoveRefused(422, _l("That stage is no longer in use."))
+    decision = can_move(actor, initiative, to_stage, first_stage())
+    if not decision:
+        raise MoveRefused(403, decision.reason)
+
+    # Serialise moves touching these stages (stable lock order: by id), then check the WIP limit.
+    stage_ids = sorted({from_stage.id, to_stage.id})
+    db.session.execute(_lock(sa.select(Stage.id).where(Stage.id.in_(stage_ids)).order_by(Stage.id)))
+    if to_stage.id != from_stage.id and to_stage.wip_limit is not None:
+        in_stage = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Initiative)
+            .where(Initiative.stage_id == to_stage.id, Initiative.archived.is_(False))
+        )
+        if in_stage >= to_stage.wip_limit:
+            raise MoveRefused(
+                409,
+                _l(
+                    "“%(stage)s” is at its limit of %(limit)d initiatives; finish one first.",
+                    stage=to_stage.name,
+                    limit=to_stage.wip_limit,
+                ),
+            )
+
+    target_ids = _cell_ids(initiative.dimension_id, to_stage.id, exclude=initiative.id)
+    if after_id is None:
+        index = 0
+    elif after_id in target_ids:
+        index = target_ids.index(after_id) + 1
+    else:
+        raise MoveRefused(
+            409, _l("The board changed meanwhile; it now shows the current state. Please try again.")
+        )
+    old_ids = _cell_ids(initiative.dimension_id, from_stage.id, exclude=-1)
+    new_target = target_ids[:index] + [initiative.id] + target_ids[index:]
+    stage_changed = to_stage.id != from_stage.id
+    if not stage_changed and old_ids == new_target:
+        return MoveResult(initiative, from_stage, to_stage, changed=False)
+
+    if stage_changed:
+        initiative.stage = to_stage
+        initiative.stage_entered_at = now
+    initiative.position = index
+    try:
+        db.session.flush()  # the ORM UPDATE checks and bumps ``version``
+    except StaleDataError as exc:
+        raise MoveRefused(
+            409, _l("Someone else changed this initiative meanwhile; the board now shows the current state.")
+        ) from exc
+    if stage_changed:
+        _renumber([i for i in old_ids if i != initiative.id])
+    _renumber(new_target)
+    if stage_changed:
+        activity.record(
+            actor,
+            "moved",
+            initiative,
+            now=now,
+            from_stage=from_stage.code,
+            to_stage=to_stage.code,
+            from_name={"id": from_stage.name_id, "en": from_stage.name_en},
+            to_name={"id": to_stage.name_id, "en": to_stage.name_en},
+        )
+        log.info("%s moved initiative %s from %s to %s", actor.email, initiative.id,
+                 from_stage.code, to_stage.code)
+    else:
+        activity.record(actor, "reordered", initiative, now=now, stage=to_stage.code, position=index)
+    db.session.flush()
+    return MoveResult(initiative, from_stage, to_stage, changed=True)

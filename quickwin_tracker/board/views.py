@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..htmx import is_htmx, redirect_to, render
+from ..models import Dimension, Initiative, Stage
+from ..permissions import can_edit, require
+from . import bp
+from .forms import BOTTOM, TOP, MoveForm
+from .services import (
+    BoardFilters,
+    FilterError,
+    MoveRefused,
+    active_stages,
+    cell_cards,
+    cell_counts,
+    load_board,
+    move_initiative,
+)
+
+
+def _filters(source) -> BoardFilters:
+    try:
+        return BoardFilters.from_args(source)
+    except FilterError as exc:
+        abort(400, description=str(exc))
+
+
+def _page_size() -> int:
+    return current_app.config["BOARD_PAGE_SIZE"]
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = _filters(request.args)
+    board = load_board(filters, current_user, _page_size())
+    return render("board/index.html", block="board", board=board, filters=filters,
+                  page_size=_page_size())
+
+
+@bp.get("/cells/<dimension>/<stage>")
+@login_required
+def cell_more(dimension: str, stage: str):
+    """The next cards of one cell ("show more" on a long column)."""
+    dim = db.one_or_404(select(Dimension).where(Dimension.code == dimension))
+    stg = db.one_or_404(select(Stage).where(Stage.code == stage))
+    filters = _filters(request.args)
+    try:
+        offset = max(0, int(request.args.get("offset", "0")))
+    except ValueError:
+        abort(400, description=_("offset must be a whole number"))
+    size = _page_size()
+    cards = cell_cards(filters, current_user, size, cells=[(dim.id, stg.id)], offset=offset)
+    count = cell_counts(filters, current_user).get((dim.id, stg.id), 0)
+    return render_template(
+        "board/_cards_page.html", cards=cards.get((dim.id, stg.id), []), dimension=dim,
+        stage=stg, filters=filters, next_offset=offset + size if offset + size < count else None,
+    )
+
+
+def _move_form(initiative: Initiative, stages: list[Stage], formdata=None) -> MoveForm:
+    form = MoveForm(formdata=formdata, version=initiative.version,
+                    stage=initiative.stage.code, after=BOTTOM)
+    form.stage.choices = [(s.code, s.name) for s in stages]
+    return form
+
+
+def _position_choices(initiative: Initiative, stage_code: str | None) -> list[tuple[str, str]]:
+    stage = db.session.scalar(select(Stage).where(Stage.code == stage_code)) if stage_code else None
+    stage = stage or initiative.stage
+    others = db.session.execute(
+        select(Initiative.id, Initiative.title)
+        .where(Initiative.dimension_id == initiative.dimension_id, Initiative.stage_id == stage.id,
+               Initiative.archived.is_(False), Initiative.id != initiative.id)
+        .order_by(Initiative.position, Initiative.id)
+    ).all()
+    return (
+        [(TOP, _("At the top")), (BOTTOM, _("At the bottom"))]
+        + [(str(i), _("After “%(title)s”", title=t)) for i, t in others]
+    )
+
+
+@bp.route("/cards/<int:initiative_id>/move", methods=["GET"])
+@login_required
+def move_form(initiative_id: int):
+    """The no-drag "move to" control: a page, or the form alone for the board's dialog."""
+    initiative = db.get_or_404(Initiative, initiative_id)
+    require(can_edit(current_user, initiative))
+    form = _move_form(initiative, active_stages())
+    if request.args.get("stage"):
+        form.stage.data = request.args["stage"]
+    form.after.choices = _position_choices(initiative, form.stage.data)
+    filters = _filters(request.args)
+    if request.args.get("part") == "positions" and is_htmx():
+        return render_template("board/_position_select.html", form=form)
+    return render("board/move.html", block="move_form", form=form, initiative=initiative,
+                  filters=filters)
+
+
+@bp.post("/cards/<int:initiative_id>/move")
+@login_required
+def move(initiative_id: int):
+    initiative = db.get_or_404(Initiative, initiative_id)
+    stages = active_stages()
+    form = _move_form(initiative, stages, formdata=request.form)
+    filters = _filters(request.form)
+    from_stage = initiative.stage
+    dimension = initiative.dimension
+    if not form.validate_on_submit():
+        if is_htmx():
+            message = "; ".join(f"{form[name].label.text}: {' '.join(errs)}"
+                                for name, errs in form.errors.items())
+            return _move_answer(dimension, [from_stage], filters, message, 422)
+        form.after.choices = _position_choices(initiative, form.stage.data)
+        return render_template("board/move.html", form=form, initiative=initiative,
+                               filters=filters), 422
+    to_stage = next(s for s in stages if s.code == form.stage.data)
+    after = form.after.data or TOP
+    try:
+        if after == TOP:
+            after_id = None
+        elif after == BOTTOM:
+            after_id = db.session.scalar(
+                select(Initiative.id)
+                .where(Initiative.dimension_id == initiative.dimension_id,
+                       Initiative.stage_id == to_stage.id, Initiative.archived.is_(False),
+                       Initiative.id != initiative.id)
+                .order_by(Initiative.position.desc(), Initiative.id.desc()).limit(1)
+            )
+        else:
+            after_id = int(after)
+        result = move_initiative(current_user, initiative, to_stage, after_id, form.version.data)
+        db.session.commit()
+    except ValueError:
+        db.session.rollback()
+        return _refused(initiative, dimension, [from_stage, to_stage], filters, form,
+                        _("The position is not valid."), 422)
+    except MoveRefused as refused:
+        db.session.rollback()
+        return _refused(initiative, dimension, [from_stage, to_stage], filters, form,
+                        refused.message, refused.status)
+
+    title = initiative.title
+    if result.from_stage.id != result.to_stage.id:
+        message = _("“%(title)s” moved to %(stage)s.", title=title, stage=result.to_stage.name)
+    else:
+        message = _("“%(title)s” reordered in %(stage)s.", title=title, stage=result.to_stage.name)
+    if is_htmx():
+        return _move_answer(dimension, [result.from_stage, result.to_stage], filters, message,
+                            200, moved_id=initiative.id)
+    flash(message, "success")
+    return redirect_to(url_for("board.index", **filters.as_args()))
+
+
+def _refused(initiative, dimension, stages, filters, form, message, status):
+    if is_htmx():
+        return _move_answer(dimension, stages, filters, message, status)
+    db.session.refresh(initiative)
+    form.version.data = initiative.version
+    form.after.choices = _position_choices(initiative, form.stage.data)
+    return render_template("board/move.html", form=form, initiative=initiative, filters=filters,
+                           refusal=message), status
+
+
+def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilters, message: str,
+                 status: int, moved_id: int | None = None):
+    """The message for the live region, plus the affected cells and counts out of band: the
+    server's order is what the user sees after every move, made or refused."""
+    unique = list({s.id: s for s in stages}.values())
+    size = _page_size()
+    cells = cell_cards(filters, current_user, size, cells=[(dimension.id, s.id) for s in unique])
+    counts = cell_counts(filters, current_user)
+    column_counts: dict[int, int] = {}
+    for (_d, s), n in counts.items():
+        column_counts[s] = column_counts.get(s, 0) + n
+    return render_template(
+        "board/_move_result.html", message=message, ok=status == 200, dimension=dimension,
+        stages=unique, cells=cells, counts=counts, column_counts=column_counts, filters=filters,
+        page_size=size, moved_id=moved_id,
+    ), status

@@ -1,0 +1,42 @@
+"""The single source of "now", and conversions to the city's time zone.
+
+Everything is stored in UTC; conversion to local time (``QUICKWIN_TIMEZONE``) happens only for
+display and for date arithmetic that the city experiences in local days ("due today").
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def city_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_local(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(city_tz())
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in the city, which is what "due today" and "days in stage" mean to users."""
+    return to_local(now or utcnow()).date()
+
+
+def days_between(start: datetime, now: datetime | None = None) -> int:
+    """Whole local days from ``start`` to ``now`` (0 on the same local day)."""
+    return (local_today(now) - to_local(start).date()).days
+
+
+def week_bounds(day: date) -> tuple[date, date]:
+    """Monday and the following Monday of the ISO week containing ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=7)

@@ -1,0 +1,139 @@
+"""Fill an empty database with Balikpapan demo data (``quickwin seed-demo``).
+
+The hand-written quick wins come from ``demo_data``; asking for more than there are adds generated,
+plausible ones (deterministic: the same N gives the same data) for load tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from . import demo_data
+from .clock import local_today, utcnow
+from .domain import Conflict
+from .extensions import db
+from .models import Activity, Dimension, Initiative, Stage, Unit, User
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "quickwin-demo"
+
+
+@dataclass
+class SeedResult:
+    users: list[User]
+    initiatives: int
+    password: str
+
+
+def database_is_empty() -> bool:
+    has_users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    has_initiatives = db.session.scalar(sa.select(sa.func.count()).select_from(Initiative))
+    return not has_users and not has_initiatives
+
+
+def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
+              now: datetime | None = None) -> SeedResult:
+    """Create the demo units, logins and initiatives. Refuses a database that holds any data."""
+    if not database_is_empty():
+        raise Conflict("the database already holds users or initiatives; seed-demo only fills an "
+                       "empty database (use a new DATABASE_URL, or delete the SQLite file)")
+    now = now or utcnow()
+    rng = random.Random(2026)
+    stages = {s.code: s for s in db.session.scalars(sa.select(Stage).order_by(Stage.position))}
+    stage_order = [s for s in stages.values() if not s.retired]
+    dimensions = {d.code: d for d in db.session.scalars(sa.select(Dimension))}
+
+    units = {code: Unit(code=code, name=name) for code, name in demo_data.UNITS}
+    db.session.add_all(units.values())
+    users: dict[str, User] = {}
+    for spec in demo_data.USERS:
+        user = User(email=spec["email"], name=spec["name"], role=spec["role"],
+                    unit=units.get(spec["unit"]) if spec["unit"] else None, locale="id")
+        user.set_password(password)
+        users[user.email] = user
+    db.session.add_all(users.values())
+    db.session.flush()
+    for user in users.values():
+        if user.role == "manager" and user.unit is not None and user.unit.head is None:
+            user.unit.head = user
+
+    specs = list(demo_data.INITIATIVES)
+    wanted = len(specs) if initiatives is None else initiatives
+    specs = specs[:wanted] + [_generated(rng, i) for i in range(max(0, wanted - len(specs)))]
+    staff_by_unit: dict[str, list[User]] = defaultdict(list)
+    for user in users.values():
+        if user.unit is not None and user.role in ("staff", "manager"):
+            staff_by_unit[user.unit.code].append(user)
+
+    positions: dict[tuple[int, int], int] = defaultdict(int)
+    today = local_today(now)
+    created: list[Initiative] = []
+    activities: list[Activity] = []
+    for spec in specs:
+        stage = stages[spec["stage"]]
+        dimension = dimensions[spec["dimension"]]
+        unit = units[spec["unit"]]
+        owner = users.get(spec.get("owner") or "")
+        if owner is None and spec.get("generated") and staff_by_unit.get(unit.code):
+            owner = rng.choice(staff_by_unit[unit.code])
+        entered = now - timedelta(days=spec["days_in_stage"], hours=rng.randint(0, 8))
+        stage_index = stage_order.index(stage)
+        created_at = entered - timedelta(days=stage_index * rng.randint(10, 30) + rng.randint(1, 10))
+        key = (dimension.id, stage.id)
+        initiative = Initiative(
+            title=spec["title"], benefit=spec["benefit"], description=spec.get("description", ""),
+            dimension=dimension, unit=unit, owner=owner, stage=stage, position=positions[key],
+            target_date=today + timedelta(days=spec["target_in_days"]),
+            stage_entered_at=entered, created_at=created_at, updated_at=entered,
+            created_by=owner,
+        )
+        positions[key] += 1
+        created.append(initiative)
+        actor = owner or unit.head
+        activities.append(Activity(initiative=initiative, actor=actor, verb="created",
+                                   created_at=created_at,
+                                   data={"title": spec["title"], "stage": stage_order[0].code,
+                                         "unit": unit.code, "dimension": dimension.code}))
+        # A plausible trail: the stages it went through, evenly spaced until it entered its own.
+        for step in range(1, stage_index + 1):
+            before, after = stage_order[step - 1], stage_order[step]
+            at = created_at + (entered - created_at) * step / stage_index
+            activities.append(Activity(
+                initiative=initiative, actor=actor, verb="moved", created_at=at,
+                data={"from_stage": before.code, "to_stage": after.code,
+                      "from_name": {"id": before.name_id, "en": before.name_en},
+                      "to_name": {"id": after.name_id, "en": after.name_en}},
+            ))
+    db.session.add_all(created)
+    db.session.add_all(activities)
+    db.session.flush()
+    log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
+    return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
+
+
+def _generated(rng: random.Random, n: int) -> dict:
+    """One plausible generated quick win (for N beyond the hand-written ones)."""
+    dimension = rng.choice(sorted(demo_data.GENERATED))
+    bank = demo_data.GENERATED[dimension]
+    place = rng.choice(demo_data.PLACES)
+    service = rng.choice(bank["services"])
+    stage = rng.choice(["proposed", "approved", "in_progress", "in_progress", "pilot", "rolled_out"])
+    return {
+        "title": f"{rng.choice(bank['actions'])} {service} di {place}"[:200],
+        "benefit": rng.choice(bank["benefits"]).format(place=place),
+        "description": "",
+        "dimension": dimension,
+        "unit": rng.choice(demo_data.UNITS)[0],
+        "owner": None,
+        "stage": stage,
+        "target_in_days": rng.randint(-60, 240) if stage != "rolled_out" else rng.randint(-300, -1),
+        "days_in_stage": rng.randint(0, 90),
+        "generated": True,
+    }

@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+class InitiativeForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    benefit = TextAreaField(
+        _l("Citizen benefit"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("What will citizens feel at once when this is rolled out?"),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    dimension = SelectField(_l("Smart City dimension"), coerce=int, validators=[InputRequired()])
+    unit = SelectField(_l("Unit (OPD)"), coerce=int, validators=[InputRequired()])
+    owner = SelectField(_l("Owner"), coerce=int, validators=[Optional()])
+    target_date = DateField(_l("Target rollout date"), validators=[Optional()])
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+
+class ArchiveSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])

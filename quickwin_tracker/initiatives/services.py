@@ -1,0 +1,239 @@
+"""Initiative operations. Each mutates, records its Activity, flushes; the caller commits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import activity
+from ..board.services import first_stage
+from ..clock import utcnow
+from ..domain import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..models import Dimension, Initiative, Unit, User
+from ..search import contains_any
+from ..permissions import can_create_in, can_edit
+
+log = logging.getLogger(__name__)
+
+STALE_MESSAGE = _l(
+    "Someone else saved this initiative meanwhile. Your changes were not saved; "
+    "the form now shows the current version."
+)
+
+
+@dataclass
+class InitiativeData:
+    """The editable fields, as parsed by the form."""
+
+    title: str
+    benefit: str
+    description: str
+    dimension: Dimension
+    unit: Unit
+    owner: User | None
+    target_date: date | None
+
+
+def _check_owner(data: InitiativeData) -> None:
+    owner = data.owner
+    if owner is None:
+        return
+    if not owner.active:
+        raise Invalid(_l("The owner's account is inactive."), "owner")
+    if owner.unit_id != data.unit.id:
+        raise Invalid(_l("The owner must belong to the owning unit."), "owner")
+
+
+def _check_unit(data: InitiativeData) -> None:
+    if not data.unit.active:
+        raise Invalid(_l("This unit is inactive."), "unit")
+
+
+def _bottom_position(dimension_id: int, stage_id: int) -> int:
+    current = db.session.scalar(
+        sa.select(sa.func.max(Initiative.position)).where(
+            Initiative.dimension_id == dimension_id,
+            Initiative.stage_id == stage_id,
+            Initiative.archived.is_(False),
+        )
+    )
+    return 0 if current is None else current + 1
+
+
+def _close_gap(dimension_id: int, stage_id: int) -> None:
+    """Renumber a cell 0..n-1 after a card left it."""
+    from ..board.services import _cell_ids, _renumber
+
+    _renumber(_cell_ids(dimension_id, stage_id, exclude=-1))
+
+
+def create_initiative(actor: User, data: InitiativeData, now: datetime | None = None) -> Initiative:
+    now = now or utcnow()
+    decision = can_create_in(actor, data.unit)
+    if not decision:
+        raise Forbidden(decision.reason, "unit")
+    _check_unit(data)
+    _check_owner(data)
+    stage = first_stage()
+    initiative = Initiative(
+        title=data.title.strip(),
+        benefit=data.benefit.strip(),
+        description=(data.description or "").strip(),
+        dimension=data.dimension,
+        unit=data.unit,
+        owner=data.owner,
+        target_date=data.target_date,
+        stage=stage,
+        position=_bottom_position(data.dimension.id, stage.id),
+        stage_entered_at=now,
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+    )
+    db.session.add(initiative)
+    db.session.flush()
+    activity.record(actor, "created", initiative, now=now, title=initiative.title,
+                    stage=stage.code, unit=data.unit.code, dimension=data.dimension.code)
+    log.info("%s created initiative %s", actor.email, initiative.id)
+    return initiative
+
+
+def _display(value: Any) -> Any:
+    """A JSON-friendly, human-readable form of a field value for the trail."""
+    if isinstance(value, Dimension | Unit):
+        return value.code
+    if isinstance(value, User):
+        return value.name
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+TRACKED_FIELDS = ("title", "benefit", "description", "dimension", "unit", "owner", "target_date")
+
+
+def update_initiative(
+    actor: User,
+    initiative: Initiative,
+    data: InitiativeData,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> dict[str, list[Any]]:
+    """Apply the edit; return the changed fields as ``{field: [old, new]}``."""
+    now = now or utcnow()
+    decision = can_edit(actor, initiative)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if data.unit.id != initiative.unit_id:
+        # Handing an initiative to another unit: the actor must be allowed there too.
+        decision = can_create_in(actor, data.unit)
+        if not decision:
+            raise Forbidden(decision.reason, "unit")
+        _check_unit(data)
+    if expected_version is not None and expected_version != initiative.version:
+        raise Conflict(STALE_MESSAGE)
+    _check_owner(data)
+
+    new_values = {
+        "title": data.title.strip(),
+        "benefit": data.benefit.strip(),
+        "description": (data.description or "").strip(),
+        "dimension": data.dimension,
+        "unit": data.unit,
+        "owner": data.owner,
+        "target_date": data.target_date,
+    }
+    changes: dict[str, list[Any]] = {}
+    for name in TRACKED_FIELDS:
+        old = getattr(initiative, name)
+        new = new_values[name]
+        if old != new:
+            changes[name] = [_display(old), _display(new)]
+    if not changes:
+        return changes
+
+    old_dimension_id = initiative.dimension_id
+    for name in TRACKED_FIELDS:
+        setattr(initiative, name, new_values[name])
+    if "dimension" in changes:
+        # Another lane: the card goes to the bottom of its stage there.
+        initiative.position = _bottom_position(data.dimension.id, initiative.stage_id)
+    initiative.updated_at = now
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(STALE_MESSAGE) from exc
+    if "dimension" in changes:
+        _close_gap(old_dimension_id, initiative.stage_id)
+    activity.record(actor, "updated", initiative, now=now, changes=changes)
+    log.info("%s updated initiative %s: %s", actor.email, initiative.id, ", ".join(changes))
+    return changes
+
+
+def archive_initiative(actor: User, initiative: Initiative, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    decision = can_edit(actor, initiative)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if initiative.archived:
+        raise Conflict(_l("This initiative is already archived."))
+    initiative.archived = True
+    initiative.archived_at = now
+    initiative.updated_at = now
+    db.session.flush()
+    _close_gap(initiative.dimension_id, initiative.stage_id)
+    activity.record(actor, "archived", initiative, now=now)
+    log.info("%s archived initiative %s", actor.email, initiative.id)
+
+
+def unarchive_initiative(actor: User, initiative: Initiative, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    decision = can_edit(actor, initiative)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if not initiative.archived:
+        raise Conflict(_l("This initiative is not archived."))
+    if initiative.stage.retired:
+        initiative.stage = first_stage()
+        initiative.stage_entered_at = now
+    initiative.archived = False
+    initiative.archived_at = None
+    initiative.position = _bottom_position(initiative.dimension_id, initiative.stage_id)
+    initiative.updated_at = now
+    db.session.flush()
+    activity.record(actor, "unarchived", initiative, now=now)
+    log.info("%s unarchived initiative %s", actor.email, initiative.id)
+
+
+def search_archived(q: str, page: int, per_page: int = 25):
+    stmt = (
+        sa.select(Initiative)
+        .where(Initiative.archived.is_(True))
+        .options(sa.orm.joinedload(Initiative.unit), sa.orm.joinedload(Initiative.dimension))
+        .order_by(Initiative.archived_at.desc(), Initiative.id.desc())
+    )
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(contains_any((Initiative.title, Initiative.benefit), q))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def trail(initiative: Initiative, limit: int = 200):
+    from ..models import Activity
+
+    return list(
+        db.session.scalars(
+            sa.select(Activity)
+            .where(Activity.initiative_id == initiative.id)
+            .options(sa.orm.joinedload(Activity.actor))
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..domain import DomainError
+from ..extensions import db
+from ..htmx import redirect_to, render
+from ..models import Dimension, Initiative, Role, Unit, User
+from ..permissions import can_create_in, can_edit, require
+from . import bp, services
+from .forms import ArchiveSearchForm, InitiativeForm
+
+NO_OWNER = 0
+
+
+def _fill_choices(form: InitiativeForm, initiative: Initiative | None = None) -> None:
+    """Choices the current user may pick: all units for admins, their own unit otherwise."""
+    form.dimension.choices = [
+        (d.id, d.name) for d in db.session.scalars(select(Dimension).order_by(Dimension.position))
+    ]
+    units_stmt = select(Unit).order_by(Unit.code)
+    if current_user.role != Role.ADMIN:
+        unit_ids = {current_user.unit_id, initiative.unit_id if initiative else None} - {None}
+        units_stmt = units_stmt.where(Unit.id.in_(unit_ids))
+    form.unit.choices = [
+        (u.id, f"{u.code} · {u.name}") for u in db.session.scalars(units_stmt)
+        if u.active or (initiative is not None and u.id == initiative.unit_id)
+    ]
+    owners = db.session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.unit_id.is_not(None),
+               User.role.in_((Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)))
+        .order_by(User.name)
+    )
+    form.owner.choices = [(NO_OWNER, _("— no owner yet —"))] + [
+        (u.id, f"{u.name} ({u.unit.code})") for u in owners
+    ]
+
+
+def _data(form: InitiativeForm) -> services.InitiativeData:
+    return services.InitiativeData(
+        title=form.title.data,
+        benefit=form.benefit.data,
+        description=form.description.data or "",
+        dimension=db.session.get(Dimension, form.dimension.data),
+        unit=db.session.get(Unit, form.unit.data),
+        owner=db.session.get(User, form.owner.data) if form.owner.data else None,
+        target_date=form.target_date.data,
+    )
+
+
+def _attach_error(form: InitiativeForm, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(can_create_in(current_user, None))
+    form = InitiativeForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.unit.data = current_user.unit_id
+        form.owner.data = current_user.id if current_user.unit_id else NO_OWNER
+    if form.validate_on_submit():
+        try:
+            initiative = services.create_initiative(current_user, _data(form))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+            return render_template("initiatives/form.html", form=form, initiative=None), error.status
+        flash(_("Initiative “%(title)s” created.", title=initiative.title), "success")
+        return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("initiatives/form.html", form=form, initiative=None), status
+
+
+@bp.get("/<int:initiative_id>")
+@login_required
+def detail(initiative_id: int):
+    initiative = db.get_or_404(Initiative, initiative_id)
+    return render_template(
+        "initiatives/detail.html", initiative=initiative, trail=services.trail(initiative)
+    )
+
+
+@bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(initiative_id: int):
+    initiative = db.get_or_404(Initiative, initiative_id)
+    require(can_edit(current_user, initiative))
+    if request.method == "GET":
+        form = InitiativeForm(
+            obj=initiative,
+            dimension=initiative.dimension_id,
+            unit=initiative.unit_id,
+            owner=initiative.owner_id or NO_OWNER,
+            version=initiative.version,
+        )
+    else:
+        form = InitiativeForm()
+    _fill_choices(form, initiative)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if form.version.data else None
+        except ValueError:
+            expected = -1
+        try:
+            changes = services.update_initiative(current_user, initiative, _data(form), expected)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 409:
+                # Show the current state, keep what the user typed visible in the message.
+                db.session.refresh(initiative)
+                form.version.data = initiative.version
+            _attach_error(form, error)
+            return render_template(
+                "initiatives/form.html", form=form, initiative=initiative
+            ), error.status
+        if changes:
+            flash(_("Changes saved."), "success")
+        else:
+            flash(_("Nothing changed."), "info")
+        return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("initiatives/form.html", form=form, initiative=initiative), status
+
+
+def _archive_action(initiative_id: int, action, message: str):
+    initiative = db.get_or_404(Initiative, initiative_id)
+    require(can_edit(current_user, initiative))
+    try:
+        action(current_user, initiative)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+    flash(message % {"title": initiative.title}, "success")
+    return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+
+
+@bp.post("/<int:initiative_id>/archive")
+@login_required
+def archive(initiative_id: int):
+    return _archive_action(initiative_id, services.archive_initiative,
+                           _("“%(title)s” archived; it no longer shows on the board."))
+
+
+@bp.post("/<int:initiative_id>/unarchive")
+@login_required
+def unarchive(initiative_id: int):
+    return _archive_action(initiative_id, services.unarchive_initiative,
+                           _("“%(title)s” is back on the board."))
+
+
+@bp.get("/archived")
+@login_required
+def archived():
+    form = ArchiveSearchForm(request.args)
+    q = form.q.data if form.validate() else ""
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    pagination = services.search_archived(q or "", page)
+    return render("initiatives/archived.html", block="results", form=form, q=q or "",
+                  pagination=pagination)

@@ -1,0 +1,162 @@
+/* Quick-Win Tracker: the little glue htmx and SortableJS need. No inline scripts anywhere. */
+(function () {
+  "use strict";
+
+  var moveFromDialog = false;
+  var returnFocusTo = null;
+
+  function statusRegion() {
+    return document.getElementById("board-status") || document.getElementById("global-status");
+  }
+
+  function say(text, isError) {
+    var region = statusRegion();
+    if (!region) return;
+    region.hidden = false;
+    region.textContent = "";
+    var p = document.createElement("p");
+    p.className = "move-message " + (isError ? "refused" : "ok");
+    p.textContent = text;
+    region.appendChild(p);
+  }
+
+  // ---------------------------------------------------------------- drag and drop
+
+  function sortables() {
+    return Array.prototype.map.call(document.querySelectorAll("#board ol.cards"), function (l) {
+      return l._sortable;
+    }).filter(Boolean);
+  }
+
+  function setDragging(disabled) {
+    sortables().forEach(function (s) { s.option("disabled", disabled); });
+  }
+
+  function filterValues() {
+    var values = {};
+    var form = document.getElementById("board-filters");
+    if (!form) return values;
+    new FormData(form).forEach(function (value, key) { values[key] = value; });
+    return values;
+  }
+
+  function moveUrl(id) {
+    var board = document.getElementById("board");
+    return board.dataset.moveUrl.replace(/\/0\/move$/, "/" + id + "/move");
+  }
+
+  function previousCard(item) {
+    var prev = item.previousElementSibling;
+    while (prev && !prev.classList.contains("card")) prev = prev.previousElementSibling;
+    return prev;
+  }
+
+  function onDrop(evt) {
+    var item = evt.item;
+    if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
+    var prev = previousCard(item);
+    var values = filterValues();
+    values.stage = evt.to.dataset.stage;
+    values.after = prev ? prev.dataset.initiativeId : "top";
+    values.version = item.dataset.version;
+    setDragging(true);
+    moveFromDialog = false;
+    // The answer re-renders both cells from the server: made or refused, the board shows the truth.
+    htmx.ajax("POST", moveUrl(item.dataset.initiativeId), {
+      source: item, target: "#board-status", swap: "innerHTML", values: values
+    }).finally(function () { setDragging(false); });
+  }
+
+  function initSortables(root) {
+    if (!window.Sortable || !root.querySelectorAll) return;
+    var lists = root.matches && root.matches("#board ol.cards") ? [root] : [];
+    lists = lists.concat(Array.prototype.slice.call(root.querySelectorAll("#board ol.cards, ol.cards")));
+    lists.forEach(function (list) {
+      if (list._sortable || !list.closest("#board")) return;
+      list._sortable = Sortable.create(list, {
+        group: "lane-" + list.dataset.dimension,
+        draggable: ".movable",
+        animation: 120,
+        ghostClass: "card-ghost",
+        onEnd: onDrop
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- the "move to" dialog
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#board a.move-link");
+    if (link && window.htmx) {
+      var dialog = document.getElementById("move-dialog");
+      if (!dialog || !dialog.showModal) return;
+      event.preventDefault();
+      returnFocusTo = link;
+      htmx.ajax("GET", link.getAttribute("href"), { target: "#move-dialog-body", swap: "innerHTML" })
+        .then(function () {
+          dialog.showModal();
+          var first = dialog.querySelector("select");
+          if (first) first.focus();
+        });
+      return;
+    }
+    var close = event.target.closest && event.target.closest("#move-dialog .dialog-close");
+    if (close) {
+      event.preventDefault();
+      document.getElementById("move-dialog").close();
+    }
+  });
+
+  document.addEventListener("close", function (event) {
+    if (event.target.id === "move-dialog" && returnFocusTo && document.body.contains(returnFocusTo)) {
+      returnFocusTo.focus();
+    }
+  }, true);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target.closest && event.target.closest("#move-dialog form")) moveFromDialog = true;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target.closest && event.target.closest("#move-dialog form.move-form");
+    if (form && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+      var dialog = document.getElementById("move-dialog");
+      if (dialog.open) dialog.close();
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target.id !== "board-status" || !moveFromDialog) return;
+    moveFromDialog = false;
+    var message = event.target.querySelector("[data-moved-id]");
+    var card = message && document.getElementById("card-" + message.dataset.movedId);
+    var focusable = card && card.querySelector(".move-link, .card-title");
+    if (focusable) focusable.focus();
+  });
+
+  // ---------------------------------------------------------------- errors htmx does not swap
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = xhr.status === 400 ? document.documentElement.dataset.msgExpired : document.documentElement.dataset.msgFailed;
+    say((text || "Error") + " (" + xhr.status + ")", true);
+    if (document.getElementById("board")) reloadBoard();
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    say(document.documentElement.dataset.msgOffline || "Offline", true);
+    if (document.getElementById("board")) reloadBoard();
+  });
+
+  function reloadBoard() {
+    htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#board", swap: "outerHTML" });
+  }
+
+  function boot() {
+    if (!window.htmx) return;
+    htmx.onLoad(initSortables);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
