@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -45,6 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "id"  # CLI, jobs: callers that write for a person pass that person's locale
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")

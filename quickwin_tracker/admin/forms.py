@@ -12,9 +12,9 @@ NONE = 0
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"))
     unit = SelectField(_l("Unit (OPD)"), coerce=int)
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(_l("Language"))
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
@@ -22,6 +22,12 @@ class UserForm(FlaskForm):
         description=_l("Leave empty to keep the current password."),
     )
     active = BooleanField(_l("Active (may sign in)"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Per instance: WTForms 3.3 deprecates tuple choices declared on the class.
+        self.role.choices = [(r.value, label) for r, label in ROLE_LABELS.items()]
+        self.locale.choices = list(LANGUAGE_CHOICES)
 
 
 class UnitForm(FlaskForm):

@@ -37,5 +37,11 @@ class PasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(_l("Language"))
     submit = SubmitField(_l("Save language"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set per instance, as everywhere else: WTForms 3.3 deprecates tuple choices declared on
+        # the class (a DeprecationWarning, an error under the test suite's filterwarnings).
+        self.locale.choices = list(LANGUAGE_CHOICES)

@@ -25,9 +25,9 @@ from .. import activity
 from ..clock import utcnow
 from ..domain import DomainError
 from ..extensions import db
-from ..search import contains_any
 from ..models import Dimension, Initiative, Stage, Unit, User
 from ..permissions import can_move
+from ..search import contains_any
 
 log = logging.getLogger(__name__)
 

@@ -57,8 +57,8 @@ def cell_more(dimension: str, stage: str):
     size = _page_size()
     cards = cell_cards(filters, current_user, size, cells=[(dim.id, stg.id)], offset=offset)
     count = cell_counts(filters, current_user).get((dim.id, stg.id), 0)
-    return render_template(
-        "board/_cards_page.html", cards=cards.get((dim.id, stg.id), []), dimension=dim,
+    return render(
+        "board/cell.html", block="cards", cards=cards.get((dim.id, stg.id), []), dimension=dim,
         stage=stg, filters=filters, next_offset=offset + size if offset + size < count else None,
     )
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..htmx import is_htmx
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_db_down(error: OperationalError):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass
         log.error("database error: %s", error)
+        # Render without touching the database again: the page treats the visitor as anonymous.
+        g._login_user = login_manager.anonymous_user()
         return _render(ServiceUnavailable())
 
     @app.errorhandler(Exception)

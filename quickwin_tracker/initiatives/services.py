@@ -17,8 +17,8 @@ from ..clock import utcnow
 from ..domain import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..models import Dimension, Initiative, Unit, User
-from ..search import contains_any
 from ..permissions import can_create_in, can_edit
+from ..search import contains_any
 
 log = logging.getLogger(__name__)
 
