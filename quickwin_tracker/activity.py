@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import get_locale
@@ -66,34 +67,68 @@ def _localized(names: dict[str, str] | None, fallback: str) -> str:
     return names.get(language) or names.get("id") or fallback
 
 
+Describer = Callable[[Activity], str]
+_DESCRIBERS: dict[str, Describer] = {}
+
+
+def describer(*verbs: str) -> Callable[[Describer], Describer]:
+    """Register the sentence for ``verbs``; each feature registers its own (``@describer("x")``)."""
+
+    def register(func: Describer) -> Describer:
+        for verb in verbs:
+            _DESCRIBERS[verb] = func
+        return func
+
+    return register
+
+
 def describe(entry: Activity) -> str:
     """One translated sentence for a trail entry (the actor is shown beside it)."""
+    func = _DESCRIBERS.get(entry.verb)
+    return func(entry) if func else entry.verb
+
+
+@describer("created")
+def _created(entry: Activity) -> str:
+    return _("created the initiative")
+
+
+@describer("moved")
+def _moved(entry: Activity) -> str:
     data = entry.data or {}
-    if entry.verb == "created":
-        return _("created the initiative")
-    if entry.verb == "moved":
-        return _(
-            "moved it from %(from)s to %(to)s",
-            **{
-                "from": _localized(data.get("from_name"), data.get("from_stage", "?")),
-                "to": _localized(data.get("to_name"), data.get("to_stage", "?")),
-            },
-        )
-    if entry.verb == "reordered":
-        return _("changed its place within the stage")
-    if entry.verb == "updated":
-        parts = []
-        for field, (old, new) in (data.get("changes") or {}).items():
-            label = str(FIELD_LABELS.get(field, field))
-            if field in ("benefit", "description"):
-                parts.append(_("%(field)s edited", field=label))
-            else:
-                parts.append(
-                    _("%(field)s: %(old)s → %(new)s", field=label, old=old or "—", new=new or "—")
-                )
-        return _("edited %(changes)s", changes="; ".join(parts))
-    if entry.verb == "archived":
-        return _("archived the initiative")
-    if entry.verb == "unarchived":
-        return _("brought it back from the archive")
-    return entry.verb
+    return _(
+        "moved it from %(from)s to %(to)s",
+        **{
+            "from": _localized(data.get("from_name"), data.get("from_stage", "?")),
+            "to": _localized(data.get("to_name"), data.get("to_stage", "?")),
+        },
+    )
+
+
+@describer("reordered")
+def _reordered(entry: Activity) -> str:
+    return _("changed its place within the stage")
+
+
+@describer("updated")
+def _updated(entry: Activity) -> str:
+    parts = []
+    for field, (old, new) in ((entry.data or {}).get("changes") or {}).items():
+        label = str(FIELD_LABELS.get(field, field))
+        if field in ("benefit", "description"):
+            parts.append(_("%(field)s edited", field=label))
+        else:
+            parts.append(
+                _("%(field)s: %(old)s → %(new)s", field=label, old=old or "—", new=new or "—")
+            )
+    return _("edited %(changes)s", changes="; ".join(parts))
+
+
+@describer("archived")
+def _archived(entry: Activity) -> str:
+    return _("archived the initiative")
+
+
+@describer("unarchived")
+def _unarchived(entry: Activity) -> str:
+    return _("brought it back from the archive")

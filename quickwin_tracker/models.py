@@ -150,6 +150,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Secret for the user's iCalendar feed URLs; reset by the user to revoke old subscriptions.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
 
@@ -185,6 +187,7 @@ class Stage(LocalizedName, db.Model):
     __tablename__ = "stage"
     __table_args__ = (
         sa.CheckConstraint("wip_limit IS NULL OR wip_limit > 0", name="wip_limit_positive"),
+        sa.CheckConstraint("expected_days IS NULL OR expected_days > 0", name="expected_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +197,10 @@ class Stage(LocalizedName, db.Model):
     position: Mapped[int] = mapped_column(default=0)
     wip_limit: Mapped[int | None]
     retired: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # How long an initiative is expected to stay here; past it, the initiative is "at risk".
+    expected_days: Mapped[int | None]
+    # Codes of the checks an initiative must pass to enter this stage (see ``lifecycle/gates.py``).
+    gates: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
 
     def __repr__(self) -> str:
         return f"<Stage {self.code}>"
@@ -237,8 +244,25 @@ class Initiative(db.Model):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     stage: Mapped[Stage] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    # Team members may edit the initiative too, whatever their unit.
+    members: Mapped[list[User]] = relationship(secondary=lambda: initiative_member,
+                                               order_by=lambda: User.name)
+    tags: Mapped[list[Tag]] = relationship(secondary=lambda: initiative_tag,
+                                           order_by=lambda: (Tag.kind, Tag.code))
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="initiative", order_by=lambda: (Milestone.position, Milestone.id),
+        cascade="all, delete-orphan",
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="initiative", order_by=lambda: (Indicator.position, Indicator.id),
+        cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def member_ids(self) -> set[int]:
+        return {m.id for m in self.members}
 
     def __repr__(self) -> str:
         return f"<Initiative {self.id} {self.title!r}>"
@@ -263,3 +287,205 @@ class Activity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Activity {self.verb} initiative={self.initiative_id}>"
+
+
+initiative_member = sa.Table(
+    "initiative_member",
+    db.metadata,
+    sa.Column("initiative_id", sa.ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+initiative_tag = sa.Table(
+    "initiative_tag",
+    db.metadata,
+    sa.Column("initiative_id", sa.ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class TagKind(enum.StrEnum):
+    RPJMD = "rpjmd"  # a programme of the city's medium-term development plan
+    RENSTRA = "renstra"  # an OPD's strategic plan
+    SDG = "sdg"  # a Sustainable Development Goal target
+
+
+class Tag(db.Model):
+    """A plan an initiative serves: an RPJMD programme, an OPD Renstra goal or an SDG target."""
+
+    __tablename__ = "tag"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "code", name="kind_code"),
+        sa.CheckConstraint("kind IN ('rpjmd', 'renstra', 'sdg')", name="kind_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.upper()} {self.code}"
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.kind}:{self.code}>"
+
+
+class Milestone(db.Model):
+    """A step of an initiative's plan. Overdue = not done and due before today *in the city*."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (sa.Index("ix_milestone_initiative_position", "initiative_id", "position"),
+                      sa.Index("ix_milestone_open_due", "done_on", "due_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    due_date: Mapped[date]
+    responsible_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    done_on: Mapped[date | None]
+    done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    initiative: Mapped[Initiative] = relationship(back_populates="milestones")
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+    def __repr__(self) -> str:
+        return f"<Milestone {self.id} {self.title!r}>"
+
+
+class Direction(enum.StrEnum):
+    HIGHER = "higher"  # higher values are better
+    LOWER = "lower"  # lower values are better
+
+
+class Indicator(db.Model):
+    """An outcome indicator: what citizens feel, measured (baseline → target)."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (
+        sa.CheckConstraint("direction IN ('higher', 'lower')", name="direction_valid"),
+        sa.Index("ix_indicator_initiative_position", "initiative_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    unit_of_measure: Mapped[str] = mapped_column(sa.String(40), default="")
+    baseline: Mapped[float | None]
+    target: Mapped[float | None]
+    direction: Mapped[str] = mapped_column(sa.String(8), default=Direction.HIGHER.value)
+    target_date: Mapped[date | None]
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    initiative: Mapped[Initiative] = relationship(back_populates="indicators")
+    measurements: Mapped[list[Measurement]] = relationship(
+        back_populates="indicator", order_by=lambda: (Measurement.measured_on, Measurement.id),
+        cascade="all, delete-orphan",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Indicator {self.id} {self.name!r}>"
+
+
+class MeasurementStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    RETURNED = "returned"
+
+
+class Evidence(db.Model):
+    """An uploaded evidence file, stored under the instance folder with a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class Measurement(db.Model):
+    """A value of an indicator on a date, with its evidence. Counts toward progress only once a
+    reviewer has verified it."""
+
+    __tablename__ = "measurement"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('submitted', 'verified', 'returned')", name="status_valid"),
+        sa.Index("ix_measurement_indicator_date", "indicator_id", "measured_on"),
+        sa.Index("ix_measurement_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator.id", ondelete="CASCADE"))
+    value: Mapped[float]
+    measured_on: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(12), default=MeasurementStatus.SUBMITTED.value)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    indicator: Mapped[Indicator] = relationship(back_populates="measurements")
+    evidence: Mapped[Evidence | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class Comment(db.Model):
+    """A comment on an initiative: plain text, editable by its author for a short while."""
+
+    __tablename__ = "comment"
+    __table_args__ = (sa.Index("ix_comment_initiative_created", "initiative_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    initiative: Mapped[Initiative] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class Notification(db.Model):
+    """Something a user should see: for now an @mention in a comment."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    initiative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    initiative: Mapped[Initiative | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()

@@ -4,23 +4,28 @@ Each predicate returns a :class:`Decision`: truthy when allowed, falsy with a tr
 when not. Views call :func:`require`, which answers 403 with that reason; templates get the same
 predicates (see ``register_template_context``) so a control is shown only when it would work.
 
-The rules (issue #2):
-- staff create, edit and move initiatives of their own unit;
+The rules (issues #2 and #3):
+- staff create, edit and move initiatives of their own unit; an initiative's team members (from
+  any unit) may edit and move it too;
 - managers do the same for their unit, and only they (and admins) approve: move an initiative
   out of the first stage;
 - reviewers (the Sekda's office) see everything and change nothing;
 - admins do everything, including people, units and stages.
+- reviewers and admins verify or return submitted measurements (the one change reviewers make);
+- every signed-in user may comment; authors edit their own comment for 15 minutes.
 Every signed-in, active user may view the whole city's board and initiatives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from .models import Initiative, Role, Stage, Unit, User
+from .clock import utcnow
+from .models import Comment, Initiative, Role, Stage, Unit, User
 
 
 @dataclass(frozen=True)
@@ -65,15 +70,19 @@ def can_create_in(user: User | None, unit: Unit | None) -> Decision:
 
 
 def can_edit(user: User | None, initiative: Initiative) -> Decision:
+    """``initiative`` may be an ORM object or a board card row: both have ``unit_id`` and
+    ``member_ids``."""
     if not _signed_in(user):
         return deny(_l("Please sign in."))
     if user.role == Role.ADMIN:
         return ALLOW
     if user.role == Role.REVIEWER:
         return deny(_l("Reviewers can read everything but change nothing."))
-    if user.unit_id is None or user.unit_id != initiative.unit_id:
-        return deny(_l("Only the owning unit can change this initiative."))
-    return ALLOW
+    if user.unit_id is not None and user.unit_id == initiative.unit_id:
+        return ALLOW
+    if user.id in initiative.member_ids:
+        return ALLOW
+    return deny(_l("Only the owning unit and the initiative's team can change it."))
 
 
 def can_move(user: User | None, initiative: Initiative, to_stage: Stage, first_stage: Stage) -> Decision:
@@ -96,6 +105,34 @@ def can_administer(user: User | None) -> Decision:
     return ALLOW
 
 
+def can_verify(user: User | None) -> Decision:
+    """Verify or return a submitted measurement (Bappeda, the Smart City team)."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role not in (Role.REVIEWER, Role.ADMIN):
+        return deny(_l("Only reviewers verify measurements."))
+    return ALLOW
+
+
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+
+
+def can_comment(user: User | None) -> Decision:
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    return ALLOW
+
+
+def can_edit_comment(user: User | None, comment: Comment, now: datetime | None = None) -> Decision:
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if comment.author_id != user.id:
+        return deny(_l("Only its author can edit a comment."))
+    if (now or utcnow()) - comment.created_at > COMMENT_EDIT_WINDOW:
+        return deny(_l("Comments can be edited for 15 minutes only."))
+    return ALLOW
+
+
 def require(decision: Decision) -> None:
     """Abort with 403 and the decision's reason unless it allows."""
     if not decision:
@@ -108,4 +145,7 @@ TEMPLATE_PREDICATES = {
     "can_edit": can_edit,
     "can_move": can_move,
     "can_administer": can_administer,
+    "can_verify": can_verify,
+    "can_comment": can_comment,
+    "can_edit_comment": can_edit_comment,
 }

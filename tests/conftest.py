@@ -163,10 +163,23 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own application context (its own ``g`` and database session), as in
+    production, even though the test holds one open; afterwards the test's session is expired so
+    it reads what the request committed."""
+
+    def open(self, *args: Any, **kwargs: Any):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url, app_config, tmp_path) -> Iterator[Flask]:
     app = create_app(base_config(SQLALCHEMY_DATABASE_URI=database_url, **app_config))
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

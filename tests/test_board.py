@@ -129,7 +129,7 @@ def test_bad_filter_is_a_400_with_reason(team, auth, client):
     auth.login(team["staff"])
     response = client.get("/board/?owner=abc")
     assert response.status_code == 400
-    assert b"owner" in response.data.lower() or b"pemilik" in response.data.lower()
+    assert b"penanggung jawab" in response.data.lower()
 
 
 def test_filtering_with_htmx_returns_only_the_board_fragment(team, auth, client, hx, make_initiative):

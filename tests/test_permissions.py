@@ -153,6 +153,13 @@ def test_staff_cannot_approve_over_http(world, auth, client, hx):
 
 
 def test_manager_approves_over_http(world, auth, client, hx):
+    # the Approved gate asks for an owner, a target date and a measurable indicator
+    from quickwin_tracker.models import Indicator
+
+    world["proposed"].owner = world["staff"]
+    db.session.add(Indicator(initiative=world["proposed"], name="Waktu layanan", baseline=60,
+                             target=15, direction="lower"))
+    db.session.commit()
     auth.login(world["manager"])
     response = client.post(
         f"/board/cards/{world['proposed'].id}/move",

@@ -24,8 +24,10 @@ from werkzeug.datastructures import MultiDict
 from .. import activity
 from ..clock import utcnow
 from ..domain import DomainError
+from ..lifecycle import gates
+from ..lifecycle.gates import Missing
 from ..extensions import db
-from ..models import Dimension, Initiative, Stage, Unit, User
+from ..models import Dimension, Initiative, Stage, Unit, User, initiative_member
 from ..permissions import can_move
 from ..search import contains_any
 
@@ -113,10 +115,12 @@ class Card:
     position: int
     target_date: date | None
     stage_entered_at: datetime
+    created_at: datetime
     unit_id: int
     unit_code: str
     owner_id: int | None
     owner_name: str | None
+    member_ids: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -178,6 +182,7 @@ def _card_columns() -> tuple[Any, ...]:
         Initiative.position,
         Initiative.target_date,
         Initiative.stage_entered_at,
+        Initiative.created_at,
         Initiative.unit_id,
         Unit.code.label("unit_code"),
         Initiative.owner_id,
@@ -228,12 +233,24 @@ def cell_cards(
         .order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
     )
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
+    member_of = _memberships(user)
     for row in db.session.execute(stmt):
         values = row._asdict()
         values.pop("rank")
         card = Card(**values)
+        if card.id in member_of:
+            card.member_ids = frozenset({user.id})
         result[(card.dimension_id, card.stage_id)].append(card)
     return result
+
+
+def _memberships(user: User | None) -> set[int]:
+    """Ids of the initiatives ``user`` is a team member of (one query; it decides "movable")."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(db.session.scalars(
+        sa.select(initiative_member.c.initiative_id).where(initiative_member.c.user_id == user.id)
+    ))
 
 
 def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int], int]:
@@ -267,10 +284,12 @@ def load_board(filters: BoardFilters, user: User | None, page_size: int) -> Boar
 
 
 class MoveRefused(DomainError):
-    """A move that was not made; ``status`` is the HTTP status that says why."""
+    """A move that was not made; ``status`` is the HTTP status that says why. ``missing`` lists
+    what a stage gate asks for (each with where to fix it)."""
 
-    def __init__(self, status: int, message: Any):
+    def __init__(self, status: int, message: Any, missing: list[Missing] | None = None):
         super().__init__(message, status=status)
+        self.missing = missing or []
 
 
 @dataclass
@@ -362,6 +381,15 @@ def move_initiative(
                     stage=to_stage.name,
                     limit=to_stage.wip_limit,
                 ),
+            )
+
+    if to_stage.id != from_stage.id:
+        lacking = gates.missing(initiative, to_stage)
+        if lacking:
+            raise MoveRefused(
+                422, _l("“%(title)s” cannot enter %(stage)s yet. It still needs:",
+                        title=initiative.title, stage=to_stage.name),
+                missing=lacking,
             )
 
     target_ids = _cell_ids(initiative.dimension_id, to_stage.id, exclude=initiative.id)

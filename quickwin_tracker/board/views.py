@@ -143,7 +143,7 @@ def move(initiative_id: int):
     except MoveRefused as refused:
         db.session.rollback()
         return _refused(initiative, dimension, [from_stage, to_stage], filters, form,
-                        refused.message, refused.status)
+                        refused.message, refused.status, refused.missing)
 
     title = initiative.title
     if result.from_stage.id != result.to_stage.id:
@@ -157,18 +157,20 @@ def move(initiative_id: int):
     return redirect_to(url_for("board.index", **filters.as_args()))
 
 
-def _refused(initiative, dimension, stages, filters, form, message, status):
+def _refused(initiative, dimension, stages, filters, form, message, status, missing=()):
     if is_htmx():
-        return _move_answer(dimension, stages, filters, message, status)
+        return _move_answer(dimension, stages, filters, message, status, missing=missing,
+                            initiative_id=initiative.id)
     db.session.refresh(initiative)
     form.version.data = initiative.version
     form.after.choices = _position_choices(initiative, form.stage.data)
     return render_template("board/move.html", form=form, initiative=initiative, filters=filters,
-                           refusal=message), status
+                           refusal=message, missing=missing), status
 
 
 def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilters, message: str,
-                 status: int, moved_id: int | None = None):
+                 status: int, moved_id: int | None = None, missing=(),
+                 initiative_id: int | None = None):
     """The message for the live region, plus the affected cells and counts out of band: the
     server's order is what the user sees after every move, made or refused."""
     unique = list({s.id: s for s in stages}.values())
@@ -181,5 +183,5 @@ def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilter
     return render_template(
         "board/_move_result.html", message=message, ok=status == 200, dimension=dimension,
         stages=unique, cells=cells, counts=counts, column_counts=column_counts, filters=filters,
-        page_size=size, moved_id=moved_id,
+        page_size=size, moved_id=moved_id, missing=missing, initiative_id=initiative_id,
     ), status

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from ..domain import DomainError
 from ..extensions import db
+from ..board.services import active_stages
 from ..htmx import redirect_to, render
+from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Unit, User
 from ..permissions import can_create_in, can_edit, require
 from . import bp, services
@@ -87,8 +89,11 @@ def new():
 @login_required
 def detail(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
+    stages = active_stages()
+    assessment, facts = assess_many([initiative], stages)[initiative.id]
     return render_template(
-        "initiatives/detail.html", initiative=initiative, trail=services.trail(initiative)
+        "initiatives/detail.html", initiative=initiative, trail=services.trail(initiative),
+        assessment=assessment, facts=facts,
     )
 
 

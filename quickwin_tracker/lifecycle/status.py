@@ -1,0 +1,238 @@
+"""Status of an initiative: on track, at risk, off track or done. Derived, never typed in.
+
+The rule (``assess``), in order:
+
+1. In the last active stage (rolled out): **done**.
+2. Otherwise every problem found gives a reason with a severity; the status is the worst one:
+   - a milestone not done past its due date (in the city's time zone: due today is not overdue
+     before midnight WITA): at risk; 14 days or more overdue: off track;
+   - longer in the current stage than the stage's expected duration: at risk; twice as long or
+     more: off track;
+   - the target rollout date has passed: off track;
+   - outcome progress (verified measurements only) behind the share of time elapsed from the
+     start to the target date by more than 25 points: at risk; by more than 50: off track.
+3. No reason: **on track**.
+
+``load_facts`` gathers what the rule needs for many initiatives in a constant number of queries
+(open milestones, the latest verified measurement per indicator), for the board, pages and digests.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..clock import local_today, to_local
+from ..extensions import db
+from ..models import Indicator, Measurement, MeasurementStatus, Milestone, Stage
+from .progress import mean_progress, progress
+
+OVERDUE_OFF_TRACK_DAYS = 14
+BEHIND_AT_RISK_POINTS = 25.0
+BEHIND_OFF_TRACK_POINTS = 50.0
+
+
+class Status(enum.StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def icon(self) -> str:
+        """A text symbol, so status never relies on colour alone."""
+        return {"on_track": "●", "at_risk": "▲", "off_track": "✖", "done": "✔"}[self.value]
+
+
+STATUS_LABELS = {
+    Status.ON_TRACK: _l("on track"),
+    Status.AT_RISK: _l("at risk"),
+    Status.OFF_TRACK: _l("off track"),
+    Status.DONE: _l("done"),
+}
+
+_SEVERITY = {Status.ON_TRACK: 0, Status.AT_RISK: 1, Status.OFF_TRACK: 2}
+
+
+@dataclass(frozen=True)
+class Reason:
+    status: Status
+    kind: str  # "milestone_overdue", "stage_too_long", "target_passed", "outcome_behind"
+    text: str
+
+
+@dataclass
+class Assessment:
+    status: Status
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """'at risk: milestone “X” is 5 days overdue; …'"""
+        if not self.reasons:
+            return self.status.label
+        return f"{self.status.label}: " + "; ".join(r.text for r in self.reasons)
+
+
+@dataclass
+class Facts:
+    """What the status rule reads about one initiative."""
+
+    initiative_id: int
+    stage_id: int
+    stage_entered_at: datetime
+    created_at: datetime
+    target_date: date | None
+    overdue: list[tuple[str, date]] = field(default_factory=list)  # (title, due date), oldest first
+    next_milestone: tuple[str, date] | None = None
+    indicator_progress: list[float | None] = field(default_factory=list)
+
+    @property
+    def progress(self) -> float | None:
+        return mean_progress(self.indicator_progress)
+
+
+def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date) -> Assessment:
+    if facts.stage_id == final_stage_id:
+        return Assessment(Status.DONE)
+    reasons: list[Reason] = []
+
+    for title, due in facts.overdue:
+        days = (today - due).days
+        if days < 1:
+            continue
+        severity = Status.OFF_TRACK if days >= OVERDUE_OFF_TRACK_DAYS else Status.AT_RISK
+        reasons.append(Reason(severity, "milestone_overdue", _(
+            "milestone “%(title)s” is %(days)d days overdue", title=title, days=days)))
+
+    if stage.expected_days:
+        in_stage = (today - to_local(facts.stage_entered_at).date()).days
+        if in_stage > stage.expected_days:
+            severity = (Status.OFF_TRACK if in_stage >= 2 * stage.expected_days
+                        else Status.AT_RISK)
+            reasons.append(Reason(severity, "stage_too_long", _(
+                "%(days)d days in %(stage)s, expected at most %(expected)d",
+                days=in_stage, stage=stage.name, expected=stage.expected_days)))
+
+    if facts.target_date and today > facts.target_date:
+        reasons.append(Reason(Status.OFF_TRACK, "target_passed", _(
+            "the target rollout date %(date)s has passed", date=format_date(facts.target_date))))
+
+    measured = facts.progress
+    if measured is not None and facts.target_date:
+        start = to_local(facts.created_at).date()
+        span = (facts.target_date - start).days
+        if span > 0:
+            elapsed = max(0.0, min(100.0, (today - start).days / span * 100.0))
+            gap = elapsed - measured
+            if gap > BEHIND_AT_RISK_POINTS:
+                severity = Status.OFF_TRACK if gap > BEHIND_OFF_TRACK_POINTS else Status.AT_RISK
+                reasons.append(Reason(severity, "outcome_behind", _(
+                    "outcome at %(progress)d%% while %(elapsed)d%% of the time to the target "
+                    "date has passed", progress=round(measured), elapsed=round(elapsed))))
+
+    if not reasons:
+        return Assessment(Status.ON_TRACK)
+    worst = max((r.status for r in reasons), key=_SEVERITY.__getitem__)
+    reasons.sort(key=lambda r: -_SEVERITY[r.status])
+    return Assessment(worst, reasons)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Row:
+    """Anything with these attributes: an Initiative or a board card."""
+
+    id: int
+    stage_id: int
+    stage_entered_at: datetime
+    created_at: datetime
+    target_date: date | None
+
+
+def load_facts(initiatives: Sequence[_Row], today: date | None = None) -> dict[int, Facts]:
+    """Facts for many initiatives in two queries (open milestones; indicators with their latest
+    verified measurement), whatever their number."""
+    today = today or local_today()
+    facts = {
+        i.id: Facts(i.id, i.stage_id, i.stage_entered_at, i.created_at, i.target_date)
+        for i in initiatives
+    }
+    if not facts:
+        return facts
+    ids = list(facts)
+
+    open_milestones = db.session.execute(
+        sa.select(Milestone.initiative_id, Milestone.title, Milestone.due_date)
+        .where(Milestone.initiative_id.in_(ids), Milestone.done_on.is_(None))
+        .order_by(Milestone.initiative_id, Milestone.due_date, Milestone.position, Milestone.id)
+    )
+    for initiative_id, title, due in open_milestones:
+        f = facts[initiative_id]
+        if due < today:
+            f.overdue.append((title, due))
+        elif f.next_milestone is None:
+            f.next_milestone = (title, due)
+
+    latest = (
+        sa.select(
+            Measurement.indicator_id,
+            Measurement.value,
+            sa.func.row_number().over(
+                partition_by=Measurement.indicator_id,
+                order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
+            ).label("rank"),
+        )
+        .where(Measurement.status == MeasurementStatus.VERIFIED.value)
+        .subquery()
+    )
+    indicators = db.session.execute(
+        sa.select(Indicator.initiative_id, Indicator.baseline, Indicator.target,
+                  Indicator.direction, latest.c.value)
+        .outerjoin(latest, sa.and_(latest.c.indicator_id == Indicator.id, latest.c.rank == 1))
+        .where(Indicator.initiative_id.in_(ids))
+        .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
+    )
+    for initiative_id, baseline, target, direction, value in indicators:
+        facts[initiative_id].indicator_progress.append(progress(baseline, target, direction, value))
+    return facts
+
+
+def final_stage_id(stages: Iterable[Stage]) -> int | None:
+    """The last active stage: initiatives there are done."""
+    active = [s for s in stages if not s.retired]
+    return max(active, key=lambda s: (s.position, s.id)).id if active else None
+
+
+def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
+                today: date | None = None) -> dict[int, tuple[Assessment, Facts]]:
+    today = today or local_today()
+    by_id = {s.id: s for s in stages}
+    final = final_stage_id(stages)
+    facts = load_facts(initiatives, today)
+    result: dict[int, tuple[Assessment, Facts]] = {}
+    for initiative_id, f in facts.items():
+        stage = by_id.get(f.stage_id)
+        if stage is None:
+            stage = db.session.get(Stage, f.stage_id)
+            by_id[f.stage_id] = stage
+        result[initiative_id] = (assess(f, stage, final, today), f)
+    return result
+
+
+def initiatives_with_status(assessed: dict[int, tuple[Assessment, Facts]],
+                            wanted: Status) -> set[int]:
+    return {i for i, (a, _f) in assessed.items() if a.status == wanted}
+
