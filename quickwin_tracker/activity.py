@@ -56,6 +56,8 @@ FIELD_LABELS = {
     "unit": _l("unit"),
     "owner": _l("owner"),
     "target_date": _l("target date"),
+    "members": _l("team"),
+    "tags": _l("plans"),
 }
 
 

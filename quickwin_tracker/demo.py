@@ -18,7 +18,18 @@ from . import demo_data
 from .clock import local_today, utcnow
 from .domain import Conflict
 from .extensions import db
-from .models import Activity, Dimension, Initiative, Stage, Unit, User
+from .models import (
+    Activity,
+    Dimension,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    Stage,
+    Unit,
+    User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +125,50 @@ def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
     db.session.add_all(created)
     db.session.add_all(activities)
     db.session.flush()
+    reviewer = next((u for u in users.values() if u.role == "reviewer"), None)
+    for initiative, spec in zip(created, specs, strict=True):
+        _plan_and_outcomes(initiative, spec, today, now, reviewer, rng)
+    db.session.flush()
     log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
     return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
+
+
+def _plan_and_outcomes(initiative: Initiative, spec: dict, today, now: datetime,
+                       reviewer: User | None, rng: random.Random) -> None:
+    """Milestones, indicators and measurements of one demo initiative. Older measurements are
+    verified by a reviewer, the most recent one of a live initiative awaits verification."""
+    owner = initiative.owner
+    for position, m in enumerate(spec.get("milestones", [])):
+        due = today + timedelta(days=m["due_in_days"])
+        done_on = min(due, today) if m["done"] else None
+        initiative.milestones.append(Milestone(
+            title=m["title"], due_date=due, responsible=owner, position=position,
+            done_on=done_on, done_by=owner if done_on else None, created_at=initiative.created_at,
+        ))
+    for position, spec_indicator in enumerate(spec.get("indicators", [])):
+        indicator = Indicator(
+            name=spec_indicator["name"], unit_of_measure=spec_indicator["unit"],
+            baseline=spec_indicator["baseline"], target=spec_indicator["target"],
+            direction=spec_indicator["direction"], position=position,
+            target_date=today + timedelta(days=spec_indicator["target_in_days"]),
+            created_at=initiative.created_at,
+        )
+        initiative.indicators.append(indicator)
+        points = sorted(spec_indicator.get("measurements", []), key=lambda p: -p[0])
+        for n, (days_ago, value) in enumerate(points):
+            latest = n == len(points) - 1
+            recorded = now - timedelta(days=days_ago)
+            awaiting = latest and days_ago < 21 and reviewer is not None
+            indicator.measurements.append(Measurement(
+                value=value, measured_on=today - timedelta(days=days_ago), recorded_by=owner,
+                recorded_at=recorded,
+                note="Data dari laporan bulanan OPD.",
+                status=(MeasurementStatus.SUBMITTED if awaiting or reviewer is None
+                        else MeasurementStatus.VERIFIED).value,
+                reviewed_by=None if awaiting else reviewer,
+                reviewed_at=None if awaiting or reviewer is None
+                else recorded + timedelta(days=rng.randint(1, 5)),
+            ))
 
 
 def _generated(rng: random.Random, n: int) -> dict:
@@ -136,4 +189,15 @@ def _generated(rng: random.Random, n: int) -> dict:
         "target_in_days": rng.randint(-60, 240) if stage != "rolled_out" else rng.randint(-300, -1),
         "days_in_stage": rng.randint(0, 90),
         "generated": True,
+        "milestones": [
+            {"title": title, "due_in_days": rng.randint(-40, 120),
+             "done": stage == "rolled_out" or rng.random() < 0.4}
+            for title in ("Sosialisasi ke warga", "Uji coba terbatas", "Evaluasi dan perbaikan")
+        ],
+        "indicators": [{
+            "name": "Kepuasan warga terhadap layanan", "unit": "%", "baseline": 60.0,
+            "target": 85.0, "direction": "higher", "target_in_days": rng.randint(30, 300),
+            "measurements": ([[rng.randint(20, 60), round(rng.uniform(60, 90), 1)]]
+                             if stage in ("pilot", "rolled_out") else []),
+        }],
     }

@@ -1,10 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
-from ..models import ROLE_LABELS
+from ..lifecycle.gates import CHECKS
+from ..models import ROLE_LABELS, TAG_KIND_LABELS
 
 NONE = 0
 
@@ -55,3 +65,29 @@ class StageForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=100000)],
         description=_l("The most initiatives this stage may hold at once; empty for no limit."),
     )
+    expected_days = IntegerField(
+        _l("Expected days in this stage"),
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+        description=_l("Longer than this, an initiative is “at risk”; twice as long, “off track”. "
+                       "Empty: no limit."),
+    )
+    gates = SelectMultipleField(
+        _l("To enter this stage, an initiative…"),
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gates.choices = [(code, check.label) for code, check in CHECKS.items()]
+
+
+class TagForm(FlaskForm):
+    kind = SelectField(_l("Kind of plan"))
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("E.g. “11.2” for an SDG target, or the programme number."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(kind.value, label) for kind, label in TAG_KIND_LABELS.items()]

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..domain import Conflict, Invalid
 from ..extensions import db
-from ..models import Initiative, Stage
+from ..lifecycle.gates import CHECKS
+from ..models import Initiative, Stage, Tag, initiative_tag
 
 log = logging.getLogger(__name__)
 
@@ -23,20 +24,31 @@ def _renumber(stages: list[Stage]) -> None:
         stage.position = position
 
 
-def create_stage(code: str, name_id: str, name_en: str, wip_limit: int | None) -> Stage:
+def _valid_gates(gates: list[str] | None) -> list[str]:
+    unknown = [g for g in gates or [] if g not in CHECKS]
+    if unknown:
+        raise Invalid(_l("Unknown check."), "gates")
+    return [g for g in CHECKS if g in (gates or [])]  # stable order
+
+
+def create_stage(code: str, name_id: str, name_en: str, wip_limit: int | None,
+                 expected_days: int | None = None, gates: list[str] | None = None) -> Stage:
     if db.session.scalar(sa.select(Stage).where(Stage.code == code)) is not None:
         raise Invalid(_l("A stage with this code already exists."), "code")
     stages = _ordered()
     stage = Stage(code=code, name_id=name_id.strip(), name_en=name_en.strip(), wip_limit=wip_limit,
-                  position=len(stages))
+                  expected_days=expected_days, gates=_valid_gates(gates), position=len(stages))
     db.session.add(stage)
     db.session.flush()
     log.info("stage %s created", code)
     return stage
 
 
-def update_stage(stage: Stage, name_id: str, name_en: str, wip_limit: int | None) -> Stage:
+def update_stage(stage: Stage, name_id: str, name_en: str, wip_limit: int | None,
+                 expected_days: int | None = None, gates: list[str] | None = None) -> Stage:
     stage.name_id, stage.name_en, stage.wip_limit = name_id.strip(), name_en.strip(), wip_limit
+    stage.expected_days = expected_days
+    stage.gates = _valid_gates(gates)
     db.session.flush()
     log.info("stage %s updated", stage.code)
     return stage
@@ -47,6 +59,9 @@ def move_stage(stage: Stage, offset: int) -> None:
     stages = _ordered()
     index = stages.index(stage)
     target = index + offset
+    # Retired stages are off the board: step over them, or "move left" would change nothing there.
+    while 0 <= target < len(stages) and stages[target].retired and not stage.retired:
+        target += offset
     if 0 <= target < len(stages):
         stages[index], stages[target] = stages[target], stages[index]
         _renumber(stages)
@@ -93,3 +108,38 @@ def delete_stage(stage: Stage) -> None:
     _renumber(_ordered())
     db.session.flush()
     log.info("stage %s deleted", stage.code)
+
+
+# --------------------------------------------------------------------------- plan tags
+
+
+def create_tag(kind: str, code: str, name: str) -> Tag:
+    code = code.strip()
+    if db.session.scalar(sa.select(Tag).where(Tag.kind == kind, Tag.code == code)) is not None:
+        raise Invalid(_l("This tag already exists."), "code")
+    tag = Tag(kind=kind, code=code, name=name.strip())
+    db.session.add(tag)
+    db.session.flush()
+    log.info("tag %s:%s created", kind, code)
+    return tag
+
+
+def update_tag(tag: Tag, kind: str, code: str, name: str) -> Tag:
+    code = code.strip()
+    other = db.session.scalar(sa.select(Tag).where(Tag.kind == kind, Tag.code == code))
+    if other is not None and other.id != tag.id:
+        raise Invalid(_l("This tag already exists."), "code")
+    tag.kind, tag.code, tag.name = kind, code, name.strip()
+    db.session.flush()
+    return tag
+
+
+def delete_tag(tag: Tag) -> None:
+    used = db.session.scalar(
+        sa.select(sa.func.count()).select_from(initiative_tag)
+        .where(initiative_tag.c.tag_id == tag.id)
+    )
+    if used:
+        raise Conflict(_l("%(num)d initiatives carry this tag; remove it from them first.", num=used))
+    db.session.delete(tag)
+    db.session.flush()

@@ -8,9 +8,10 @@ from ..auth import services as people
 from ..domain import DomainError
 from ..extensions import db
 from ..htmx import redirect_to
-from ..models import Initiative, Stage, Unit, User
+from ..lifecycle.gates import CHECKS
+from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
 from . import bp, services
-from .forms import NONE, StageForm, UnitForm, UserForm
+from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
 
 
 def _attach(form, error: DomainError) -> None:
@@ -172,7 +173,7 @@ def stages():
         ).all()
     )
     rows = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)).all()
-    return render_template("admin/stages.html", stages=rows, counts=counts)
+    return render_template("admin/stages.html", stages=rows, counts=counts, checks=CHECKS)
 
 
 @bp.route("/stages/new", methods=["GET", "POST"])
@@ -181,7 +182,8 @@ def stage_new():
     if form.validate_on_submit():
         try:
             stage = services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
-                                          form.wip_limit.data)
+                                          form.wip_limit.data, form.expected_days.data,
+                                          form.gates.data)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -199,7 +201,8 @@ def stage_edit(stage_id: int):
     form = StageForm(obj=stage) if request.method == "GET" else StageForm(code=stage.code)
     form.code.data = stage.code  # the code is permanent
     if form.validate_on_submit():
-        services.update_stage(stage, form.name_id.data, form.name_en.data, form.wip_limit.data)
+        services.update_stage(stage, form.name_id.data, form.name_en.data, form.wip_limit.data,
+                              form.expected_days.data, form.gates.data)
         db.session.commit()
         flash(_("Stage %(name)s saved.", name=stage.name), "success")
         return redirect_to(url_for("admin.stages"))
@@ -238,3 +241,51 @@ def stage_action(stage_id: int, action: str):
     if action in messages:
         flash(messages[action], "success")
     return redirect_to(url_for("admin.stages"))
+
+
+# --------------------------------------------------------------------------- plan tags
+
+
+@bp.get("/tags")
+def tags():
+    counts = dict(db.session.execute(
+        select(initiative_tag.c.tag_id, func.count()).group_by(initiative_tag.c.tag_id)).all())
+    rows = db.session.scalars(select(Tag).order_by(Tag.kind, Tag.code)).all()
+    return render_template("admin/tags.html", tags=rows, counts=counts)
+
+
+@bp.route("/tags/new", methods=["GET", "POST"])
+@bp.route("/tags/<int:tag_id>", methods=["GET", "POST"])
+def tag_form(tag_id: int | None = None):
+    tag = db.get_or_404(Tag, tag_id) if tag_id is not None else None
+    form = TagForm(obj=tag) if request.method == "GET" else TagForm()
+    if form.validate_on_submit():
+        try:
+            if tag is None:
+                tag = services.create_tag(form.kind.data, form.code.data, form.name.data)
+            else:
+                services.update_tag(tag, form.kind.data, form.code.data, form.name.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            flash(_("Tag %(label)s saved.", label=tag.label), "success")
+            return redirect_to(url_for("admin.tags"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/tag_form.html", form=form, tag=tag), status
+
+
+@bp.post("/tags/<int:tag_id>/delete")
+def tag_delete(tag_id: int):
+    tag = db.get_or_404(Tag, tag_id)
+    label = tag.label
+    try:
+        services.delete_tag(tag)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Tag %(label)s deleted.", label=label), "success")
+    return redirect_to(url_for("admin.tags"))

@@ -4,11 +4,13 @@ from wtforms import (
     DateField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class InitiativeForm(FlaskForm):
@@ -23,6 +25,14 @@ class InitiativeForm(FlaskForm):
     unit = SelectField(_l("Unit (OPD)"), coerce=int, validators=[InputRequired()])
     owner = SelectField(_l("Owner"), coerce=int, validators=[Optional()])
     target_date = DateField(_l("Target rollout date"), validators=[Optional()])
+    members = SelectMultipleField(
+        _l("Team members"), coerce=int, validators=[Optional()],
+        description=_l("People from any unit who work on it with the owner; they may edit it too."),
+    )
+    tags = SelectMultipleField(
+        _l("Plans it serves"), coerce=int, validators=[Optional()],
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+    )
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 

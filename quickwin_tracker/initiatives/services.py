@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from ..board.services import first_stage
 from ..clock import utcnow
 from ..domain import Conflict, Forbidden, Invalid
 from ..extensions import db
-from ..models import Dimension, Initiative, Unit, User
+from ..models import Dimension, Initiative, Tag, Unit, User
 from ..permissions import can_create_in, can_edit
 from ..search import contains_any
 
@@ -39,6 +39,8 @@ class InitiativeData:
     unit: Unit
     owner: User | None
     target_date: date | None
+    members: list[User] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
 
 
 def _check_owner(data: InitiativeData) -> None:
@@ -96,6 +98,8 @@ def create_initiative(actor: User, data: InitiativeData, now: datetime | None = 
         created_at=now,
         updated_at=now,
         created_by=actor,
+        members=_valid_members(data.members),
+        tags=list(data.tags),
     )
     db.session.add(initiative)
     db.session.flush()
@@ -105,8 +109,20 @@ def create_initiative(actor: User, data: InitiativeData, now: datetime | None = 
     return initiative
 
 
+def _valid_members(members: list[User]) -> list[User]:
+    inactive = [m.name for m in members if not m.active]
+    if inactive:
+        raise Invalid(_l("Inactive accounts cannot join a team: %(names)s", names=", ".join(inactive)),
+                      "members")
+    return sorted(members, key=lambda u: u.name)
+
+
 def _display(value: Any) -> Any:
     """A JSON-friendly, human-readable form of a field value for the trail."""
+    if isinstance(value, list):
+        return ", ".join(str(_display(v)) for v in value)
+    if isinstance(value, Tag):
+        return value.label
     if isinstance(value, Dimension | Unit):
         return value.code
     if isinstance(value, User):
@@ -116,7 +132,8 @@ def _display(value: Any) -> Any:
     return value
 
 
-TRACKED_FIELDS = ("title", "benefit", "description", "dimension", "unit", "owner", "target_date")
+TRACKED_FIELDS = ("title", "benefit", "description", "dimension", "unit", "owner", "target_date",
+                  "members", "tags")
 
 
 def update_initiative(
@@ -149,18 +166,24 @@ def update_initiative(
         "unit": data.unit,
         "owner": data.owner,
         "target_date": data.target_date,
+        "members": _valid_members(data.members),
+        "tags": sorted(data.tags, key=lambda t: (t.kind, t.code)),
     }
     changes: dict[str, list[Any]] = {}
     for name in TRACKED_FIELDS:
         old = getattr(initiative, name)
         new = new_values[name]
-        if old != new:
+        if name in ("members", "tags"):
+            same = {x.id for x in old} == {x.id for x in new}
+        else:
+            same = old == new
+        if not same:
             changes[name] = [_display(old), _display(new)]
     if not changes:
         return changes
 
     old_dimension_id = initiative.dimension_id
-    for name in TRACKED_FIELDS:
+    for name in changes:
         setattr(initiative, name, new_values[name])
     if "dimension" in changes:
         # Another lane: the card goes to the bottom of its stage there.

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..board.services import active_stages
 from ..htmx import redirect_to, render
 from ..lifecycle.status import assess_many
-from ..models import Dimension, Initiative, Role, Unit, User
+from ..models import Dimension, Initiative, Role, Tag, Unit, User
 from ..permissions import can_create_in, can_edit, require
 from . import bp, services
 from .forms import ArchiveSearchForm, InitiativeForm
@@ -37,8 +37,14 @@ def _fill_choices(form: InitiativeForm, initiative: Initiative | None = None) ->
                User.role.in_((Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)))
         .order_by(User.name)
     )
+    owners = list(owners)
     form.owner.choices = [(NO_OWNER, _("— no owner yet —"))] + [
         (u.id, f"{u.name} ({u.unit.code})") for u in owners
+    ]
+    form.members.choices = [(u.id, f"{u.name} ({u.unit.code})") for u in owners]
+    form.tags.choices = [
+        (t.id, f"{t.label} · {t.name}")
+        for t in db.session.scalars(select(Tag).order_by(Tag.kind, Tag.code))
     ]
 
 
@@ -51,6 +57,8 @@ def _data(form: InitiativeForm) -> services.InitiativeData:
         unit=db.session.get(Unit, form.unit.data),
         owner=db.session.get(User, form.owner.data) if form.owner.data else None,
         target_date=form.target_date.data,
+        members=list(db.session.scalars(select(User).where(User.id.in_(form.members.data or [])))),
+        tags=list(db.session.scalars(select(Tag).where(Tag.id.in_(form.tags.data or [])))),
     )
 
 
@@ -109,6 +117,8 @@ def edit(initiative_id: int):
             unit=initiative.unit_id,
             owner=initiative.owner_id or NO_OWNER,
             version=initiative.version,
+            members=[m.id for m in initiative.members],
+            tags=[t.id for t in initiative.tags],
         )
     else:
         form = InitiativeForm()
