@@ -47,6 +47,17 @@ def redirect_to(url: str) -> Response:
     return redirect(url, code=303)
 
 
+INITIATIVE_CHANGED = "initiative-changed"
+
+
+def changed(body: str, status: int = 200) -> Response:
+    """A fragment answering a successful in-place change to an initiative; the event tells the
+    page's other parts (status line, trail) to refresh themselves."""
+    response = make_response(body, status)
+    response.headers["HX-Trigger"] = INITIATIVE_CHANGED
+    return response
+
+
 def add_vary(response: Response) -> Response:
     """Responses differ by ``HX-Request``: tell caches (after_request hook)."""
     response.vary.add("HX-Request")

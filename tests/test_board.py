@@ -173,7 +173,9 @@ def test_board_query_count_does_not_grow_with_initiatives(team, auth, client, co
     with count_queries() as large:
         assert client.get("/board/").status_code == 200
     assert small.count == large.count
-    assert large.count <= 8, large.statements
+    # 8, + 2 for the cards' status (open milestones; indicators with their latest verified
+    # measurement), + 1 for the unread-notifications count in the page header.
+    assert large.count <= 11, large.statements
 
 
 @pytest.mark.parametrize("app_config", [{"BOARD_PAGE_SIZE": 2}])

@@ -210,3 +210,16 @@ def test_text_fields_are_escaped(team, auth, client, dimensions):
         html = client.get(url).get_data(as_text=True)
         assert payload not in html
         assert "&lt;script&gt;" in html
+
+
+def test_status_and_trail_fragments_refresh_after_in_place_changes(team, auth, client, hx,
+                                                                   make_initiative):
+    initiative = make_initiative(team["unit"], stage="approved")
+    auth.login(team["staff"])
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
+    assert 'data-hx-trigger="initiative-changed from:body"' in page
+    status = client.get(f"/initiatives/{initiative.id}?part=status", headers=hx).get_data(as_text=True)
+    assert status.lstrip().startswith('<p class="status-line') and "<html" not in status
+    trail = client.get(f"/initiatives/{initiative.id}?part=trail", headers=hx).get_data(as_text=True)
+    assert trail.lstrip().startswith('<section class="trail"')
+    assert client.get(f"/initiatives/{initiative.id}?part=nope").status_code == 400

@@ -1,7 +1,9 @@
 """The board: reading it in a constant number of queries, and moving one card.
 
-Reading: ``load_board(filters, user)`` runs five queries whatever the number of initiatives
-(stages, dimensions, counts per cell, the first ``page_size`` cards of every cell, filter options).
+Reading: ``load_board(filters, user)`` runs a constant number of queries whatever the number of
+initiatives (stages, dimensions, counts per cell, the first ``page_size`` cards of every cell, the
+user's team memberships, the two of ``lifecycle.status.load_facts``, filter options). Every card
+carries its derived status (``attach_status``); the status filter is applied after assessing.
 
 Moving: ``move_initiative`` checks permission, version, WIP limit and the neighbour, places the card
 after its neighbour (renumbering only the cells involved, gap-free), records the Activity and
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,9 +27,11 @@ from werkzeug.datastructures import MultiDict
 from .. import activity
 from ..clock import utcnow
 from ..domain import DomainError
+from ..extensions import db
 from ..lifecycle import gates
 from ..lifecycle.gates import Missing
-from ..extensions import db
+from ..lifecycle.progress import bar_width
+from ..lifecycle.status import Status, assess_many
 from ..models import Dimension, Initiative, Stage, Unit, User, initiative_member
 from ..permissions import can_move
 from ..search import contains_any
@@ -41,6 +46,9 @@ class FilterError(ValueError):
     pass
 
 
+STATUS_CHOICES = tuple(Status)  # the board's status filter, in this order
+
+
 @dataclass(frozen=True)
 class BoardFilters:
     unit: str = ""
@@ -48,6 +56,7 @@ class BoardFilters:
     dimension: str = ""
     q: str = ""
     mine: bool = False
+    status: str = ""  # a Status value; derived, so applied after assessing (see ``load_board``)
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> BoardFilters:
@@ -57,12 +66,16 @@ class BoardFilters:
         except ValueError as exc:
             raise FilterError(_l("The owner filter must be a user number.")) from exc
         q = (args.get("q") or "").strip()[:200]
+        status = (args.get("status") or "").strip().lower()
+        if status and status not in {s.value for s in STATUS_CHOICES}:
+            raise FilterError(_l("Unknown status filter."))
         return cls(
             unit=(args.get("unit") or "").strip().upper()[:32],
             owner=owner,
             dimension=(args.get("dimension") or "").strip().lower()[:32],
             q=q,
             mine=args.get("mine") in ("1", "on", "true"),
+            status=status,
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -78,6 +91,8 @@ class BoardFilters:
             args["q"] = self.q
         if self.mine:
             args["mine"] = "1"
+        if self.status:
+            args["status"] = self.status
         return args
 
     @property
@@ -121,6 +136,16 @@ class Card:
     owner_id: int | None
     owner_name: str | None
     member_ids: frozenset[int] = frozenset()
+    # Set by ``attach_status``:
+    status: Status | None = None
+    status_text: str = ""  # the reasons, joined
+    next_milestone: tuple[str, date] | None = None  # (title, due date)
+    progress: float | None = None  # outcome progress, percent; may pass 100 or go below 0
+
+    @property
+    def progress_bar(self) -> int:
+        """0..100 for the bar; the text beside it shows the real value."""
+        return bar_width(self.progress)
 
 
 @dataclass
@@ -201,11 +226,12 @@ def _joined(stmt: sa.Select[Any]) -> sa.Select[Any]:
 def cell_cards(
     filters: BoardFilters,
     user: User | None,
-    page_size: int,
+    page_size: int | None,
     cells: list[tuple[int, int]] | None = None,
     offset: int = 0,
 ) -> dict[tuple[int, int], list[Card]]:
-    """Cards ``offset+1 .. offset+page_size`` of each cell (or only of ``cells``), in one query."""
+    """Cards ``offset+1 .. offset+page_size`` of each cell (or only of ``cells``), in one query;
+    ``page_size=None``: all of them. The status filter is applied by ``assessed_cells``."""
     rank = (
         sa.func.row_number()
         .over(
@@ -227,11 +253,10 @@ def cell_cards(
             )
         )
     ranked = _joined(sa.select(*_card_columns(), rank)).where(*conds).subquery()
-    stmt = (
-        sa.select(ranked)
-        .where(ranked.c.rank > offset, ranked.c.rank <= offset + page_size)
-        .order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
-    )
+    stmt = sa.select(ranked).where(ranked.c.rank > offset)
+    if page_size is not None:
+        stmt = stmt.where(ranked.c.rank <= offset + page_size)
+    stmt = stmt.order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
     member_of = _memberships(user)
     for row in db.session.execute(stmt):
@@ -262,13 +287,58 @@ def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int
     return {(d, s): n for d, s, n in db.session.execute(stmt)}
 
 
+def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None) -> None:
+    """Set each card's status, reasons, next milestone and outcome progress (two queries for all
+    of them). ``stages`` must be all the active stages: the last one means "done"."""
+    cards = list(cards)
+    assessed = assess_many(cards, stages, today)
+    for card in cards:
+        assessment, facts = assessed[card.id]
+        card.status = assessment.status
+        card.status_text = "; ".join(r.text for r in assessment.reasons)
+        card.next_milestone = facts.next_milestone
+        card.progress = facts.progress
+
+
+def assessed_cells(
+    filters: BoardFilters,
+    user: User | None,
+    page_size: int | None,
+    stages: list[Stage],
+    cells: list[tuple[int, int]] | None = None,
+    offset: int = 0,
+) -> tuple[dict[tuple[int, int], list[Card]], dict[tuple[int, int], int]]:
+    """The cards of each cell (or of ``cells``) with their status, and the cards per cell.
+
+    Without a status filter: one page per cell, counted in SQL. With one, status is derived, not
+    stored, so *every* card matching the other filters is loaded (no page limit), assessed and
+    filtered, and the counts are those of the assessed set; the page is then cut in Python. Still a
+    constant number of queries; the price is reading all matching rows, which a city's board
+    (hundreds of initiatives) affords.
+    """
+    if not filters.status:
+        found = cell_cards(filters, user, page_size, cells=cells, offset=offset)
+        attach_status((c for cell in found.values() for c in cell), stages)
+        return found, cell_counts(filters, user)
+    everything = cell_cards(filters, user, None, cells=cells)
+    attach_status((c for cell in everything.values() for c in cell), stages)
+    kept: dict[tuple[int, int], list[Card]] = defaultdict(list)
+    counts: dict[tuple[int, int], int] = {}
+    for key, cards in everything.items():
+        matching = [c for c in cards if c.status == filters.status]
+        if matching:
+            counts[key] = len(matching)
+            end = None if page_size is None else offset + page_size
+            kept[key] = matching[offset:end]
+    return kept, counts
+
+
 def load_board(filters: BoardFilters, user: User | None, page_size: int) -> Board:
     board = Board(
         stages=active_stages(),
         dimensions=list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position))),
     )
-    board.cell_counts = cell_counts(filters, user)
-    board.cells = cell_cards(filters, user, page_size)
+    board.cells, board.cell_counts = assessed_cells(filters, user, page_size, board.stages)
     board.units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
     board.owners = list(
         db.session.scalars(

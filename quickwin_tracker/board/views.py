@@ -12,12 +12,12 @@ from ..permissions import can_edit, require
 from . import bp
 from .forms import BOTTOM, TOP, MoveForm
 from .services import (
+    STATUS_CHOICES,
     BoardFilters,
     FilterError,
     MoveRefused,
     active_stages,
-    cell_cards,
-    cell_counts,
+    assessed_cells,
     load_board,
     move_initiative,
 )
@@ -40,7 +40,7 @@ def index():
     filters = _filters(request.args)
     board = load_board(filters, current_user, _page_size())
     return render("board/index.html", block="board", board=board, filters=filters,
-                  page_size=_page_size())
+                  page_size=_page_size(), status_choices=STATUS_CHOICES)
 
 
 @bp.get("/cells/<dimension>/<stage>")
@@ -55,8 +55,9 @@ def cell_more(dimension: str, stage: str):
     except ValueError:
         abort(400, description=_("offset must be a whole number"))
     size = _page_size()
-    cards = cell_cards(filters, current_user, size, cells=[(dim.id, stg.id)], offset=offset)
-    count = cell_counts(filters, current_user).get((dim.id, stg.id), 0)
+    cards, counts = assessed_cells(filters, current_user, size, active_stages(),
+                                   cells=[(dim.id, stg.id)], offset=offset)
+    count = counts.get((dim.id, stg.id), 0)
     return render(
         "board/cell.html", block="cards", cards=cards.get((dim.id, stg.id), []), dimension=dim,
         stage=stg, filters=filters, next_offset=offset + size if offset + size < count else None,
@@ -175,8 +176,9 @@ def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilter
     server's order is what the user sees after every move, made or refused."""
     unique = list({s.id: s for s in stages}.values())
     size = _page_size()
-    cells = cell_cards(filters, current_user, size, cells=[(dimension.id, s.id) for s in unique])
-    counts = cell_counts(filters, current_user)
+    # With a status filter the column counts need every lane assessed: read the whole board then.
+    wanted = None if filters.status else [(dimension.id, s.id) for s in unique]
+    cells, counts = assessed_cells(filters, current_user, size, active_stages(), cells=wanted)
     column_counts: dict[int, int] = {}
     for (_d, s), n in counts.items():
         column_counts[s] = column_counts.get(s, 0) + n

@@ -173,11 +173,8 @@ def update_initiative(
     for name in TRACKED_FIELDS:
         old = getattr(initiative, name)
         new = new_values[name]
-        if name in ("members", "tags"):
-            same = {x.id for x in old} == {x.id for x in new}
-        else:
-            same = old == new
-        if not same:
+        collection = name in ("members", "tags")
+        if ({x.id for x in old} != {x.id for x in new}) if collection else old != new:
             changes[name] = [_display(old), _display(new)]
     if not changes:
         return changes

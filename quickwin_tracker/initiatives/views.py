@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..board.services import active_stages
 from ..domain import DomainError
 from ..extensions import db
-from ..board.services import active_stages
 from ..htmx import redirect_to, render
 from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
 from ..permissions import can_create_in, can_edit, require
+from ..review.cycle import decisions_for
 from . import bp, services
 from .forms import ArchiveSearchForm, InitiativeForm
 
@@ -96,13 +97,22 @@ def new():
 @bp.get("/<int:initiative_id>")
 @login_required
 def detail(initiative_id: int):
+    """The initiative page; ``?part=status`` or ``?part=trail`` (htmx) re-renders only that part
+    after an in-place change elsewhere on the page."""
     initiative = db.get_or_404(Initiative, initiative_id)
+    part = request.args.get("part")
+    if part not in (None, "status", "trail"):
+        abort(400, description=_("Unknown part."))
     stages = active_stages()
     assessment, facts = assess_many([initiative], stages)[initiative.id]
-    return render_template(
-        "initiatives/detail.html", initiative=initiative, trail=services.trail(initiative),
-        assessment=assessment, facts=facts,
-    )
+    context = dict(initiative=initiative, assessment=assessment, facts=facts)
+    if part == "status":
+        return render("initiatives/detail.html", block="status_line", **context)
+    context["trail"] = services.trail(initiative)
+    if part == "trail":
+        return render("initiatives/detail.html", block="trail", **context)
+    return render_template("initiatives/detail.html", review_decisions=decisions_for(initiative),
+                           **context)
 
 
 @bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])

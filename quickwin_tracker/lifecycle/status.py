@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -113,8 +113,9 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date) -> Asse
         if days < 1:
             continue
         severity = Status.OFF_TRACK if days >= OVERDUE_OFF_TRACK_DAYS else Status.AT_RISK
-        reasons.append(Reason(severity, "milestone_overdue", _(
-            "milestone “%(title)s” is %(days)d days overdue", title=title, days=days)))
+        reasons.append(Reason(severity, "milestone_overdue", ngettext(
+            "milestone “%(title)s” is %(num)d day overdue",
+            "milestone “%(title)s” is %(num)d days overdue", days, title=title)))
 
     if stage.expected_days:
         in_stage = (today - to_local(facts.stage_entered_at).date()).days

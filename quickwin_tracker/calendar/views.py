@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask import Response, abort, flash, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..htmx import redirect_to
+from ..mail.urls import app_url
+from . import bp, services
+
+
+@bp.get("")
+@login_required
+def index():
+    """The two feed URLs and how to subscribe (the token is made on the first visit)."""
+    had_token = bool(current_user.calendar_token)
+    token = services.ensure_token(current_user)
+    if not had_token:
+        db.session.commit()
+    mine = app_url("calendar.mine", token=token)
+    unit = app_url("calendar.unit", token=token) if current_user.unit_id else None
+    return render_template("calendar/index.html", mine_url=mine, unit_url=unit)
+
+
+@bp.post("/reset")
+@login_required
+def reset():
+    services.reset_token(current_user)
+    db.session.commit()
+    flash(_("New calendar links made. The old ones no longer work: subscribe again with the new "
+            "ones."), "success")
+    return redirect_to(url_for("calendar.index"))
+
+
+def _feed(token: str, which: str) -> Response:
+    user = services.user_for_token(token)
+    if user is None:
+        abort(404)
+    with force_locale(user.locale):  # nobody is signed in: write in the owner's language
+        if which == "mine":
+            milestones = services.my_milestones(user)
+            name = _("Quick-Win: my milestones")
+        else:
+            milestones = services.unit_milestones(user)
+            name = _("Quick-Win: milestones of %(unit)s",
+                     unit=user.unit.code if user.unit else "—")
+        body = services.build_calendar(milestones, name)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="quickwin-{which}.ics"'
+    response.headers["Cache-Control"] = "private, max-age=900"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/<token>/mine.ics")
+def mine(token: str):
+    return _feed(token, "mine")
+
+
+@bp.get("/<token>/unit.ics")
+def unit(token: str):
+    return _feed(token, "unit")

@@ -1,0 +1,381 @@
+"""Milestone operations, and what the milestones section reads.
+
+Each operation checks ``can_edit``, validates, mutates, records exactly one Activity (none when
+nothing changed) and flushes; the caller commits. Positions are 0..n-1 per initiative, gap-free,
+written only here. Changes to one initiative's list are serialised by locking the initiative row
+on PostgreSQL (SQLite serialises writers itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import activity
+from ..clock import local_today, utcnow
+from ..domain import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..models import Activity, Initiative, Milestone, Role, User
+from ..permissions import can_edit
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 200
+RESPONSIBLE_ROLES = (Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)
+UP = "up"
+DOWN = "down"
+
+FIELD_LABELS = {
+    "title": _l("title"),
+    "due_date": _l("due date"),
+    "responsible": _l("responsible"),
+}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_editable(actor: User, initiative: Initiative) -> None:
+    decision = can_edit(actor, initiative)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if initiative.archived:
+        raise Conflict(_l("This initiative is archived; its milestones can no longer change."))
+
+
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise Invalid(_l("Give the milestone a title."), "title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_l("The title can be at most %(max)d characters long.", max=TITLE_MAX),
+                      "title")
+    return title
+
+
+def _check_due_date(due_date: date | None) -> date:
+    if due_date is None:
+        raise Invalid(_l("Give the milestone a due date."), "due_date")
+    return due_date
+
+
+def _check_responsible(user: User | None) -> None:
+    if user is None:
+        return
+    if not user.active:
+        raise Invalid(_l("The responsible person's account is inactive."), "responsible")
+    if user.role not in RESPONSIBLE_ROLES:
+        raise Invalid(_l("Only OPD staff, unit heads and administrators can be responsible for "
+                         "a milestone."), "responsible")
+
+
+def eligible_responsibles() -> list[User]:
+    """Everyone who may be made responsible: active staff, managers and admins of any unit."""
+    return list(db.session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role.in_(RESPONSIBLE_ROLES))
+        .options(joinedload(User.unit))
+        .order_by(User.name, User.id)
+    ))
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def _lock(initiative: Initiative, milestone: Milestone | None = None) -> None:
+    """Serialise changes to one initiative's list (PostgreSQL row lock on the initiative), then
+    re-read ``milestone``: a concurrent request may have changed or deleted it meanwhile."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Initiative.id).where(Initiative.id == initiative.id).with_for_update()
+        )
+        if milestone is not None:
+            try:
+                db.session.refresh(milestone)
+            except InvalidRequestError as exc:  # deleted meanwhile
+                raise Conflict(_l("This milestone was deleted meanwhile.")) from exc
+
+
+def _ordered_ids(initiative: Initiative) -> list[int]:
+    return list(db.session.scalars(
+        sa.select(Milestone.id).where(Milestone.initiative_id == initiative.id)
+        .order_by(Milestone.position, Milestone.id)
+    ))
+
+
+def _renumber(initiative: Initiative, ids: list[int]) -> None:
+    """Positions 0..n-1 in the order of ``ids``; neighbours' ``updated_at`` is left alone (their
+    place in the list is not an edit of them)."""
+    table = Milestone.__table__
+    current = dict(db.session.execute(
+        sa.select(table.c.id, table.c.position).where(table.c.initiative_id == initiative.id)
+    ).all())
+    changes = [{"b_id": id_, "b_position": pos}
+               for pos, id_ in enumerate(ids) if current.get(id_) != pos]
+    if changes:
+        db.session.execute(
+            table.update().where(table.c.id == sa.bindparam("b_id"))
+            .values(position=sa.bindparam("b_position")),
+            changes,
+        )
+    # The ORM copies (and the initiative's ordered collection) are stale now.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Milestone) and obj.initiative_id == initiative.id:
+            db.session.expire(obj, ["position"])
+    db.session.expire(initiative, ["milestones"])
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def _responsible_name(user: User | None) -> str | None:
+    return user.name if user is not None else None
+
+
+def add_milestone(actor: User, initiative: Initiative, title: str, due_date: date | None,
+                  responsible: User | None, now: datetime | None = None) -> Milestone:
+    """Add a milestone at the bottom of the initiative's list."""
+    now = now or utcnow()
+    _check_editable(actor, initiative)
+    title = _clean_title(title)
+    due_date = _check_due_date(due_date)
+    _check_responsible(responsible)
+    _lock(initiative)
+    last = db.session.scalar(
+        sa.select(sa.func.max(Milestone.position)).where(Milestone.initiative_id == initiative.id)
+    )
+    milestone = Milestone(
+        initiative_id=initiative.id, title=title, due_date=due_date, responsible=responsible,
+        position=0 if last is None else last + 1, created_at=now, updated_at=now,
+    )
+    db.session.add(milestone)
+    db.session.flush()
+    db.session.expire(initiative, ["milestones"])
+    activity.record(actor, "milestone_added", initiative, now=now, milestone_id=milestone.id,
+                    title=title, due_date=due_date.isoformat(),
+                    responsible=_responsible_name(responsible))
+    log.info("%s added milestone %s to initiative %s", actor.email, milestone.id, initiative.id)
+    return milestone
+
+
+def update_milestone(actor: User, milestone: Milestone, title: str, due_date: date | None,
+                     responsible: User | None, now: datetime | None = None
+                     ) -> dict[str, list[Any]]:
+    """Apply the edit; return the changes as ``{field: [old, new]}`` (empty: nothing recorded)."""
+    now = now or utcnow()
+    initiative = milestone.initiative
+    _check_editable(actor, initiative)
+    title = _clean_title(title)
+    due_date = _check_due_date(due_date)
+    _lock(initiative, milestone)
+    changes: dict[str, list[Any]] = {}
+    if title != milestone.title:
+        changes["title"] = [milestone.title, title]
+    if due_date != milestone.due_date:
+        changes["due_date"] = [milestone.due_date.isoformat(), due_date.isoformat()]
+    new_responsible_id = responsible.id if responsible is not None else None
+    if new_responsible_id != milestone.responsible_id:
+        # Checked only when it changes: keeping a person who has since left is not refused.
+        _check_responsible(responsible)
+        changes["responsible"] = [_responsible_name(milestone.responsible),
+                                  _responsible_name(responsible)]
+    if not changes:
+        return changes
+    milestone.title = title
+    milestone.due_date = due_date
+    milestone.responsible = responsible
+    milestone.updated_at = now
+    db.session.flush()
+    activity.record(actor, "milestone_updated", initiative, now=now, milestone_id=milestone.id,
+                    title=title, changes=changes)
+    log.info("%s updated milestone %s: %s", actor.email, milestone.id, ", ".join(changes))
+    return changes
+
+
+def complete_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> Milestone:
+    """Mark it done today, in the city's time zone, by ``actor``."""
+    now = now or utcnow()
+    initiative = milestone.initiative
+    _check_editable(actor, initiative)
+    _lock(initiative, milestone)
+    if milestone.done:
+        raise Conflict(_l("This milestone is already done."))
+    milestone.done_on = local_today(now)
+    milestone.done_by = actor
+    milestone.updated_at = now
+    db.session.flush()
+    activity.record(actor, "milestone_completed", initiative, now=now, milestone_id=milestone.id,
+                    title=milestone.title, done_on=milestone.done_on.isoformat())
+    log.info("%s completed milestone %s", actor.email, milestone.id)
+    return milestone
+
+
+def reopen_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> Milestone:
+    now = now or utcnow()
+    initiative = milestone.initiative
+    _check_editable(actor, initiative)
+    _lock(initiative, milestone)
+    if not milestone.done:
+        raise Conflict(_l("This milestone is not done."))
+    milestone.done_on = None
+    milestone.done_by = None
+    milestone.updated_at = now
+    db.session.flush()
+    activity.record(actor, "milestone_reopened", initiative, now=now, milestone_id=milestone.id,
+                    title=milestone.title)
+    log.info("%s reopened milestone %s", actor.email, milestone.id)
+    return milestone
+
+
+def move_milestone(actor: User, milestone: Milestone, offset_or_index: str | int,
+                   now: datetime | None = None) -> bool:
+    """Move one place ``"up"`` or ``"down"``, or to the 0-based ``int`` index; the others close up.
+
+    Returns False (and records nothing) when it is already there, e.g. "up" on the first one.
+    """
+    now = now or utcnow()
+    initiative = milestone.initiative
+    _check_editable(actor, initiative)
+    _lock(initiative, milestone)
+    ids = _ordered_ids(initiative)
+    if milestone.id not in ids:
+        raise Conflict(_l("This milestone was deleted meanwhile."))
+    current = ids.index(milestone.id)
+    if offset_or_index == UP:
+        target = max(0, current - 1)
+    elif offset_or_index == DOWN:
+        target = min(len(ids) - 1, current + 1)
+    elif isinstance(offset_or_index, int) and not isinstance(offset_or_index, bool):
+        target = offset_or_index
+        if not 0 <= target < len(ids):
+            raise Invalid(_l("There is no such place in the list."), "position")
+    else:
+        raise Invalid(_l("Choose up or down."), "position")
+    if target == current:
+        return False
+    ids.remove(milestone.id)
+    ids.insert(target, milestone.id)
+    _renumber(initiative, ids)
+    milestone.updated_at = now
+    db.session.flush()
+    activity.record(actor, "milestone_reordered", initiative, now=now, milestone_id=milestone.id,
+                    title=milestone.title, from_position=current + 1, to_position=target + 1)
+    log.info("%s moved milestone %s from %d to %d", actor.email, milestone.id, current, target)
+    return True
+
+
+def delete_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    initiative = milestone.initiative
+    _check_editable(actor, initiative)
+    _lock(initiative, milestone)
+    milestone_id, title = milestone.id, milestone.title
+    db.session.delete(milestone)
+    db.session.flush()
+    _renumber(initiative, _ordered_ids(initiative))
+    activity.record(actor, "milestone_deleted", initiative, now=now, milestone_id=milestone_id,
+                    title=title)
+    log.info("%s deleted milestone %s of initiative %s", actor.email, milestone_id, initiative.id)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """One milestone as the section shows it; ``overdue_days`` is 0 unless it is overdue."""
+
+    milestone: Milestone
+    index: int
+    count: int
+    overdue_days: int
+    due_today: bool
+
+    @property
+    def first(self) -> bool:
+        return self.index == 0
+
+    @property
+    def last(self) -> bool:
+        return self.index == self.count - 1
+
+
+def milestone_rows(initiative: Initiative, today: date | None = None) -> list[MilestoneRow]:
+    """The initiative's milestones in order, with "overdue by N days" counted in the city's days
+    (the same rule as ``lifecycle.status``: due on D is overdue from 00:00 local time on D+1)."""
+    today = today or local_today()
+    milestones = list(db.session.scalars(
+        sa.select(Milestone).where(Milestone.initiative_id == initiative.id)
+        .options(selectinload(Milestone.responsible), selectinload(Milestone.done_by))
+        .order_by(Milestone.position, Milestone.id)
+    ))
+    count = len(milestones)
+    rows = []
+    for index, m in enumerate(milestones):
+        late = 0 if m.done else max(0, (today - m.due_date).days)
+        rows.append(MilestoneRow(m, index, count, late, not m.done and m.due_date == today))
+    return rows
+
+
+# --------------------------------------------------------------------------- the trail
+
+
+def _date(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return format_date(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+@activity.describer("milestone_added")
+def _added(entry: Activity) -> str:
+    data = entry.data or {}
+    return _("added milestone “%(title)s”, due %(date)s",
+             title=data.get("title", "?"), date=_date(data.get("due_date")))
+
+
+@activity.describer("milestone_updated")
+def _updated(entry: Activity) -> str:
+    data = entry.data or {}
+    parts = []
+    for name, (old, new) in (data.get("changes") or {}).items():
+        if name == "due_date":
+            old, new = _date(old), _date(new)
+        parts.append(_("%(field)s: %(old)s → %(new)s", field=str(FIELD_LABELS.get(name, name)),
+                       old=old or "—", new=new or "—"))
+    return _("edited milestone “%(title)s”: %(changes)s",
+             title=data.get("title", "?"), changes="; ".join(parts))
+
+
+@activity.describer("milestone_completed")
+def _completed(entry: Activity) -> str:
+    return _("marked milestone “%(title)s” done", title=(entry.data or {}).get("title", "?"))
+
+
+@activity.describer("milestone_reopened")
+def _reopened(entry: Activity) -> str:
+    return _("reopened milestone “%(title)s”", title=(entry.data or {}).get("title", "?"))
+
+
+@activity.describer("milestone_reordered")
+def _reordered(entry: Activity) -> str:
+    data = entry.data or {}
+    return _("moved milestone “%(title)s” from place %(old)d to %(new)d",
+             title=data.get("title", "?"), old=data.get("from_position", 0),
+             new=data.get("to_position", 0))
+
+
+@activity.describer("milestone_deleted")
+def _deleted(entry: Activity) -> str:
+    return _("deleted milestone “%(title)s”", title=(entry.data or {}).get("title", "?"))

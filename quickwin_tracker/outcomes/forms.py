@@ -1,0 +1,90 @@
+"""Forms of the outcomes section. Several are on one page, so each gets a prefix (see views.py).
+
+Field checks only; the domain rules (direction vs baseline → target, no future dates, http(s)
+links, evidence type and size, a reason to return) live in ``services.py`` and ``evidence.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    Field,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import NumberInput
+
+from ..models import Direction
+from .evidence import ACCEPT
+
+
+class NumberField(Field):
+    """A decimal number. Browsers send ``12.5`` from ``<input type=number>``; ``12,5`` typed
+    elsewhere is accepted too. NaN and infinities are refused."""
+
+    widget = NumberInput(step="any")
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = repr(float(self.data))
+        return text[:-2] if text.endswith(".0") else text
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip().replace(" ", "").replace("\u00a0", "")
+        if "," in raw and "." not in raw:
+            raw = raw.replace(",", ".")
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise ValueError(_("Enter a number, e.g. 12.5."))
+        self.data = number
+
+
+DIRECTION_CHOICES = [
+    SelectChoice(Direction.HIGHER.value, _l("Higher is better")),
+    SelectChoice(Direction.LOWER.value, _l("Lower is better")),
+]
+
+
+class IndicatorForm(FlaskForm):
+    name = StringField(_l("Indicator"), validators=[InputRequired(), Length(max=200)],
+                       description=_l("What citizens feel, e.g. “waiting time at the counter”."))
+    unit_of_measure = StringField(_l("Unit of measure"), validators=[Optional(), Length(max=40)],
+                                  description=_l("e.g. minutes, %, complaints per month"))
+    baseline = NumberField(_l("Baseline"), validators=[Optional()])
+    target = NumberField(_l("Target"), validators=[Optional()])
+    direction = SelectField(_l("Direction"), choices=DIRECTION_CHOICES,
+                            default=Direction.HIGHER.value, validators=[InputRequired()])
+    target_date = DateField(_l("Target date"), validators=[Optional()])
+
+
+class MeasurementForm(FlaskForm):
+    value = NumberField(_l("Value"), validators=[InputRequired()])
+    measured_on = DateField(_l("Measured on"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    link = URLField(_l("Link"), validators=[Optional(), Length(max=500)],
+                    description=_l("A web page with the data, if any (http:// or https://)."))
+    evidence = FileField(_l("Evidence file"), render_kw={"accept": ACCEPT})
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)],
+                           render_kw={"required": True, "rows": 2})

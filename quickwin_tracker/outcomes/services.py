@@ -1,0 +1,399 @@
+"""Outcome operations: indicators, measurements and their review.
+
+Each function checks permission (``Forbidden``), validates (``Invalid`` with the form field the
+message belongs next to), changes, records exactly one Activity and flushes; the caller commits.
+
+Progress "to the Sekda" counts verified measurements only: :func:`indicator_progress` is the
+progress of an indicator's latest *verified* measurement (latest by date, then by id, as in
+``lifecycle.status.load_facts``). Submitted and returned measurements are shown, never counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import activity
+from ..clock import local_today, utcnow
+from ..domain import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..lifecycle.progress import progress
+from ..models import (
+    Activity,
+    Direction,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    User,
+)
+from ..permissions import can_edit, can_verify
+from .evidence import check_upload, save_evidence
+
+log = logging.getLogger(__name__)
+
+NAME_MAX = 200
+UNIT_MAX = 40
+LINK_MAX = 500
+
+DIRECTION_LABELS = {
+    Direction.HIGHER.value: _l("higher is better"),
+    Direction.LOWER.value: _l("lower is better"),
+}
+STATUS_LABELS = {
+    MeasurementStatus.SUBMITTED.value: _l("awaiting verification"),
+    MeasurementStatus.VERIFIED.value: _l("verified"),
+    MeasurementStatus.RETURNED.value: _l("returned"),
+}
+STATUS_ICONS = {"submitted": "○", "verified": "●", "returned": "✖"}
+FIELD_LABELS = {
+    "name": _l("name"),
+    "unit_of_measure": _l("unit of measure"),
+    "baseline": _l("baseline"),
+    "target": _l("target"),
+    "direction": _l("direction"),
+    "target_date": _l("target date"),
+}
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def latest_verified(measurements: Iterable[Measurement]) -> Measurement | None:
+    verified = [m for m in measurements if m.status == MeasurementStatus.VERIFIED.value]
+    return max(verified, key=lambda m: (m.measured_on, m.id or 0), default=None)
+
+
+def indicator_progress(indicator: Indicator,
+                       measurements: Iterable[Measurement] | None = None) -> float | None:
+    """Progress of the latest verified measurement; ``None`` when nothing is verified yet."""
+    latest = latest_verified(indicator.measurements if measurements is None else measurements)
+    return progress(indicator.baseline, indicator.target, indicator.direction,
+                    latest.value if latest is not None else None)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_can_change(actor: User, initiative: Initiative) -> None:
+    decision = can_edit(actor, initiative)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if initiative.archived:
+        raise Conflict(_l("This initiative is archived; bring it back to the board to change it."))
+
+
+def _number(value: float | None, field: str, required: bool = False) -> float | None:
+    if value is None:
+        if required:
+            raise Invalid(_l("Enter the measured value."), field)
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise Invalid(_l("Enter a number, e.g. 12.5."), field)
+    return number
+
+
+@dataclass
+class IndicatorData:
+    name: str
+    unit_of_measure: str = ""
+    baseline: float | None = None
+    target: float | None = None
+    direction: str = Direction.HIGHER.value
+    target_date: date | None = None
+
+
+def _clean_indicator(data: IndicatorData) -> dict[str, Any]:
+    name = (data.name or "").strip()
+    if not name:
+        raise Invalid(_l("Give the indicator a name."), "name")
+    if len(name) > NAME_MAX:
+        raise Invalid(_l("At most %(max)d characters.", max=NAME_MAX), "name")
+    unit = (data.unit_of_measure or "").strip()
+    if len(unit) > UNIT_MAX:
+        raise Invalid(_l("At most %(max)d characters.", max=UNIT_MAX), "unit_of_measure")
+    if data.direction not in DIRECTION_LABELS:
+        raise Invalid(_l("Choose whether higher or lower values are better."), "direction")
+    baseline = _number(data.baseline, "baseline")
+    target = _number(data.target, "target")
+    if baseline is not None and target is not None:
+        if data.direction == Direction.HIGHER.value and target < baseline:
+            raise Invalid(_l("“Higher is better” needs a target above the baseline: choose "
+                             "“lower is better” or check the baseline and target."), "direction")
+        if data.direction == Direction.LOWER.value and target > baseline:
+            raise Invalid(_l("“Lower is better” needs a target below the baseline: choose "
+                             "“higher is better” or check the baseline and target."), "direction")
+    return {"name": name, "unit_of_measure": unit, "baseline": baseline, "target": target,
+            "direction": data.direction, "target_date": data.target_date}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a field value for the trail."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def add_indicator(actor: User, initiative: Initiative, data: IndicatorData,
+                  now: datetime | None = None) -> Indicator:
+    now = now or utcnow()
+    _check_can_change(actor, initiative)
+    values = _clean_indicator(data)
+    last = db.session.scalar(
+        sa.select(sa.func.max(Indicator.position)).where(Indicator.initiative_id == initiative.id))
+    indicator = Indicator(initiative=initiative, position=0 if last is None else last + 1,
+                          created_at=now, **values)
+    db.session.add(indicator)
+    db.session.flush()
+    activity.record(actor, "indicator_added", initiative, now=now, indicator_id=indicator.id,
+                    **{k: _plain(v) for k, v in values.items()})
+    log.info("%s added indicator %s to initiative %s", actor.email, indicator.id, initiative.id)
+    return indicator
+
+
+def update_indicator(actor: User, indicator: Indicator, data: IndicatorData,
+                     now: datetime | None = None) -> dict[str, list[Any]]:
+    """Apply the edit; return the changed fields as ``{field: [old, new]}`` (empty: nothing)."""
+    now = now or utcnow()
+    initiative = indicator.initiative
+    _check_can_change(actor, initiative)
+    values = _clean_indicator(data)
+    changes = {
+        field: [_plain(getattr(indicator, field)), _plain(new)]
+        for field, new in values.items() if getattr(indicator, field) != new
+    }
+    if not changes:
+        return changes
+    for field, new in values.items():
+        setattr(indicator, field, new)
+    db.session.flush()
+    activity.record(actor, "indicator_updated", initiative, now=now, indicator_id=indicator.id,
+                    name=indicator.name, changes=changes)
+    log.info("%s updated indicator %s: %s", actor.email, indicator.id, ", ".join(changes))
+    return changes
+
+
+def delete_indicator(actor: User, indicator: Indicator, now: datetime | None = None) -> None:
+    """Delete the indicator and its measurements (their evidence files stay, see the report)."""
+    now = now or utcnow()
+    initiative = indicator.initiative
+    _check_can_change(actor, initiative)
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Measurement)
+        .where(Measurement.indicator_id == indicator.id))
+    activity.record(actor, "indicator_deleted", initiative, now=now, indicator_id=indicator.id,
+                    name=indicator.name, measurements=count)
+    db.session.delete(indicator)
+    db.session.flush()
+    log.info("%s deleted indicator %s (%d measurements)", actor.email, indicator.id, count)
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+@dataclass
+class MeasurementData:
+    value: float | None
+    measured_on: date | None
+    note: str = ""
+    link: str = ""
+
+
+def _clean_link(link: str) -> str:
+    link = (link or "").strip()
+    if not link:
+        return ""
+    parts = urlsplit(link)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise Invalid(_l("The link must be a web address starting with http:// or https://."),
+                      "link")
+    if len(link) > LINK_MAX:
+        raise Invalid(_l("At most %(max)d characters.", max=LINK_MAX), "link")
+    return link
+
+
+def record_measurement(actor: User, indicator: Indicator, data: MeasurementData,
+                       upload: Any = None, now: datetime | None = None) -> Measurement:
+    """Record a value (status: submitted) with an optional evidence file (a ``FileStorage``)."""
+    now = now or utcnow()
+    initiative = indicator.initiative
+    _check_can_change(actor, initiative)
+    value = _number(data.value, "value", required=True)
+    if data.measured_on is None:
+        raise Invalid(_l("Enter the date of the measurement."), "measured_on")
+    if data.measured_on > local_today(now):
+        raise Invalid(_l("The date of a measurement cannot be in the future."), "measured_on")
+    link = _clean_link(data.link)
+    checked = check_upload(upload)  # reads the file; nothing is written before every check passed
+    evidence = save_evidence(actor, checked, now=now) if checked is not None else None
+    measurement = Measurement(
+        indicator=indicator, value=value, measured_on=data.measured_on,
+        note=(data.note or "").strip(), link=link, evidence=evidence, recorded_by=actor,
+        recorded_at=now, status=MeasurementStatus.SUBMITTED.value,
+    )
+    db.session.add(measurement)
+    db.session.flush()
+    activity.record(actor, "measurement_recorded", initiative, now=now,
+                    **_measurement_facts(measurement),
+                    evidence=measurement.evidence_id is not None)
+    log.info("%s recorded measurement %s for indicator %s", actor.email, measurement.id,
+             indicator.id)
+    return measurement
+
+
+def _measurement_facts(m: Measurement) -> dict[str, Any]:
+    return {"measurement_id": m.id, "indicator_id": m.indicator_id, "indicator": m.indicator.name,
+            "value": m.value, "unit": m.indicator.unit_of_measure,
+            "measured_on": m.measured_on.isoformat()}
+
+
+ALREADY_REVIEWED = {
+    MeasurementStatus.VERIFIED.value: _l("This measurement has already been verified."),
+    MeasurementStatus.RETURNED.value: _l("This measurement has already been returned."),
+}
+
+
+def _check_reviewer(actor: User, measurement: Measurement) -> None:
+    decision = can_verify(actor)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if measurement.recorded_by_id == actor.id:
+        raise Forbidden(_l("Nobody reviews their own measurement: another reviewer must."))
+    if measurement.status != MeasurementStatus.SUBMITTED.value:
+        raise Conflict(ALREADY_REVIEWED.get(measurement.status, ""))
+
+
+def _set_review(actor: User, measurement: Measurement, status: MeasurementStatus, note: str,
+                now: datetime) -> None:
+    # One conditional UPDATE: of two reviewers acting at once, only the first changes it.
+    result = db.session.execute(
+        sa.update(Measurement)
+        .where(Measurement.id == measurement.id,
+               Measurement.status == MeasurementStatus.SUBMITTED.value)
+        .values(status=status.value, reviewed_by_id=actor.id, reviewed_at=now, review_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = db.session.scalar(
+            sa.select(Measurement.status).where(Measurement.id == measurement.id))
+        raise Conflict(ALREADY_REVIEWED.get(current, _l("This measurement no longer exists.")))
+    db.session.refresh(measurement)
+
+
+def verify_measurement(actor: User, measurement: Measurement, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    _check_reviewer(actor, measurement)
+    _set_review(actor, measurement, MeasurementStatus.VERIFIED, "", now)
+    activity.record(actor, "measurement_verified", measurement.indicator.initiative, now=now,
+                    **_measurement_facts(measurement))
+    db.session.flush()
+    log.info("%s verified measurement %s", actor.email, measurement.id)
+
+
+def return_measurement(actor: User, measurement: Measurement, reason: str,
+                       now: datetime | None = None) -> None:
+    now = now or utcnow()
+    _check_reviewer(actor, measurement)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_l("Say why it is returned, so the unit can correct it."), "reason")
+    _set_review(actor, measurement, MeasurementStatus.RETURNED, reason, now)
+    activity.record(actor, "measurement_returned", measurement.indicator.initiative, now=now,
+                    reason=reason, **_measurement_facts(measurement))
+    db.session.flush()
+    log.info("%s returned measurement %s", actor.email, measurement.id)
+
+
+# --------------------------------------------------------------------------- the trail
+
+
+def _num(value: Any) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def _quantity(value: Any, unit: str | None) -> str:
+    return f"{_num(value)} {unit}".strip() if unit else _num(value)
+
+
+def _day(iso: str | None) -> str:
+    try:
+        return format_date(date.fromisoformat(iso)) if iso else "—"
+    except ValueError:
+        return iso or "—"
+
+
+def _field_value(field: str, value: Any) -> str:
+    if field in ("baseline", "target"):
+        return _num(value)
+    if field == "direction":
+        return str(DIRECTION_LABELS.get(value, value))
+    if field == "target_date":
+        return _day(value)
+    return value or "—"
+
+
+@activity.describer("indicator_added")
+def _indicator_added(entry: Activity) -> str:
+    return _("added the outcome indicator “%(name)s”", name=(entry.data or {}).get("name", "?"))
+
+
+@activity.describer("indicator_updated")
+def _indicator_updated(entry: Activity) -> str:
+    data = entry.data or {}
+    parts = [
+        _("%(field)s: %(old)s → %(new)s", field=str(FIELD_LABELS.get(field, field)),
+          old=_field_value(field, old), new=_field_value(field, new))
+        for field, (old, new) in (data.get("changes") or {}).items()
+    ]
+    return _("edited the outcome indicator “%(name)s”: %(changes)s",
+             name=data.get("name", "?"), changes="; ".join(parts))
+
+
+@activity.describer("indicator_deleted")
+def _indicator_deleted(entry: Activity) -> str:
+    data = entry.data or {}
+    count = int(data.get("measurements") or 0)
+    if not count:
+        return _("deleted the outcome indicator “%(name)s”", name=data.get("name", "?"))
+    return ngettext("deleted the outcome indicator “%(name)s” and its %(num)d measurement",
+                    "deleted the outcome indicator “%(name)s” and its %(num)d measurements",
+                    count, name=data.get("name", "?"))
+
+
+def _measured(data: dict[str, Any]) -> dict[str, str]:
+    return {"value": _quantity(data.get("value"), data.get("unit")),
+            "indicator": data.get("indicator", "?"), "date": _day(data.get("measured_on"))}
+
+
+@activity.describer("measurement_recorded")
+def _measurement_recorded(entry: Activity) -> str:
+    return _("recorded %(value)s for “%(indicator)s” (measured %(date)s)",
+             **_measured(entry.data or {}))
+
+
+@activity.describer("measurement_verified")
+def _measurement_verified(entry: Activity) -> str:
+    return _("verified %(value)s for “%(indicator)s” (measured %(date)s)",
+             **_measured(entry.data or {}))
+
+
+@activity.describer("measurement_returned")
+def _measurement_returned(entry: Activity) -> str:
+    data = entry.data or {}
+    return _("returned %(value)s for “%(indicator)s” (measured %(date)s): %(reason)s",
+             reason=data.get("reason", ""), **_measured(data))
