@@ -23,10 +23,14 @@ $(VENV)/.installed-dev: pyproject.toml hatch_build.py $(wildcard quickwin_tracke
 install: $(VENV)/.installed
 dev-install: $(VENV)/.installed-dev
 
-## make run: install, migrate the SQLite database, load demo data when empty, serve on :5000.
+## make run: install, migrate the SQLite database, load demo data when empty, serve on :5000,
+## with the scheduler (reminders, digests, mail delivery) beside the web server. The scheduler is
+## its own process, started once here (whatever the web server's reloader does) and stopped with it.
 run: install
 	$(BIN)/quickwin db upgrade
 	$(BIN)/quickwin seed-demo --if-empty
+	$(BIN)/quickwin scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/quickwin run --host $(HOST) --port $(PORT)
 
 ## make test: install with the dev extras and run every test.

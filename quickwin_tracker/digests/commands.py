@@ -1,0 +1,79 @@
+"""``quickwin digest send [--week 2026-W48] [--user EMAIL] [--dry-run]``."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import User
+from ..reminders.commands import deliver_now
+from ..reminders.services import already_queued, render_plan
+from . import services
+from .jobs import queue_digests
+
+digest_cli = AppGroup("digest", help="Weekly email digests.")
+
+
+def _week(raw: str | None, now) -> services.DigestWeek:
+    current = services.current_week(now)
+    if not raw:
+        return current
+    try:
+        week = services.DigestWeek.parse(raw)
+    except services.WeekError as error:
+        raise click.BadParameter(str(error), param_hint="--week") from error
+    if week > current:
+        raise click.BadParameter(f"{week} has not started yet (this is {current})",
+                                 param_hint="--week")
+    return week
+
+
+@digest_cli.command("send")
+@click.option("--week", "raw_week", metavar="YYYY-Www",
+              help="The ISO week the digest belongs to (default: this week); it reports on the "
+                   "week before.")
+@click.option("--user", "email", metavar="EMAIL", help="Only this person's digest.")
+@click.option("--dry-run", is_flag=True, help="Print each digest; queue nothing.")
+def send(raw_week: str | None, email: str | None, dry_run: bool) -> None:
+    """Queue the weekly digest of every manager (their unit) and reviewer (the city)."""
+    now = utcnow()
+    week = _week(raw_week, now)
+    if email:
+        user = db.session.scalar(
+            sa.select(User).where(User.email == User.normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no user with email {email!r}")
+        if not services.receives_digest(user):
+            raise click.ClickException(
+                f"{user.email} is a {user.role}{'' if user.unit_id else ' without a unit'}: "
+                "digests go to managers with a unit and to reviewers")
+        people = [user] if dry_run else services.recipients(only=user)
+        if not people:
+            raise click.ClickException(f"{user.email} is inactive or has turned the digest off")
+    else:
+        people = services.recipients()
+
+    if dry_run:
+        queued = already_queued(services.dedupe_key(u, week) for u in people)
+        for user in people:
+            plan = services.plan_digest(user, week, now)
+            note = " (already queued: would not be sent again)" if plan.dedupe_key in queued else ""
+            click.echo(f"===== To: {user.name} <{user.email}> · {plan.subject}{note}")
+            click.echo(render_plan(plan).text)
+        db.session.rollback()
+        click.echo(f"Dry run: {len(people)} digest(s) for {week}; nothing was queued.")
+        return
+
+    counts = queue_digests(week, now, people)
+    db.session.commit()
+    click.echo(f"Queued {counts['queued']} digest(s) for {week} "
+               f"({counts['already_queued']} already queued, {counts['recipients']} recipients).")
+    deliver_now(now)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(digest_cli)

@@ -1,0 +1,37 @@
+"""The scheduler's weekly digest job. Queues through the outbox, never commits (the scheduler
+commits once); the dedupe key ``digest:<user>:<ISO week>`` makes a rerun queue nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..models import User
+from ..reminders.services import already_queued, queue_plan
+from .services import DigestWeek, current_week, dedupe_key, plan_digest, recipients
+
+log = logging.getLogger(__name__)
+
+
+def queue_digests(week: DigestWeek, now: datetime,
+                  users: Sequence[User] | None = None) -> dict[str, int]:
+    """Queue ``week``'s digest for ``users`` (default: every recipient). Digests already in the
+    outbox are not built again."""
+    people = list(users) if users is not None else recipients()
+    existing = already_queued(dedupe_key(u, week) for u in people)
+    queued = 0
+    for user in people:
+        if dedupe_key(user, week) in existing:
+            continue
+        if queue_plan(plan_digest(user, week, now), now) is not None:
+            queued += 1
+    counts = {"recipients": len(people), "queued": queued,
+              "already_queued": len(people) - queued}
+    log.info("weekly digests %s: %s", week.label, counts)
+    return counts
+
+
+def send_weekly_digests(now: datetime) -> dict[str, int]:
+    """Every recipient's digest of the ISO week of ``now``'s local date."""
+    return queue_digests(current_week(now), now)

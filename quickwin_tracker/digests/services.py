@@ -1,0 +1,570 @@
+"""The weekly digest: what a unit head (manager) or a reviewer reads on Monday morning.
+
+A digest belongs to an ISO week, the week it is sent in (``2026-W48``, also its outbox dedupe key
+``digest:<user>:2026-W48``). It reports on **the week before**: the local Monday-to-Monday that
+ended when its own week began, because a digest sent on Monday at 07:00 about the hours since
+midnight would say nothing. "Due in the next 7 days", "overdue", "stale" and the statuses are
+judged at ``now``.
+
+- a manager's digest covers their unit only: initiatives moved (from → to), milestones due in the
+  next 7 days and overdue, measurements recorded with the indicator's progress, stale initiatives,
+  the unit's initiatives by status, and counts by stage;
+- a reviewer's digest covers the city: counts and statuses by dimension and by unit, the at-risk
+  and off-track initiatives with their reasons, and the quick wins rolled out.
+
+``build_digest`` runs a fixed number of queries whatever the number of initiatives (see
+``tests/test_digests.py``) and returns plain dataclasses, with every text already in the
+recipient's language and every link absolute (``QUICKWIN_BASE_URL``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..clock import local_today
+from ..extensions import db
+from ..lifecycle.progress import progress
+from ..lifecycle.status import Status, assess_many, final_stage_id
+from ..mail.outbox import RenderedEmail
+from ..models import (
+    Activity,
+    Dimension,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    Role,
+    Stage,
+    Unit,
+    User,
+)
+from ..reminders.services import (
+    PlannedEmail,
+    absolute_url,
+    local_midnight_utc,
+    plan_milestone_reminders,
+    render_plan,
+    stale_initiatives,
+)
+
+log = logging.getLogger(__name__)
+
+DIGEST = "digest"  # the unsubscribe topic
+DUE_SOON_DAYS = 7
+STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.DONE)
+MEASUREMENT_STATUS_LABELS = {
+    MeasurementStatus.SUBMITTED.value: _l("awaiting verification"),
+    MeasurementStatus.VERIFIED.value: _l("verified"),
+    MeasurementStatus.RETURNED.value: _l("returned"),
+}
+
+
+# --------------------------------------------------------------------------- weeks
+
+
+class WeekError(ValueError):
+    """A week written wrongly (the message says how to write it)."""
+
+
+@dataclass(frozen=True, order=True)
+class DigestWeek:
+    """An ISO week: the week a digest is sent in."""
+
+    year: int
+    week: int
+
+    _PATTERN = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+
+    @classmethod
+    def of(cls, day: date) -> DigestWeek:
+        year, week, _weekday = day.isocalendar()
+        return cls(year, week)
+
+    @classmethod
+    def parse(cls, text: str) -> DigestWeek:
+        match = cls._PATTERN.fullmatch((text or "").strip())
+        if not match:
+            raise WeekError(_("Write the week as YEAR-Wnumber, e.g. 2026-W48."))
+        year, week = int(match[1]), int(match[2])
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError as exc:
+            raise WeekError(_("%(year)d has no week %(week)d.", year=year, week=week)) from exc
+        if not 2000 <= year <= 9998:
+            raise WeekError(_("The week must lie between 2000 and 9998."))
+        return cls(year, week)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def reported_monday(self) -> date:
+        """The Monday of the week the digest reports on: the week before."""
+        return self.monday - timedelta(days=7)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def current_week(now: datetime) -> DigestWeek:
+    return DigestWeek.of(local_today(now))
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+@dataclass
+class MoveItem:
+    title: str
+    url: str
+    from_stage: str
+    to_stage: str
+    at: datetime
+    actor: str | None
+
+
+@dataclass
+class MilestoneRow:
+    title: str
+    due_date: date
+    days: int  # due date minus today: negative when overdue
+    initiative_title: str
+    url: str
+    responsible: str | None
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days
+
+
+@dataclass
+class MeasurementItem:
+    initiative_title: str
+    url: str
+    indicator: str
+    value: float
+    unit_of_measure: str
+    measured_on: date
+    status: str
+    status_label: str
+    progress: float | None  # the indicator's progress (latest verified measurement)
+
+
+@dataclass
+class StaleItem:
+    title: str
+    url: str
+    stage: str
+    idle_days: int
+    last_activity_on: date
+
+
+@dataclass
+class InitiativeStatus:
+    title: str
+    url: str
+    unit_code: str
+    stage: str
+    status: Status
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StatusGroup:
+    status: Status
+    label: str
+    icon: str
+    items: list[InitiativeStatus]
+
+
+@dataclass
+class CountRow:
+    """One line of a summary table: a stage, a dimension or a unit."""
+
+    label: str
+    total: int
+    by_status: dict[str, int] = field(default_factory=dict)
+    url: str = ""
+
+
+@dataclass
+class RolloutItem:
+    title: str
+    url: str
+    unit_code: str
+    at: datetime
+
+
+@dataclass
+class Digest:
+    kind: str  # "manager" or "reviewer"
+    user: User
+    week: DigestWeek
+    period_start: date  # the reported Monday
+    period_end: date  # the Monday after (exclusive)
+    today: date
+    board_url: str
+    unit_name: str = ""
+    unit_code: str = ""
+    total: int = 0
+    # manager
+    moved: list[MoveItem] = field(default_factory=list)
+    due_soon: list[MilestoneRow] = field(default_factory=list)
+    overdue: list[MilestoneRow] = field(default_factory=list)
+    measurements: list[MeasurementItem] = field(default_factory=list)
+    stale: list[StaleItem] = field(default_factory=list)
+    by_status: list[StatusGroup] = field(default_factory=list)
+    by_stage: list[CountRow] = field(default_factory=list)
+    # reviewer
+    by_dimension: list[CountRow] = field(default_factory=list)
+    by_unit: list[CountRow] = field(default_factory=list)
+    at_risk: list[InitiativeStatus] = field(default_factory=list)
+    rolled_out: list[RolloutItem] = field(default_factory=list)
+    status_totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def period_last_day(self) -> date:
+        return self.period_end - timedelta(days=1)
+
+    @property
+    def statuses(self) -> tuple[Status, ...]:
+        return STATUS_ORDER
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing happened and nothing needs attention (the standing counts aside)."""
+        if self.kind == "manager":
+            return not (self.moved or self.due_soon or self.overdue or self.measurements
+                        or self.stale or self.at_risk)
+        return not (self.rolled_out or self.at_risk)
+
+
+def receives_digest(user: User) -> bool:
+    """Managers with a unit and reviewers (preferences aside)."""
+    return (user.role == Role.MANAGER.value and user.unit_id is not None) or \
+        user.role == Role.REVIEWER.value
+
+
+def _localized(names: Any, fallback: str, language: str) -> str:
+    if not isinstance(names, dict):
+        return fallback
+    return names.get(language) or names.get("id") or fallback
+
+
+def _window(week_start: date) -> tuple[datetime, datetime]:
+    return local_midnight_utc(week_start), local_midnight_utc(week_start + timedelta(days=7))
+
+
+def _initiative_url(initiative_id: int, anchor: str | None = None) -> str:
+    return absolute_url("initiatives.detail", initiative_id=initiative_id, _anchor=anchor)
+
+
+def _initiatives(unit_id: int | None) -> list[Any]:
+    """Non-archived initiatives (of one unit, or all) as rows; one query."""
+    stmt = (
+        sa.select(Initiative.id, Initiative.title, Initiative.stage_id, Initiative.dimension_id,
+                  Initiative.unit_id, Initiative.stage_entered_at, Initiative.created_at,
+                  Initiative.target_date, Unit.code.label("unit_code"),
+                  Unit.name.label("unit_name"))
+        .join(Unit, Unit.id == Initiative.unit_id)
+        .where(Initiative.archived.is_(False))
+        .order_by(Initiative.title, Initiative.id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Initiative.unit_id == unit_id)
+    return list(db.session.execute(stmt))
+
+
+def _statuses(rows: Sequence[Any], stages: Sequence[Stage], today: date
+              ) -> dict[int, InitiativeStatus]:
+    names = {s.id: s.name for s in stages}
+    assessed = assess_many(rows, stages, today)
+    return {
+        row.id: InitiativeStatus(
+            title=row.title, url=_initiative_url(row.id), unit_code=row.unit_code,
+            stage=names.get(row.stage_id, "?"), status=assessed[row.id][0].status,
+            reasons=[r.text for r in assessed[row.id][0].reasons],
+        )
+        for row in rows
+    }
+
+
+def _at_risk(statuses: dict[int, InitiativeStatus]) -> list[InitiativeStatus]:
+    worst = {Status.OFF_TRACK: 0, Status.AT_RISK: 1}
+    risky = [s for s in statuses.values() if s.status in worst]
+    return sorted(risky, key=lambda s: (worst[s.status], s.unit_code, s.title))
+
+
+def _count_rows(rows: Sequence[Any], statuses: dict[int, InitiativeStatus], key: str,
+                labels: dict[int, str], keep_empty: bool = False) -> list[CountRow]:
+    totals: Counter[int] = Counter()
+    by_status: dict[int, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        group = getattr(row, key)
+        totals[group] += 1
+        by_status[group][statuses[row.id].status.value] += 1
+    return [CountRow(label=labels.get(group, "?"), total=totals[group],
+                     by_status=dict(by_status[group]))
+            for group in labels if keep_empty or totals[group]]
+
+
+def _moves(week_start: date, unit_id: int | None) -> list[Any]:
+    """Stage moves in the reported week, oldest first; one query."""
+    start, end = _window(week_start)
+    stmt = (
+        sa.select(Activity.created_at, Activity.data, Initiative.id, Initiative.title,
+                  Unit.code.label("unit_code"), User.name.label("actor"))
+        .join(Initiative, Initiative.id == Activity.initiative_id)
+        .join(Unit, Unit.id == Initiative.unit_id)
+        .outerjoin(User, User.id == Activity.actor_id)
+        .where(Activity.verb == "moved", Activity.created_at >= start, Activity.created_at < end,
+               Initiative.archived.is_(False))
+        .order_by(Activity.created_at, Activity.id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Initiative.unit_id == unit_id)
+    return list(db.session.execute(stmt))
+
+
+# --------------------------------------------------------------------------- manager
+
+
+def _milestones(unit_id: int, today: date) -> tuple[list[MilestoneRow], list[MilestoneRow]]:
+    """(due in the next 7 days, overdue) open milestones of the unit; one query."""
+    rows = db.session.execute(
+        sa.select(Milestone.title, Milestone.due_date, Initiative.id.label("initiative_id"),
+                  Initiative.title.label("initiative_title"), User.name.label("responsible"))
+        .join(Initiative, Initiative.id == Milestone.initiative_id)
+        .outerjoin(User, User.id == Milestone.responsible_id)
+        .where(Initiative.unit_id == unit_id, Initiative.archived.is_(False),
+               Milestone.done_on.is_(None),
+               Milestone.due_date < today + timedelta(days=DUE_SOON_DAYS))
+        .order_by(Milestone.due_date, Initiative.title, Milestone.position, Milestone.id)
+    )
+    due_soon, overdue = [], []
+    for row in rows:
+        item = MilestoneRow(
+            title=row.title, due_date=row.due_date, days=(row.due_date - today).days,
+            initiative_title=row.initiative_title, responsible=row.responsible,
+            url=_initiative_url(row.initiative_id, "milestones"),
+        )
+        (overdue if item.days < 0 else due_soon).append(item)
+    return due_soon, overdue
+
+
+def _measurements(unit_id: int, week_start: date) -> list[MeasurementItem]:
+    """Measurements recorded in the reported week, with their indicator's progress (latest
+    verified measurement, as ``lifecycle.status.load_facts`` counts it); two queries."""
+    start, end = _window(week_start)
+    rows = db.session.execute(
+        sa.select(Measurement.value, Measurement.measured_on, Measurement.status,
+                  Indicator.id.label("indicator_id"), Indicator.name, Indicator.unit_of_measure,
+                  Indicator.baseline, Indicator.target, Indicator.direction,
+                  Initiative.id.label("initiative_id"), Initiative.title)
+        .join(Indicator, Indicator.id == Measurement.indicator_id)
+        .join(Initiative, Initiative.id == Indicator.initiative_id)
+        .where(Initiative.unit_id == unit_id, Initiative.archived.is_(False),
+               Measurement.recorded_at >= start, Measurement.recorded_at < end)
+        .order_by(Measurement.recorded_at, Measurement.id)
+    ).all()
+    if not rows:
+        return []
+    ranked = (
+        sa.select(Measurement.indicator_id, Measurement.value,
+                  sa.func.row_number().over(
+                      partition_by=Measurement.indicator_id,
+                      order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
+                  ).label("rank"))
+        .where(Measurement.status == MeasurementStatus.VERIFIED.value,
+               Measurement.indicator_id.in_({r.indicator_id for r in rows}))
+        .subquery()
+    )
+    latest = dict(db.session.execute(
+        sa.select(ranked.c.indicator_id, ranked.c.value).where(ranked.c.rank == 1)).all())
+    return [
+        MeasurementItem(
+            initiative_title=r.title, url=_initiative_url(r.initiative_id,
+                                                          f"indicator-{r.indicator_id}"),
+            indicator=r.name, value=r.value, unit_of_measure=r.unit_of_measure,
+            measured_on=r.measured_on, status=r.status,
+            status_label=str(MEASUREMENT_STATUS_LABELS.get(r.status, r.status)),
+            progress=progress(r.baseline, r.target, r.direction, latest.get(r.indicator_id)),
+        )
+        for r in rows
+    ]
+
+
+def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: datetime,
+                    language: str) -> None:
+    unit = user.unit
+    digest.unit_name, digest.unit_code = unit.name, unit.code
+    today, week_start = digest.today, digest.period_start
+    names = {s.id: s.name for s in stages}
+
+    rows = _initiatives(unit.id)
+    statuses = _statuses(rows, stages, today)
+    digest.total = len(rows)
+    digest.moved = [
+        MoveItem(title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
+                 from_stage=_localized((m.data or {}).get("from_name"),
+                                       (m.data or {}).get("from_stage", "?"), language),
+                 to_stage=_localized((m.data or {}).get("to_name"),
+                                     (m.data or {}).get("to_stage", "?"), language))
+        for m in _moves(week_start, unit.id)
+    ]
+    digest.due_soon, digest.overdue = _milestones(unit.id, today)
+    digest.measurements = _measurements(unit.id, week_start)
+    digest.stale = [
+        StaleItem(title=s.title, url=s.url, stage=names.get(s.stage_id, "?"),
+                  idle_days=s.idle_days, last_activity_on=s.last_activity_on)
+        for s in stale_initiatives(now, unit_id=unit.id, stages=stages)
+    ]
+    digest.at_risk = _at_risk(statuses)
+    for status in STATUS_ORDER:
+        items = [s for s in statuses.values() if s.status == status]
+        if items:
+            digest.by_status.append(StatusGroup(status, status.label, status.icon, items))
+    digest.status_totals = dict(Counter(s.status.value for s in statuses.values()))
+    per_stage = Counter(row.stage_id for row in rows)
+    digest.by_stage = [CountRow(label=s.name, total=per_stage.get(s.id, 0))
+                       for s in stages if not s.retired or per_stage.get(s.id)]
+
+
+# --------------------------------------------------------------------------- reviewer
+
+
+def _reviewer_digest(digest: Digest, stages: list[Stage]) -> None:
+    today, week_start = digest.today, digest.period_start
+    rows = _initiatives(None)
+    statuses = _statuses(rows, stages, today)
+    digest.total = len(rows)
+    dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position,
+                                                                        Dimension.id)))
+    digest.by_dimension = _count_rows(rows, statuses, "dimension_id",
+                                      {d.id: d.name for d in dimensions}, keep_empty=True)
+    units = {row.unit_id: f"{row.unit_code} · {row.unit_name}"
+             for row in sorted(rows, key=lambda r: r.unit_code)}
+    digest.by_unit = _count_rows(rows, statuses, "unit_id", units)
+    digest.at_risk = _at_risk(statuses)
+    digest.status_totals = dict(Counter(s.status.value for s in statuses.values()))
+    final = final_stage_id(stages)
+    final_code = next((s.code for s in stages if s.id == final), None)
+    seen: set[int] = set()
+    for move in reversed(_moves(week_start, None)):
+        if final_code and (move.data or {}).get("to_stage") == final_code and move.id not in seen:
+            seen.add(move.id)
+            digest.rolled_out.append(RolloutItem(title=move.title, url=_initiative_url(move.id),
+                                                 unit_code=move.unit_code, at=move.created_at))
+    digest.rolled_out.reverse()
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_digest(user: User, week_start: date, now: datetime) -> Digest:
+    """The digest ``user`` receives, reporting on the local week ``week_start`` (a Monday) to
+    the Monday after; "due", "overdue", "stale" and statuses are judged at ``now``.
+
+    Managers get their unit's digest, reviewers the city's; anyone else gets ``ValueError``.
+    Texts are produced in ``user``'s language. A constant number of queries.
+    """
+    if not receives_digest(user):
+        raise ValueError(f"{user.email} ({user.role}) receives no digest")
+    with force_locale(user.locale):
+        language = user.locale
+        stages = list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+        digest = Digest(
+            kind="manager" if user.role == Role.MANAGER.value else "reviewer",
+            user=user, week=DigestWeek.of(week_start + timedelta(days=7)),
+            period_start=week_start, period_end=week_start + timedelta(days=7),
+            today=local_today(now), board_url=absolute_url("board.index"),
+        )
+        if digest.kind == "manager":
+            _manager_digest(digest, user, stages, now, language)
+        else:
+            _reviewer_digest(digest, stages)
+    return digest
+
+
+def digest_subject(digest: Digest) -> str:
+    with force_locale(digest.user.locale):
+        if digest.kind == "manager":
+            return _("Weekly digest for %(unit)s, week %(week)d of %(year)d",
+                     unit=digest.unit_code, week=digest.week.week, year=digest.week.year)
+        return _("Weekly digest for Balikpapan, week %(week)d of %(year)d",
+                 week=digest.week.week, year=digest.week.year)
+
+
+def plan_digest(user: User, week: DigestWeek, now: datetime) -> PlannedEmail:
+    """The digest email of ``week`` for ``user`` (not queued)."""
+    digest = build_digest(user, week.reported_monday, now)
+    return PlannedEmail(
+        kind="digest", dedupe_key=dedupe_key(user, week), to=user,
+        subject=digest_subject(digest), template="weekly_digest", context={"digest": digest},
+        unsubscribe=DIGEST,
+    )
+
+
+def dedupe_key(user: User, week: DigestWeek) -> str:
+    return f"digest:{user.id}:{week.label}"
+
+
+def recipients(only: User | None = None) -> list[User]:
+    """Active managers with a unit and active reviewers who keep the digest on; one query."""
+    stmt = (
+        sa.select(User)
+        .where(User.active.is_(True), User.digest_enabled.is_(True),
+               sa.or_(sa.and_(User.role == Role.MANAGER.value, User.unit_id.is_not(None)),
+                      User.role == Role.REVIEWER.value))
+        .order_by(User.id)
+    )
+    if only is not None:
+        stmt = stmt.where(User.id == only.id)
+    return list(db.session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- preview
+
+
+@dataclass
+class Preview:
+    user: User
+    week: DigestWeek
+    receives: bool
+    digest: Digest | None = None
+    subject: str = ""
+    email: RenderedEmail | None = None
+    reminder_subject: str = ""
+    reminder: RenderedEmail | None = None
+
+
+def preview(user: User, week: DigestWeek, now: datetime) -> Preview:
+    """What ``user`` gets for ``week``: their digest (even if they turned it off), or, for people
+    who receive none, today's milestone reminder (even if they turned reminders off)."""
+    result = Preview(user=user, week=week, receives=receives_digest(user))
+    if result.receives:
+        plan = plan_digest(user, week, now)
+        result.digest = plan.context["digest"]
+        result.subject, result.email = plan.subject, render_plan(plan)
+        return result
+    plans = plan_milestone_reminders(now, user=user, respect_preferences=False)
+    if plans:
+        result.reminder_subject, result.reminder = plans[0].subject, render_plan(plans[0])
+    return result

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import User
+from ..permissions import can_administer, require
+from . import bp, services
+
+
+def _target_user() -> User:
+    """The user whose digest is shown: oneself, or (admins only) ``?user=<id>``."""
+    raw = (request.args.get("user") or "").strip()
+    if not raw:
+        return current_user._get_current_object()
+    try:
+        user_id = int(raw)
+    except ValueError:
+        abort(400, description=_("The user must be given by number, e.g. ?user=12."))
+    if user_id == current_user.id:
+        return current_user._get_current_object()
+    require(can_administer(current_user))
+    return db.get_or_404(User, user_id)
+
+
+@bp.get("/preview")
+@login_required
+def preview():
+    user = _target_user()
+    now = utcnow()
+    raw_week = (request.args.get("week") or "").strip()
+    try:
+        week = services.DigestWeek.parse(raw_week) if raw_week else services.current_week(now)
+    except services.WeekError as error:
+        abort(400, description=str(error))
+    result = services.preview(user, week, now)
+    people = []
+    if can_administer(current_user):
+        people = list(db.session.scalars(
+            sa.select(User).where(User.active.is_(True)).options(joinedload(User.unit))
+            .order_by(User.name, User.id)))
+    return render_template("digests/preview.html", preview=result, people=people,
+                           current_week=services.current_week(now))

@@ -1,0 +1,22 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+from ..reminders.services import MAX_LEAD_DAYS
+
+
+class PreferencesForm(FlaskForm):
+    digest_enabled = BooleanField(_l("Send me the weekly digest"))
+    reminders_enabled = BooleanField(
+        _l("Send me reminders (milestones, quiet initiatives, measurements, mentions)"))
+    reminder_lead_days = IntegerField(
+        _l("Remind me of a milestone this many days before it is due"),
+        validators=[
+            InputRequired(message=_l("Enter a number of days.")),
+            NumberRange(min=1, max=MAX_LEAD_DAYS,
+                        message=_l("Choose from %(min)d to %(max)d days.", min=1,
+                                   max=MAX_LEAD_DAYS)),
+        ],
+    )
+    submit = SubmitField(_l("Save email settings"))

@@ -1,0 +1,48 @@
+"""Changing a user's email preferences. The caller commits."""
+
+from __future__ import annotations
+
+import logging
+
+from ..domain import Invalid
+from ..extensions import db
+from ..models import User
+from ..reminders.services import MAX_LEAD_DAYS
+
+log = logging.getLogger(__name__)
+
+TOPICS = ("digest", "reminders")
+
+
+def update_preferences(user: User, *, digest: bool, reminders: bool, lead_days: int) -> bool:
+    """Set all three preferences; return whether anything changed."""
+    if not 1 <= lead_days <= MAX_LEAD_DAYS:
+        raise Invalid(f"lead time must be 1 to {MAX_LEAD_DAYS} days", "reminder_lead_days")
+    before = (user.digest_enabled, user.reminders_enabled, user.reminder_lead_days)
+    user.digest_enabled, user.reminders_enabled = bool(digest), bool(reminders)
+    user.reminder_lead_days = lead_days
+    changed = before != (user.digest_enabled, user.reminders_enabled, user.reminder_lead_days)
+    if changed:
+        db.session.flush()
+        log.info("%s set email preferences: digest=%s reminders=%s lead=%s", user.email,
+                 user.digest_enabled, user.reminders_enabled, user.reminder_lead_days)
+    return changed
+
+
+def is_subscribed(user: User, topic: str) -> bool:
+    if topic not in TOPICS:
+        raise ValueError(topic)
+    return user.digest_enabled if topic == "digest" else user.reminders_enabled
+
+
+def unsubscribe(user: User, topic: str) -> bool:
+    """Turn off the digest or the reminders of ``user``; False when already off."""
+    if not is_subscribed(user, topic):
+        return False
+    if topic == "digest":
+        user.digest_enabled = False
+    else:
+        user.reminders_enabled = False
+    db.session.flush()
+    log.info("%s unsubscribed from %s", user.email, topic)
+    return True

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from itsdangerous import BadData
+
+from ..digests.services import receives_digest
+from ..extensions import csrf, db
+from ..mail.tokens import read_unsubscribe_token
+from ..models import User
+from . import bp, services
+from .forms import PreferencesForm
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    user = current_user._get_current_object()
+    form = PreferencesForm(obj=user)
+    if form.validate_on_submit():
+        services.update_preferences(
+            user, digest=form.digest_enabled.data, reminders=form.reminders_enabled.data,
+            lead_days=form.reminder_lead_days.data,
+        )
+        db.session.commit()
+        flash(_("Your email settings have been saved."), "success")
+        return redirect(url_for("preferences.index"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("preferences/index.html", form=form,
+                           receives_digest=receives_digest(user)), status
+
+
+def _token_user(token: str) -> tuple[User, str]:
+    try:
+        user_id, topic = read_unsubscribe_token(token)
+    except BadData:
+        abort(400, description=_(
+            "This unsubscribe link is not valid: it may have been cut off or changed. Open it "
+            "again from the email, or sign in and change your email settings."))
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user, topic
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # mail clients POST "List-Unsubscribe=One-Click" (RFC 8058) without a session
+def unsubscribe(token: str):
+    """GET shows a confirmation (link scanners must not unsubscribe anyone); POST does it."""
+    user, topic = _token_user(token)
+    if request.method == "POST":
+        changed = services.unsubscribe(user, topic)
+        db.session.commit()
+        return render_template("preferences/unsubscribed.html", user=user, topic=topic,
+                               changed=changed)
+    return render_template("preferences/unsubscribe.html", user=user, topic=topic, token=token,
+                           subscribed=services.is_subscribed(user, topic))

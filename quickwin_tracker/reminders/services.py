@@ -1,0 +1,508 @@
+"""Who is reminded of what, decided from the data and ``now`` alone.
+
+Each ``plan_*`` function returns :class:`PlannedEmail` values and writes nothing: the jobs
+(``jobs.py``) hand them to the outbox, the CLI's ``--dry-run`` and the digest preview render them.
+Every plan carries the outbox ``dedupe_key`` that makes it happen once:
+
+- milestone reminders: ``reminder:<user>:<local date>``: one email per person per day, listing
+  every milestone they are responsible for or whose initiative they own that is overdue or due
+  within their lead time (``User.reminder_lead_days``);
+- stale nudges: ``stale:<initiative>:<local date of the last activity>``: one per stale spell;
+- follow-ups: ``followup:<initiative>:<months>``: N months after the rollout;
+- measurement nudges: ``measure:<indicator>:<date of the last measurement or creation>``;
+- mention emails: ``mention:<notification>``.
+
+Days are the city's local days (``QUICKWIN_TIMEZONE``): "due in 3 days" means three local
+midnights from ``now``. Every kind respects the recipient's ``reminders_enabled`` (mention emails
+too: they are reminders of something to read in the app; the in-app notification stays) and
+skips inactive people.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from ..clock import city_tz, local_today, to_local
+from ..extensions import db
+from ..lifecycle.status import final_stage_id
+from ..mail.outbox import RenderedEmail, queue_email, render_email
+from ..mail.urls import app_url
+from ..models import (
+    Activity,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    Notification,
+    OutboxMessage,
+    Stage,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_LEAD_DAYS = 14  # the longest lead time a user may choose (preferences form)
+FOLLOWUP_WINDOW_DAYS = 14  # a follow-up is due from its anniversary for this many days
+MENTION_WINDOW = timedelta(days=2)  # older unmailed mentions are left to the in-app list
+REMINDERS = "reminders"  # the unsubscribe topic of every email here
+MENTION = "mention"
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+@dataclass
+class PlannedEmail:
+    """One email to queue: the arguments of ``mail.outbox.queue_email`` minus ``now``."""
+
+    kind: str
+    dedupe_key: str
+    to: User
+    subject: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    unsubscribe: str | None = REMINDERS
+
+
+def absolute_url(endpoint: str, _anchor: str | None = None, **values: Any) -> str:
+    """``QUICKWIN_BASE_URL`` + the endpoint's path (``mail.urls.app_url``), plus an anchor."""
+    url = app_url(endpoint, **values)
+    return f"{url}#{_anchor}" if _anchor else url
+
+
+def queue_plan(plan: PlannedEmail, now: datetime) -> OutboxMessage | None:
+    """Hand ``plan`` to the outbox; None when its dedupe key is already there."""
+    return queue_email(kind=plan.kind, dedupe_key=plan.dedupe_key, to=plan.to,
+                       subject=plan.subject, template=plan.template, context=plan.context,
+                       now=now, unsubscribe=plan.unsubscribe)
+
+
+def render_plan(plan: PlannedEmail) -> RenderedEmail:
+    """The email ``plan`` would queue, rendered exactly as the outbox would (previews, dry runs)."""
+    return render_email(to=plan.to, template=plan.template, context=plan.context,
+                        subject=plan.subject, unsubscribe=plan.unsubscribe)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The UTC instant at which local ``day`` begins in the city."""
+    return datetime.combine(day, time.min, tzinfo=city_tz()).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months (31 Jan + 1 month → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def wants_reminders(user: User | None) -> bool:
+    return user is not None and user.active and user.reminders_enabled
+
+
+def lead_days(user: User) -> int:
+    """The user's reminder lead time; the configured default when theirs is unset or invalid."""
+    value = user.reminder_lead_days
+    if value is None or not 1 <= value <= MAX_LEAD_DAYS:
+        return current_app.config["REMINDER_LEAD_DAYS"]
+    return value
+
+
+def already_queued(keys: Iterable[str]) -> set[str]:
+    """The dedupe keys among ``keys`` that the outbox already holds."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    return set(db.session.scalars(
+        sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+
+
+def _users(ids: Iterable[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
+
+
+def _stages(stages: Sequence[Stage] | None) -> list[Stage]:
+    if stages is not None:
+        return list(stages)
+    return list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+
+
+def _first_active(stages: Sequence[Stage]) -> Stage | None:
+    active = [s for s in stages if not s.retired]
+    return min(active, key=lambda s: (s.position, s.id)) if active else None
+
+
+# --------------------------------------------------------------------------- milestones
+
+
+@dataclass
+class MilestoneItem:
+    milestone_id: int
+    title: str
+    due_date: date
+    days: int  # due date minus today (local): 0 due today, negative overdue
+    initiative_id: int
+    initiative_title: str
+    url: str
+    responsible: bool = False  # the recipient is responsible for it
+    owner: bool = False  # the recipient owns its initiative
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days
+
+
+def milestone_items(now: datetime, user: User | None = None) -> dict[int, list[MilestoneItem]]:
+    """Open milestones of non-archived initiatives due up to ``MAX_LEAD_DAYS`` ahead (and every
+    overdue one), per person concerned (responsible and initiative owner), earliest first.
+    Two queries; ``user`` narrows it to that person."""
+    today = local_today(now)
+    stmt = (
+        sa.select(Milestone.id, Milestone.title, Milestone.due_date, Milestone.responsible_id,
+                  Initiative.id.label("initiative_id"), Initiative.title.label("initiative_title"),
+                  Initiative.owner_id)
+        .join(Initiative, Initiative.id == Milestone.initiative_id)
+        .where(Milestone.done_on.is_(None), Initiative.archived.is_(False),
+               Milestone.due_date <= today + timedelta(days=MAX_LEAD_DAYS))
+        .order_by(Milestone.due_date, Initiative.title, Milestone.position, Milestone.id)
+    )
+    if user is not None:
+        stmt = stmt.where(sa.or_(Milestone.responsible_id == user.id,
+                                 Initiative.owner_id == user.id))
+    per_user: dict[int, list[MilestoneItem]] = defaultdict(list)
+    for row in db.session.execute(stmt):
+        url = absolute_url("initiatives.detail", initiative_id=row.initiative_id,
+                           _anchor="milestones")
+        for person_id in {row.responsible_id, row.owner_id} - {None}:
+            if user is not None and person_id != user.id:
+                continue
+            per_user[person_id].append(MilestoneItem(
+                milestone_id=row.id, title=row.title, due_date=row.due_date,
+                days=(row.due_date - today).days, initiative_id=row.initiative_id,
+                initiative_title=row.initiative_title, url=url,
+                responsible=row.responsible_id == person_id, owner=row.owner_id == person_id,
+            ))
+    return per_user
+
+
+def plan_milestone_reminders(now: datetime, user: User | None = None,
+                             respect_preferences: bool = True) -> list[PlannedEmail]:
+    """One email per person listing all their milestones due within their lead time or overdue.
+
+    ``respect_preferences=False`` (the preview) plans it even for someone who turned reminders
+    off."""
+    today = local_today(now)
+    per_user = milestone_items(now, user)
+    people = {user.id: user} if user is not None else _users(per_user)
+    plans = []
+    for person_id, items in per_user.items():
+        person = people.get(person_id)
+        if person is None or (respect_preferences and not wants_reminders(person)):
+            continue
+        horizon = lead_days(person)
+        mine = [i for i in items if i.days <= horizon]
+        if not mine:
+            continue
+        with force_locale(person.locale):
+            subject = ngettext("%(num)d milestone needs attention",
+                               "%(num)d milestones need attention", len(mine))
+        plans.append(PlannedEmail(
+            kind="reminder", dedupe_key=f"reminder:{person.id}:{today.isoformat()}", to=person,
+            subject=subject, template="reminder",
+            context={"today": today, "lead_days": horizon,
+                     "overdue": [i for i in mine if i.overdue],
+                     "upcoming": [i for i in mine if not i.overdue]},
+        ))
+    plans.sort(key=lambda p: p.to.id)
+    return plans
+
+
+# --------------------------------------------------------------------------- stale initiatives
+
+
+@dataclass
+class StaleInitiative:
+    initiative_id: int
+    title: str
+    unit_id: int
+    owner_id: int | None
+    stage_id: int
+    last_activity_at: datetime
+    idle_days: int
+    url: str
+
+    @property
+    def last_activity_on(self) -> date:
+        return to_local(self.last_activity_at).date()
+
+
+def stale_initiatives(now: datetime, unit_id: int | None = None,
+                      stages: Sequence[Stage] | None = None) -> list[StaleInitiative]:
+    """Non-archived initiatives in an active, non-final stage whose last Activity (or creation,
+    if none) is ``QUICKWIN_STALE_DAYS`` local days ago or more; longest idle first. One query
+    (plus the stages when not given)."""
+    stages = _stages(stages)
+    final = final_stage_id(stages)
+    eligible = [s.id for s in stages if not s.retired and s.id != final]
+    if not eligible:
+        return []
+    today = local_today(now)
+    days = current_app.config["STALE_DAYS"]
+    cutoff = local_midnight_utc(today - timedelta(days=days - 1))
+    last = (
+        sa.select(Activity.initiative_id.label("initiative_id"),
+                  sa.func.max(Activity.created_at).label("at"))
+        .where(Activity.initiative_id.is_not(None))
+        .group_by(Activity.initiative_id)
+        .subquery()
+    )
+    last_at = sa.func.coalesce(last.c.at, Initiative.created_at)
+    stmt = (
+        sa.select(Initiative.id, Initiative.title, Initiative.unit_id, Initiative.owner_id,
+                  Initiative.stage_id, last_at.label("last_at"))
+        .outerjoin(last, last.c.initiative_id == Initiative.id)
+        .where(Initiative.archived.is_(False), Initiative.stage_id.in_(eligible),
+               last_at < cutoff)
+        .order_by(last_at, Initiative.id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Initiative.unit_id == unit_id)
+    return [
+        StaleInitiative(
+            initiative_id=row.id, title=row.title, unit_id=row.unit_id, owner_id=row.owner_id,
+            stage_id=row.stage_id, last_activity_at=row.last_at,
+            idle_days=(today - to_local(row.last_at).date()).days,
+            url=absolute_url("initiatives.detail", initiative_id=row.id),
+        )
+        for row in db.session.execute(stmt)
+    ]
+
+
+def plan_stale_nudges(now: datetime) -> list[PlannedEmail]:
+    """One nudge per stale spell to the initiative's owner."""
+    stages = _stages(None)
+    names = {s.id: s for s in stages}
+    stale = stale_initiatives(now, stages=stages)
+    owners = _users(s.owner_id for s in stale)
+    plans = []
+    for item in stale:
+        owner = owners.get(item.owner_id) if item.owner_id is not None else None
+        if not wants_reminders(owner):
+            continue
+        with force_locale(owner.locale):
+            subject = ngettext("“%(title)s” has had no activity for %(num)d day",
+                               "“%(title)s” has had no activity for %(num)d days",
+                               item.idle_days, title=item.title)
+            stage_name = names[item.stage_id].name
+        plans.append(PlannedEmail(
+            kind="stale_nudge",
+            dedupe_key=f"stale:{item.initiative_id}:{item.last_activity_on.isoformat()}",
+            to=owner, subject=subject, template="stale_nudge",
+            context={"item": item, "stage_name": stage_name,
+                     "stale_days": current_app.config["STALE_DAYS"]},
+        ))
+    return plans
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+@dataclass
+class FollowUp:
+    initiative_id: int
+    title: str
+    months: int
+    rolled_out_on: date
+    due_on: date
+    url: str
+    indicators: list[str] = field(default_factory=list)
+
+
+def plan_followups(now: datetime) -> list[PlannedEmail]:
+    """Initiatives in the final stage whose entry into it was N months ago (each N of
+    ``QUICKWIN_FOLLOWUP_MONTHS``): from that local date on, for ``FOLLOWUP_WINDOW_DAYS`` days,
+    the owner is asked for a new outcome measurement, once per N."""
+    months_list: tuple[int, ...] = current_app.config["FOLLOWUP_MONTHS"]
+    stages = _stages(None)
+    final = final_stage_id(stages)
+    if not months_list or final is None:
+        return []
+    today = local_today(now)
+    earliest = now - timedelta(days=31 * max(months_list) + FOLLOWUP_WINDOW_DAYS + 2)
+    rows = db.session.execute(
+        sa.select(Initiative.id, Initiative.title, Initiative.owner_id, Initiative.stage_entered_at)
+        .where(Initiative.stage_id == final, Initiative.archived.is_(False),
+               Initiative.owner_id.is_not(None), Initiative.stage_entered_at >= earliest)
+        .order_by(Initiative.id)
+    ).all()
+    due: list[tuple[Any, FollowUp]] = []
+    for row in rows:
+        entered = to_local(row.stage_entered_at).date()
+        for months in months_list:
+            anniversary = add_months(entered, months)
+            if anniversary <= today <= anniversary + timedelta(days=FOLLOWUP_WINDOW_DAYS):
+                due.append((row, FollowUp(
+                    initiative_id=row.id, title=row.title, months=months, rolled_out_on=entered,
+                    due_on=anniversary,
+                    url=absolute_url("initiatives.detail", initiative_id=row.id,
+                                     _anchor="outcomes"))))
+    if not due:
+        return []
+    indicators: dict[int, list[str]] = defaultdict(list)
+    for initiative_id, name in db.session.execute(
+        sa.select(Indicator.initiative_id, Indicator.name)
+        .where(Indicator.initiative_id.in_({row.id for row, _f in due}))
+        .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
+    ):
+        indicators[initiative_id].append(name)
+    owners = _users(row.owner_id for row, _f in due)
+    plans = []
+    for row, item in due:
+        owner = owners.get(row.owner_id)
+        if not wants_reminders(owner):
+            continue
+        item.indicators = indicators.get(item.initiative_id, [])
+        with force_locale(owner.locale):
+            subject = ngettext(
+                "%(num)d month since “%(title)s” rolled out: time to measure its outcome",
+                "%(num)d months since “%(title)s” rolled out: time to measure its outcome",
+                item.months, title=item.title)
+        plans.append(PlannedEmail(
+            kind="followup", dedupe_key=f"followup:{item.initiative_id}:{item.months}",
+            to=owner, subject=subject, template="followup", context={"item": item},
+        ))
+    return plans
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+@dataclass
+class MissingMeasurement:
+    indicator_id: int
+    indicator: str
+    initiative_id: int
+    title: str
+    since: date  # the last measurement's date, or the indicator's creation (local)
+    measured_before: bool
+    idle_days: int
+    url: str
+
+
+def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
+    """Indicators of non-archived initiatives past the first stage with no measurement (other
+    than returned ones) for ``QUICKWIN_MEASUREMENT_NUDGE_DAYS`` local days, counted from the
+    latest measurement date or else the indicator's creation: one nudge to the initiative's
+    owner per indicator and quiet spell."""
+    stages = _stages(None)
+    first = _first_active(stages)
+    if first is None:
+        return []
+    later = [s.id for s in stages if (s.position, s.id) > (first.position, first.id)]
+    if not later:
+        return []
+    today = local_today(now)
+    days = current_app.config["MEASUREMENT_NUDGE_DAYS"]
+    latest = (
+        sa.select(Measurement.indicator_id.label("indicator_id"),
+                  sa.func.max(Measurement.measured_on).label("last"))
+        .where(Measurement.status != MeasurementStatus.RETURNED.value)
+        .group_by(Measurement.indicator_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Indicator.id, Indicator.name, Indicator.created_at, latest.c.last,
+                  Initiative.id.label("initiative_id"), Initiative.title, Initiative.owner_id)
+        .join(Initiative, Initiative.id == Indicator.initiative_id)
+        .outerjoin(latest, latest.c.indicator_id == Indicator.id)
+        .where(Initiative.archived.is_(False), Initiative.stage_id.in_(later),
+               Initiative.owner_id.is_not(None))
+        .order_by(Initiative.id, Indicator.position, Indicator.id)
+    ).all()
+    quiet = []
+    for row in rows:
+        since = row.last if row.last is not None else to_local(row.created_at).date()
+        idle = (today - since).days
+        if idle >= days:
+            quiet.append((row, MissingMeasurement(
+                indicator_id=row.id, indicator=row.name, initiative_id=row.initiative_id,
+                title=row.title, since=since, measured_before=row.last is not None,
+                idle_days=idle,
+                url=absolute_url("initiatives.detail", initiative_id=row.initiative_id,
+                                 _anchor=f"indicator-{row.id}"))))
+    owners = _users(row.owner_id for row, _m in quiet)
+    plans = []
+    for row, item in quiet:
+        owner = owners.get(row.owner_id)
+        if not wants_reminders(owner):
+            continue
+        with force_locale(owner.locale):
+            subject = ngettext("No measurement of “%(indicator)s” for %(num)d day",
+                               "No measurement of “%(indicator)s” for %(num)d days",
+                               item.idle_days, indicator=item.indicator)
+        plans.append(PlannedEmail(
+            kind="measurement_nudge",
+            dedupe_key=f"measure:{item.indicator_id}:{item.since.isoformat()}",
+            to=owner, subject=subject, template="measurement_nudge",
+            context={"item": item, "nudge_days": days},
+        ))
+    return plans
+
+
+# --------------------------------------------------------------------------- mentions
+
+
+def plan_mention_emails(now: datetime) -> list[tuple[Notification, PlannedEmail]]:
+    """Mention notifications not yet emailed (from the last ``MENTION_WINDOW``), one email each.
+
+    Skipped, and left unmailed: mentions already read in the app, and people who turned reminders
+    off or are inactive (their notification stays in the app; an older one is not mailed later if
+    they turn reminders back on, since the window has passed)."""
+    notifications = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.kind == MENTION, Notification.emailed_at.is_(None),
+               Notification.read_at.is_(None), Notification.created_at <= now,
+               Notification.created_at > now - MENTION_WINDOW)
+        .options(joinedload(Notification.user), joinedload(Notification.actor),
+                 joinedload(Notification.initiative), joinedload(Notification.comment))
+        .order_by(Notification.id)
+    ).unique().all()
+    plans = []
+    for n in notifications:
+        if not wants_reminders(n.user) or n.initiative is None:
+            continue
+        actor = n.actor.name if n.actor is not None else None
+        with force_locale(n.user.locale):
+            actor = actor or _("Someone")
+            subject = _("%(actor)s mentioned you on “%(title)s”", actor=actor,
+                        title=n.initiative.title)
+        anchor = f"comment-{n.comment_id}" if n.comment_id else "comments"
+        plans.append((n, PlannedEmail(
+            kind="mention", dedupe_key=f"mention:{n.id}", to=n.user, subject=subject,
+            template="mention",
+            context={"actor_name": actor, "initiative_title": n.initiative.title,
+                     "comment_body": n.comment.body if n.comment is not None else "",
+                     "mentioned_at": n.created_at,
+                     "url": absolute_url("initiatives.detail", initiative_id=n.initiative.id,
+                                         _anchor=anchor)},
+        )))
+    return plans
