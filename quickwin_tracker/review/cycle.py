@@ -1,0 +1,209 @@
+"""Review cycles: the Sekda's office reviews the quick wins periodically (monthly by default).
+
+Starting a review freezes, as JSON, the summary of its period (``snapshot``) and the initiatives to
+discuss (``agenda``: at risk, off track, stale, or with measurements awaiting verification), so a
+past review always shows the figures as they were. Each decision (continue, escalate, stop, scale
+up) is recorded per initiative with a note and a follow-up date, written to the initiative's
+trail, and shown on its page and in the next digest of its unit's manager.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import activity
+from ..clock import local_today, utcnow
+from ..domain import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..models import (
+    REVIEW_DECISION_LABELS,
+    Activity,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Review,
+    ReviewDecision,
+    ReviewDecisionKind,
+    Unit,
+    User,
+)
+from ..permissions import can_review
+from .periods import Period
+from .services import Summary, build_summary
+
+log = logging.getLogger(__name__)
+
+
+def snapshot_of(summary: Summary) -> dict[str, Any]:
+    """The summary as plain JSON, frozen: codes and names, no database ids to look up later."""
+    h = summary.headline
+    stages = {s.id: {"code": s.code, "name_id": s.name_id, "name_en": s.name_en}
+              for s in summary.stages}
+    dims = {d.id: {"code": d.code, "name_id": d.name_id, "name_en": d.name_en}
+            for d in summary.dimensions}
+    return {
+        "period": {"kind": summary.period.kind, "start": summary.period.start.isoformat(),
+                   "end": summary.period.end.isoformat()},
+        "unit": summary.unit.code if summary.unit else None,
+        "stages": list(stages.values()),
+        "dimensions": list(dims.values()),
+        "headline": {
+            "active": h.active, "rolled_out_period": h.rolled_out_period,
+            "rolled_out_quarter": h.rolled_out_quarter, "rolled_out_year": h.rolled_out_year,
+            "with_measurement_share": h.with_measurement_share,
+            "on_track_share": h.on_track_share, "overdue_milestones": h.overdue_milestones,
+            "average_days_to_rollout": h.average_days_to_rollout,
+        },
+        "matrix": [{"dimension": dims[d]["code"], "stage": stages[s]["code"], "count": n}
+                   for (d, s), n in sorted(summary.matrix.items()) if d in dims and s in stages],
+        "units": [{
+            "code": row.unit.code, "name": row.unit.name, "total": row.total,
+            "by_stage": {stages[s]["code"]: n for s, n in row.by_stage.items() if s in stages},
+            "by_status": {str(k): v for k, v in row.by_status.items()},
+            "overdue_milestones": row.overdue_milestones, "stale": row.stale,
+            "average_progress": row.average_progress,
+        } for row in summary.unit_rows if row.total],
+        "outcomes": [{"dimension": o.dimension.code, "met": o.met, "behind": o.behind,
+                      "unmeasured": o.unmeasured} for o in summary.outcomes],
+    }
+
+
+def build_agenda(summary: Summary, now: datetime) -> list[dict[str, Any]]:
+    """The initiatives to discuss, with why: at risk / off track (and the reasons), stale, or
+    with measurements awaiting verification."""
+    items: dict[int, dict[str, Any]] = {}
+
+    def item(initiative_id: int, title: str, unit_code: str) -> dict[str, Any]:
+        return items.setdefault(initiative_id, {
+            "initiative_id": initiative_id, "title": title, "unit": unit_code,
+            "status": None, "reasons": [], "why": [],
+        })
+
+    for row, assessment in summary.attention:
+        entry = item(row.id, row.title, row.unit_code)
+        entry["status"] = str(assessment.status)
+        entry["reasons"] = [r.text for r in assessment.reasons]
+        entry["why"].append(str(assessment.status))
+
+    scope = [Initiative.archived.is_(False)]
+    if summary.unit is not None:
+        scope.append(Initiative.unit_id == summary.unit.id)
+    awaiting = db.session.execute(
+        sa.select(Initiative.id, Initiative.title, Unit.code).distinct()
+        .join(Unit, Unit.id == Initiative.unit_id)
+        .join(Indicator, Indicator.initiative_id == Initiative.id)
+        .join(Measurement, Measurement.indicator_id == Indicator.id)
+        .where(Measurement.status == MeasurementStatus.SUBMITTED.value, *scope)
+    ).all()
+    for initiative_id, title, unit_code in awaiting:
+        item(initiative_id, title, unit_code)["why"].append("awaiting_verification")
+
+    stale_before = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
+    final_ids = {s.id for s in summary.stages[-1:]}
+    last = (sa.select(Activity.initiative_id, sa.func.max(Activity.created_at).label("last"))
+            .group_by(Activity.initiative_id).subquery())
+    stale = db.session.execute(
+        sa.select(Initiative.id, Initiative.title, Unit.code)
+        .join(Unit, Unit.id == Initiative.unit_id)
+        .outerjoin(last, last.c.initiative_id == Initiative.id)
+        .where(*scope, Initiative.stage_id.not_in(final_ids),
+               sa.or_(last.c.last.is_(None), last.c.last < stale_before))
+    ).all()
+    for initiative_id, title, unit_code in stale:
+        item(initiative_id, title, unit_code)["why"].append("stale")
+    return sorted(items.values(), key=lambda e: (e["status"] != "off_track",
+                                                 e["status"] != "at_risk", e["title"]))
+
+
+def start_review(actor: User, period: Period, title: str | None = None,
+                 now: datetime | None = None) -> Review:
+    now = now or utcnow()
+    decision = can_review(actor)
+    if not decision:
+        raise Forbidden(decision.reason)
+    summary = build_summary(actor, period, now=now)
+    review = Review(
+        title=(title or "").strip() or _("Review %(start)s – %(end)s",
+                                          start=format_date(period.start),
+                                          end=format_date(period.end)),
+        period_kind=period.kind, period_start=period.start, period_end=period.end,
+        started_by=actor, started_at=now, snapshot=snapshot_of(summary),
+        agenda=build_agenda(summary, now),
+    )
+    db.session.add(review)
+    db.session.flush()
+    activity.record(actor, "review_started", None, now=now, review_id=review.id,
+                    title=review.title)
+    log.info("%s started review %s", actor.email, review.id)
+    return review
+
+
+def record_decision(actor: User, review: Review, initiative: Initiative, decision: str,
+                    note: str, follow_up_on: date | None, now: datetime | None = None
+                    ) -> ReviewDecision:
+    now = now or utcnow()
+    allowed = can_review(actor)
+    if not allowed:
+        raise Forbidden(allowed.reason)
+    try:
+        kind = ReviewDecisionKind(decision)
+    except ValueError as exc:
+        raise Invalid(_l("Choose continue, escalate, stop or scale up."), "decision") from exc
+    if follow_up_on is not None and follow_up_on < local_today(now):
+        raise Invalid(_l("The follow-up date is in the past."), "follow_up_on")
+    if kind in (ReviewDecisionKind.ESCALATE, ReviewDecisionKind.STOP) and not note.strip():
+        raise Invalid(_l("Say why: a note is required to escalate or stop."), "note")
+    if initiative.archived:
+        raise Conflict(_l("This initiative is archived."))
+    entry = db.session.scalar(sa.select(ReviewDecision).where(
+        ReviewDecision.review_id == review.id, ReviewDecision.initiative_id == initiative.id))
+    if entry is None:
+        entry = ReviewDecision(review=review, initiative=initiative)
+        db.session.add(entry)
+    entry.decision, entry.note, entry.follow_up_on = kind.value, note.strip(), follow_up_on
+    entry.decided_by, entry.decided_at = actor, now
+    db.session.flush()
+    activity.record(actor, "review_decision", initiative, now=now, review_id=review.id,
+                    decision=kind.value, note=entry.note,
+                    follow_up_on=follow_up_on.isoformat() if follow_up_on else None)
+    log.info("%s decided %s for initiative %s in review %s", actor.email, kind.value,
+             initiative.id, review.id)
+    return entry
+
+
+def decisions_for(initiative: Initiative) -> list[ReviewDecision]:
+    return list(db.session.scalars(
+        sa.select(ReviewDecision).where(ReviewDecision.initiative_id == initiative.id)
+        .options(sa.orm.joinedload(ReviewDecision.review), sa.orm.joinedload(ReviewDecision.decided_by))
+        .order_by(ReviewDecision.decided_at.desc())
+    ))
+
+
+@activity.describer("review_decision")
+def _describe_decision(entry: Activity) -> str:
+    data = entry.data or {}
+    try:
+        label = str(REVIEW_DECISION_LABELS[ReviewDecisionKind(data.get("decision"))])
+    except ValueError:
+        label = str(data.get("decision"))
+    text = _("review decision: %(decision)s", decision=label)
+    if data.get("note"):
+        text += f" — {data['note']}"
+    if data.get("follow_up_on"):
+        text += " " + _("(follow-up %(date)s)",
+                        date=format_date(date.fromisoformat(data["follow_up_on"])))
+    return text
+
+
+@activity.describer("review_started")
+def _describe_started(entry: Activity) -> str:
+    return _("started the review “%(title)s”", title=(entry.data or {}).get("title", ""))

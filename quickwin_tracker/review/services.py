@@ -1,0 +1,325 @@
+"""The Sekda's summary: headline figures, the dimension × stage matrix, a table per OPD, outcome
+achievement per dimension, the at-risk list, and trends — in a constant number of queries.
+
+Scope: reviewers and admins see the whole city; a manager sees their own unit.
+
+What the period filter means (it applies to every block):
+- the initiatives considered are those that existed by the end of the period and are not archived;
+- "rolled out" counts entries into the final stage (from the activity trail) within the period;
+- "overdue milestones" are open milestones due before the end of the period (or before today,
+  whichever is earlier);
+- statuses are as of today (the rule in ``lifecycle/status.py``);
+- trends cover the period week by week (cumulative flow) and month by month (throughput).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..clock import city_tz, local_today, to_local, utcnow
+from ..extensions import db
+from ..lifecycle.progress import mean_progress
+from ..lifecycle.status import Assessment, Status, assess_many, final_stage_id
+from ..models import (
+    Activity,
+    Dimension,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    Role,
+    Stage,
+    Unit,
+    User,
+)
+from .periods import Period, preset
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    by_stage: Counter = field(default_factory=Counter)
+    by_status: Counter = field(default_factory=Counter)
+    overdue_milestones: int = 0
+    stale: int = 0
+    progress_values: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_stage.values())
+
+    @property
+    def average_progress(self) -> float | None:
+        return mean_progress(self.progress_values)
+
+
+@dataclass
+class DimensionOutcome:
+    dimension: Dimension
+    met: int = 0
+    behind: int = 0
+    unmeasured: int = 0
+
+
+@dataclass
+class Headline:
+    active: int
+    rolled_out_period: int
+    rolled_out_quarter: int
+    rolled_out_year: int
+    with_measurement_share: float | None
+    on_track_share: float | None
+    overdue_milestones: int
+    average_days_to_rollout: float | None
+
+
+@dataclass
+class Summary:
+    period: Period
+    unit: Unit | None  # a manager's scope; None = the whole city
+    stages: list[Stage]
+    dimensions: list[Dimension]
+    headline: Headline
+    matrix: dict[tuple[int, int], int]
+    unit_rows: list[UnitRow]
+    outcomes: list[DimensionOutcome]
+    attention: list[tuple[Any, Assessment]]  # (initiative row, assessment), worst first
+    cfd: list[tuple[date, dict[int, int]]]  # week start -> stage id -> count
+    throughput: list[tuple[date, dict[int, int]]]  # month start -> dimension id -> rolled out
+
+    @property
+    def matrix_row_totals(self) -> dict[int, int]:
+        totals: dict[int, int] = defaultdict(int)
+        for (dim_id, _s), n in self.matrix.items():
+            totals[dim_id] += n
+        return totals
+
+    @property
+    def matrix_column_totals(self) -> dict[int, int]:
+        totals: dict[int, int] = defaultdict(int)
+        for (_d, stage_id), n in self.matrix.items():
+            totals[stage_id] += n
+        return totals
+
+
+def scope_unit(user: User) -> Unit | None:
+    """The unit a summary reader is limited to (managers), or None for the whole city."""
+    return user.unit if user.role == Role.MANAGER else None
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time.min, city_tz()).astimezone(UTC)
+
+
+def build_summary(user: User, period: Period, now: datetime | None = None,
+                  sort: str = "code", descending: bool = False) -> Summary:
+    now = now or utcnow()
+    today = local_today(now)
+    unit = scope_unit(user)
+    stages = list(db.session.scalars(
+        sa.select(Stage).where(Stage.retired.is_(False)).order_by(Stage.position, Stage.id)))
+    final_id = final_stage_id(stages)
+    final_code = next((s.code for s in stages if s.id == final_id), None)
+    dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position)))
+    units_stmt = sa.select(Unit).order_by(Unit.code)
+    if unit is not None:
+        units_stmt = units_stmt.where(Unit.id == unit.id)
+    units = list(db.session.scalars(units_stmt))
+
+    scope = [Initiative.archived.is_(False), Initiative.created_at < period.end_utc]
+    if unit is not None:
+        scope.append(Initiative.unit_id == unit.id)
+    rows = db.session.execute(
+        sa.select(Initiative.id, Initiative.title, Initiative.unit_id, Initiative.dimension_id,
+                  Initiative.stage_id, Initiative.stage_entered_at, Initiative.created_at,
+                  Initiative.target_date, Unit.code.label("unit_code"))
+        .join(Unit, Unit.id == Initiative.unit_id)
+        .where(*scope)
+        .order_by(Initiative.id)
+    ).all()
+    assessed = assess_many(rows, stages, today)
+    ids = [r.id for r in rows]
+    scope_ids = sa.select(Initiative.id).where(*scope)
+
+    # Entries into the final stage, from the trail: the moment a quick win was rolled out.
+    year_start, quarter = date(today.year, 1, 1), preset("quarter", today)
+    earliest = min(period.start, year_start, quarter.start)
+    rollouts = db.session.execute(
+        sa.select(Activity.initiative_id, Activity.created_at, Initiative.created_at,
+                  Initiative.dimension_id)
+        .join(Initiative, Initiative.id == Activity.initiative_id)
+        .where(Activity.verb == "moved", Activity.data["to_stage"].as_string() == final_code,
+               Activity.created_at >= _utc(earliest), Activity.created_at < period.end_utc,
+               Initiative.id.in_(scope_ids))
+    ).all() if final_code else []
+
+    def rolled_between(start: date, end_exclusive_utc: datetime) -> int:
+        return len({r[0] for r in rollouts if _utc(start) <= r[1] < end_exclusive_utc})
+
+    in_period = [r for r in rollouts if period.start_utc <= r[1] < period.end_utc]
+    durations = [(moved - created).total_seconds() / 86400 for _i, moved, created, _d in in_period]
+
+    measured = set(db.session.scalars(
+        sa.select(Indicator.initiative_id).distinct()
+        .join(Measurement, Measurement.indicator_id == Indicator.id)
+        .where(Measurement.status != MeasurementStatus.RETURNED.value,
+               Indicator.initiative_id.in_(scope_ids))
+    ))
+
+    overdue_cutoff = min(today, period.end + timedelta(days=1))
+    overdue_by_unit = dict(db.session.execute(
+        sa.select(Initiative.unit_id, sa.func.count(Milestone.id))
+        .join(Initiative, Initiative.id == Milestone.initiative_id)
+        .where(Milestone.done_on.is_(None), Milestone.due_date < overdue_cutoff, *scope)
+        .group_by(Initiative.unit_id)
+    ).all())
+
+    stale_days = int(current_app.config.get("STALE_DAYS", 21))
+    last_activity = dict(db.session.execute(
+        sa.select(Activity.initiative_id, sa.func.max(Activity.created_at))
+        .where(Activity.initiative_id.in_(scope_ids))
+        .group_by(Activity.initiative_id)
+    ).all())
+
+    # ------------------------------------------------------------------ assemble (no queries)
+    matrix: dict[tuple[int, int], int] = Counter()
+    unit_rows = {u.id: UnitRow(u) for u in units}
+    outcomes = {d.id: DimensionOutcome(d) for d in dimensions}
+    attention = []
+    statuses: Counter = Counter()
+    stale_cutoff = now - timedelta(days=stale_days)
+    for row in rows:
+        assessment, facts = assessed[row.id]
+        statuses[assessment.status] += 1
+        matrix[(row.dimension_id, row.stage_id)] += 1
+        unit_row = unit_rows.get(row.unit_id)
+        if unit_row is not None:
+            unit_row.by_stage[row.stage_id] += 1
+            unit_row.by_status[assessment.status] += 1
+            if facts.progress is not None:
+                unit_row.progress_values.append(facts.progress)
+            seen = last_activity.get(row.id)
+            if row.stage_id != final_id and (seen is None or _aware(seen) < stale_cutoff):
+                unit_row.stale += 1
+        outcome = outcomes.get(row.dimension_id)
+        if outcome is not None:
+            for value in facts.indicator_progress:
+                if value is None:
+                    outcome.unmeasured += 1
+                elif value >= 100:
+                    outcome.met += 1
+                else:
+                    outcome.behind += 1
+        if assessment.status in (Status.AT_RISK, Status.OFF_TRACK):
+            attention.append((row, assessment))
+    for unit_id, n in overdue_by_unit.items():
+        if unit_id in unit_rows:
+            unit_rows[unit_id].overdue_milestones = n
+    attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK, pair[0].title))
+
+    total = len(rows)
+    live = [r for r in rows if r.stage_id != final_id]
+    headline = Headline(
+        active=len(live),
+        rolled_out_period=len({r[0] for r in in_period}),
+        rolled_out_quarter=rolled_between(quarter.start, _utc(quarter.end + timedelta(days=1))),
+        rolled_out_year=rolled_between(year_start, _utc(date(today.year + 1, 1, 1))),
+        with_measurement_share=(len(measured & set(ids)) / total) if total else None,
+        on_track_share=((statuses[Status.ON_TRACK] + statuses[Status.DONE]) / total) if total else None,
+        overdue_milestones=sum(overdue_by_unit.values()),
+        average_days_to_rollout=(sum(durations) / len(durations)) if durations else None,
+    )
+    ordered_units = _sorted_units(list(unit_rows.values()), sort, descending)
+    return Summary(
+        period=period, unit=unit, stages=stages, dimensions=dimensions, headline=headline,
+        matrix=dict(matrix), unit_rows=ordered_units, outcomes=list(outcomes.values()),
+        attention=attention,
+        cfd=_cumulative_flow(scope, stages, period),
+        throughput=_throughput(rollouts, dimensions, period),
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+SORT_KEYS = {
+    "code": lambda r: r.unit.code,
+    "total": lambda r: r.total,
+    "on_track": lambda r: r.by_status[Status.ON_TRACK],
+    "at_risk": lambda r: r.by_status[Status.AT_RISK],
+    "off_track": lambda r: r.by_status[Status.OFF_TRACK],
+    "done": lambda r: r.by_status[Status.DONE],
+    "overdue": lambda r: r.overdue_milestones,
+    "stale": lambda r: r.stale,
+    "progress": lambda r: (r.average_progress is not None, r.average_progress or 0),
+}
+
+
+def _sorted_units(rows: list[UnitRow], sort: str, descending: bool) -> list[UnitRow]:
+    key = SORT_KEYS.get(sort, SORT_KEYS["code"])
+    return sorted(rows, key=key, reverse=descending)
+
+
+def _weeks(period: Period) -> list[date]:
+    first = period.start - timedelta(days=period.start.weekday())
+    weeks, day = [], first
+    while day <= period.end:
+        weeks.append(day)
+        day += timedelta(days=7)
+    return weeks
+
+
+def _cumulative_flow(scope, stages: list[Stage], period: Period) -> list[tuple[date, dict[int, int]]]:
+    """Initiatives per stage at the end of each week of the period, replayed from the trail
+    ("created" puts an initiative in the first stage, "moved" changes its stage). One query."""
+    by_code = {s.code: s.id for s in stages}
+    first = stages[0].id if stages else None
+    events = db.session.execute(
+        sa.select(Activity.initiative_id, Activity.created_at, Activity.verb,
+                  Activity.data["to_stage"].as_string())
+        .where(Activity.verb.in_(("created", "moved", "imported")),
+               Activity.created_at < period.end_utc,
+               Activity.initiative_id.in_(sa.select(Initiative.id).where(*scope)))
+        .order_by(Activity.created_at, Activity.id)
+    ).all()
+    points = []
+    current: dict[int, int | None] = {}
+    index = 0
+    for week in _weeks(period):
+        boundary = _utc(week + timedelta(days=7))
+        while index < len(events) and _aware(events[index][1]) < boundary:
+            initiative_id, _at, verb, to_stage = events[index]
+            current[initiative_id] = first if verb in ("created", "imported") else by_code.get(
+                to_stage, current.get(initiative_id))
+            index += 1
+        counts = Counter(stage_id for stage_id in current.values() if stage_id is not None)
+        points.append((week, {s.id: counts.get(s.id, 0) for s in stages}))
+    return points
+
+
+def _months(period: Period) -> list[date]:
+    months, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _throughput(rollouts, dimensions: list[Dimension],
+                period: Period) -> list[tuple[date, dict[int, int]]]:
+    """Quick wins rolled out per month of the period, per dimension (from the rollouts above)."""
+    counts: dict[date, Counter] = defaultdict(Counter)
+    for _initiative_id, moved_at, _created, dimension_id in rollouts:
+        local = to_local(_aware(moved_at)).date()
+        if period.start <= local <= period.end:
+            counts[local.replace(day=1)][dimension_id] += 1
+    return [(month, {d.id: counts[month].get(d.id, 0) for d in dimensions})
+            for month in _months(period)]

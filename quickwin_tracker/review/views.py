@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from flask import abort, request
+from flask_babel import format_date
+from flask_login import current_user, login_required
+
+from ..clock import local_today
+from ..htmx import render
+from ..lifecycle.progress import bar_width
+from ..permissions import can_read_summary, require
+from . import bp
+from .charts import stacked_area, stacked_bars
+from .periods import PRESET_LABELS, PeriodError, period_from_args
+from .services import SORT_KEYS, build_summary
+
+
+@bp.get("/summary")
+@login_required
+def summary():
+    require(can_read_summary(current_user))
+    try:
+        period = period_from_args(request.args, local_today())
+    except PeriodError as exc:
+        abort(400, description=str(exc))
+    sort = request.args.get("sort", "code")
+    if sort not in SORT_KEYS:
+        abort(400, description="sort")
+    descending = request.args.get("dir") == "desc"
+    data = build_summary(current_user, period, sort=sort, descending=descending)
+    stage_series = [(s.id, s.name) for s in data.stages]
+    dimension_series = [(d.id, d.name) for d in data.dimensions]
+    charts = {
+        "cfd": stacked_area(_cfd_title(), data.cfd, stage_series,
+                            lambda d: format_date(d, "d MMM")),
+        "throughput": stacked_bars(_throughput_title(), data.throughput, dimension_series,
+                                   lambda d: format_date(d, "MMM yy")),
+    }
+    return render("review/summary.html", block="summary", summary=data, charts=charts,
+                  presets=PRESET_LABELS, sort=sort, descending=descending, bar_width=bar_width)
+
+
+def _cfd_title() -> str:
+    from flask_babel import gettext as _
+
+    return _("Initiatives per stage, week by week")
+
+
+def _throughput_title() -> str:
+    from flask_babel import gettext as _
+
+    return _("Quick wins rolled out per month, by dimension")
