@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
@@ -46,7 +47,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _select_locale() -> str:
     if not has_request_context():
-        return "id"  # CLI, jobs: callers that write for a person pass that person's locale
+        # The command line speaks English, as click's own help and errors do; scheduled jobs
+        # and emails choose each recipient's language themselves (force_locale).
+        if click.get_current_context(silent=True) is not None:
+            return "en"
+        return "id"
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")
@@ -90,14 +95,45 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
+    from .calendar import bp as calendar_bp
+    from .comments import bp as comments_bp
     from .core import bp as core_bp
+    from .feed import bp as feed_bp
     from .initiatives import bp as initiatives_bp
+    from .milestones import bp as milestones_bp
+    from .notifications import bp as notifications_bp
+    from .outcomes import bp as outcomes_bp
+    from .outcomes import evidence_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(board_bp, url_prefix="/board")
     app.register_blueprint(initiatives_bp, url_prefix="/initiatives")
+    app.register_blueprint(milestones_bp, url_prefix="/initiatives")
+    app.register_blueprint(comments_bp, url_prefix="/initiatives")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(feed_bp, url_prefix="/activity")
+    app.register_blueprint(calendar_bp, url_prefix="/calendar")
+    app.register_blueprint(outcomes_bp, url_prefix="/initiatives")
+    app.register_blueprint(evidence_bp, url_prefix="/evidence")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from .mail.views import bp as outbox_bp
+
+    app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
+    from .review import bp as review_bp
+
+    app.register_blueprint(review_bp)
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    from .digests import bp as digests_bp
+    from .preferences import bp as preferences_bp
+
+    app.register_blueprint(digests_bp, url_prefix="/digests")
+    app.register_blueprint(preferences_bp, url_prefix="/preferences")
+    from .transfer import bp as transfer_bp
+
+    app.register_blueprint(transfer_bp, url_prefix="/transfer")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -109,6 +145,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_context(app: Flask) -> None:
     from .activity import describe as describe_activity
     from .clock import days_between, to_local
+    from .comments.text import linkify
     from .models import role_label
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
@@ -121,12 +158,15 @@ def register_template_context(app: Flask) -> None:
         role_label=role_label,
         describe_activity=describe_activity,
     )
+    app.jinja_env.filters["linkify"] = linkify
 
 
 def register_hooks(app: Flask) -> None:
     from .htmx import add_vary
+    from .security import add_security_headers
 
     app.after_request(add_vary)
+    app.after_request(add_security_headers)
 
 
 def register_commands(app: Flask) -> None:

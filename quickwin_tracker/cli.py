@@ -6,6 +6,11 @@
     quickwin create-unit CODE --name NAME
     quickwin edit-unit CODE [--name N] [--activate/--deactivate]
     quickwin seed-demo [--initiatives N] [--if-empty]
+    quickwin scheduler [--once JOB] [--catch-up-only]
+    quickwin mail test --to EMAIL
+    quickwin outbox deliver [--limit N]
+    quickwin digest send [--week 2026-W48] [--user EMAIL] [--dry-run]
+    quickwin reminders run [--dry-run]
 """
 
 from __future__ import annotations
@@ -35,6 +40,17 @@ def _unit_or_fail(code: str | None):
 
 
 def register(app: Flask) -> None:
+    from .mail.cli import register as register_mail
+    from .scheduler.cli import register as register_scheduler
+
+    register_mail(app)  # mail test, outbox deliver
+    register_scheduler(app)  # scheduler [--once JOB] [--catch-up-only]
+    from .digests.commands import register_cli as register_digests
+    from .reminders.commands import register_cli as register_reminders
+
+    register_digests(app)  # digest send [--week W] [--user EMAIL] [--dry-run]
+    register_reminders(app)  # reminders run [--dry-run]
+
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--name", required=True, help="Full name as shown in the app.")

@@ -7,6 +7,7 @@ app's own settings. Every name is documented in README.md and ``.env.example``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+UPLOAD_MARGIN = 1024 * 1024  # bytes allowed beyond EVIDENCE_MAX_BYTES for the rest of a form
+
+
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -90,6 +94,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_DURATION=60 * 60 * 24 * _env_int("QUICKWIN_REMEMBER_DAYS", 14),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
+        PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
+        # Evidence uploads (outcome measurements): the largest file accepted, in bytes.
+        EVIDENCE_MAX_BYTES=_env_int("QUICKWIN_EVIDENCE_MAX_MB", 10) * 1024 * 1024,
+        # Initiative imports (``transfer/imports.py``): the largest XLSX/CSV file, in bytes.
+        IMPORT_MAX_BYTES=_env_int("QUICKWIN_IMPORT_MAX_MB", 5) * 1024 * 1024,
         # Mail (used by the outbox; no host means mail stays in the outbox).
         SMTP_HOST=os.environ.get("QUICKWIN_SMTP_HOST", ""),
         SMTP_PORT=_env_int("QUICKWIN_SMTP_PORT", 25),
@@ -98,6 +107,23 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SMTP_SECURITY=os.environ.get("QUICKWIN_SMTP_SECURITY", "none"),
         MAIL_FROM=os.environ.get("QUICKWIN_MAIL_FROM", "Quick-Win Tracker <quickwin@localhost>"),
         MAIL_REPLY_TO=os.environ.get("QUICKWIN_MAIL_REPLY_TO", ""),
+        MAIL_MAX_ATTEMPTS=_env_int("QUICKWIN_MAIL_MAX_ATTEMPTS", 8),
+        # The scheduler process (``quickwin scheduler``); times are in TIMEZONE.
+        REMINDER_TIME=os.environ.get("QUICKWIN_REMINDER_TIME", "07:00"),
+        DIGEST_DAY=os.environ.get("QUICKWIN_DIGEST_DAY", "mon").strip().lower(),
+        DIGEST_TIME=os.environ.get("QUICKWIN_DIGEST_TIME", "07:00"),
+        OUTBOX_INTERVAL_SECONDS=_env_int("QUICKWIN_OUTBOX_INTERVAL_SECONDS", 60),
+        MENTION_INTERVAL_SECONDS=_env_int("QUICKWIN_MENTION_INTERVAL_SECONDS", 60),
+        CATCHUP_HOURS=_env_int("QUICKWIN_CATCHUP_HOURS", 12),
+        SCHEDULER_POLL_SECONDS=_env_int("QUICKWIN_SCHEDULER_POLL_SECONDS", 15),
+        SCHEDULER_JOBS=os.environ.get("QUICKWIN_SCHEDULER_JOBS", ""),
+        SCHEDULER_EXTRA_JOBS=os.environ.get("QUICKWIN_SCHEDULER_EXTRA_JOBS", ""),
+        # Reminders and nudges (``reminders/services.py``). The lead time is each user's own
+        # preference; this is the fallback for a user without one (the column default is 3).
+        REMINDER_LEAD_DAYS=_env_int("QUICKWIN_REMINDER_LEAD_DAYS", 3),
+        STALE_DAYS=_env_int("QUICKWIN_STALE_DAYS", 21),
+        FOLLOWUP_MONTHS=os.environ.get("QUICKWIN_FOLLOWUP_MONTHS", "3,6"),
+        MEASUREMENT_NUDGE_DAYS=_env_int("QUICKWIN_MEASUREMENT_NUDGE_DAYS", 30),
     )
     if "SECRET_KEY" not in test_config:
         app.config["SECRET_KEY"] = _secret_key(instance)
@@ -106,6 +132,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             test_config["SQLALCHEMY_DATABASE_URI"]
         )
     app.config.update(test_config)
+    if "MAX_CONTENT_LENGTH" not in test_config:
+        # Whole request bodies: one evidence file plus room for the other form fields.
+        # Werkzeug answers 413 beyond it; files between the two limits get a 422 next to the
+        # file field (``outcomes/evidence.py``).
+        app.config["MAX_CONTENT_LENGTH"] = (
+            max(app.config["EVIDENCE_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + UPLOAD_MARGIN
+        )
     _validate(app)
 
 
@@ -118,5 +151,67 @@ def _validate(app: Flask) -> None:
         ) from exc
     if app.config["SMTP_SECURITY"] not in {"none", "starttls", "ssl"}:
         raise ConfigError("QUICKWIN_SMTP_SECURITY must be one of: none, starttls, ssl")
+    if app.config["EVIDENCE_MAX_BYTES"] <= 0:
+        raise ConfigError("QUICKWIN_EVIDENCE_MAX_MB must be at least 1")
+    if app.config["IMPORT_MAX_BYTES"] <= 0:
+        raise ConfigError("QUICKWIN_IMPORT_MAX_MB must be at least 1")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty")
+    _validate_scheduler(app)
+    _validate_reminders(app)
+
+
+def _validate_reminders(app: Flask) -> None:
+    """Whole numbers in range; ``FOLLOWUP_MONTHS`` ("3,6" or a list) becomes a sorted tuple."""
+    for key, env, low, high in (
+        ("REMINDER_LEAD_DAYS", "QUICKWIN_REMINDER_LEAD_DAYS", 1, 14),
+        ("STALE_DAYS", "QUICKWIN_STALE_DAYS", 1, 3650),
+        ("MEASUREMENT_NUDGE_DAYS", "QUICKWIN_MEASUREMENT_NUDGE_DAYS", 1, 3650),
+    ):
+        value = app.config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
+    raw = app.config["FOLLOWUP_MONTHS"]
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    try:
+        months = tuple(sorted({int(str(p).strip()) for p in parts if str(p).strip()}))
+    except ValueError as exc:
+        raise ConfigError(
+            f"QUICKWIN_FOLLOWUP_MONTHS must be whole numbers separated by commas, got {raw!r}"
+        ) from exc
+    if any(not 1 <= m <= 120 for m in months):
+        raise ConfigError("QUICKWIN_FOLLOWUP_MONTHS must lie between 1 and 120 months")
+    app.config["FOLLOWUP_MONTHS"] = months
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _validate_scheduler(app: Flask) -> None:
+    """Mail retries and the scheduler's times; "HH:MM" times must be real times of day."""
+    for key, env in (("REMINDER_TIME", "QUICKWIN_REMINDER_TIME"),
+                     ("DIGEST_TIME", "QUICKWIN_DIGEST_TIME")):
+        value = str(app.config[key]).strip()
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
+        if not match:
+            raise ConfigError(f"{env} must be a time of day as HH:MM (e.g. 07:00), got {value!r}")
+        app.config[key] = f"{int(match[1]):02d}:{match[2]}"
+    app.config["DIGEST_DAY"] = str(app.config["DIGEST_DAY"]).strip().lower()
+    if app.config["DIGEST_DAY"] not in WEEKDAYS:
+        raise ConfigError(
+            f"QUICKWIN_DIGEST_DAY must be one of {', '.join(WEEKDAYS)}, "
+            f"got {app.config['DIGEST_DAY']!r}"
+        )
+    for key, env, low, high in (
+        ("MAIL_MAX_ATTEMPTS", "QUICKWIN_MAIL_MAX_ATTEMPTS", 1, 100),
+        ("OUTBOX_INTERVAL_SECONDS", "QUICKWIN_OUTBOX_INTERVAL_SECONDS", 1, 86400),
+        ("MENTION_INTERVAL_SECONDS", "QUICKWIN_MENTION_INTERVAL_SECONDS", 1, 86400),
+        ("CATCHUP_HOURS", "QUICKWIN_CATCHUP_HOURS", 0, 24 * 7),
+        ("SCHEDULER_POLL_SECONDS", "QUICKWIN_SCHEDULER_POLL_SECONDS", 1, 3600),
+    ):
+        value = app.config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
+    from .scheduler.registry import jobs_for  # here: the registry imports this module
+
+    jobs_for(app.config)  # QUICKWIN_SCHEDULER_JOBS / _EXTRA_JOBS name real jobs

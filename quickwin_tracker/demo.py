@@ -44,16 +44,18 @@ class SeedResult:
 
 
 def database_is_empty() -> bool:
-    has_users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
-    has_initiatives = db.session.scalar(sa.select(sa.func.count()).select_from(Initiative))
-    return not has_users and not has_initiatives
+    """No units, users or initiatives (the reference data from the migrations doesn't count)."""
+    return not any(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Unit, User, Initiative)
+    )
 
 
 def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
               now: datetime | None = None) -> SeedResult:
     """Create the demo units, logins and initiatives. Refuses a database that holds any data."""
     if not database_is_empty():
-        raise Conflict("the database already holds users or initiatives; seed-demo only fills an "
+        raise Conflict("the database already holds units, users or initiatives; seed-demo only fills an "
                        "empty database (use a new DATABASE_URL, or delete the SQLite file)")
     now = now or utcnow()
     rng = random.Random(2026)

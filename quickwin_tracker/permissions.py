@@ -105,6 +105,26 @@ def can_administer(user: User | None) -> Decision:
     return ALLOW
 
 
+def can_read_summary(user: User | None) -> Decision:
+    """The Sekda's summary: reviewers and admins (whole city), managers (their unit)."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role in (Role.REVIEWER, Role.ADMIN):
+        return ALLOW
+    if user.role == Role.MANAGER and user.unit_id is not None:
+        return ALLOW
+    return deny(_l("The summary is for reviewers, administrators and OPD heads."))
+
+
+def can_review(user: User | None) -> Decision:
+    """Start a review and record its decisions: the Sekda's office (reviewers) and admins."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role not in (Role.REVIEWER, Role.ADMIN):
+        return deny(_l("Only reviewers hold reviews."))
+    return ALLOW
+
+
 def can_verify(user: User | None) -> Decision:
     """Verify or return a submitted measurement (Bappeda, the Smart City team)."""
     if not _signed_in(user):
@@ -146,6 +166,8 @@ TEMPLATE_PREDICATES = {
     "can_move": can_move,
     "can_administer": can_administer,
     "can_verify": can_verify,
+    "can_read_summary": can_read_summary,
+    "can_review": can_review,
     "can_comment": can_comment,
     "can_edit_comment": can_edit_comment,
 }

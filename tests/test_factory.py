@@ -91,3 +91,18 @@ def test_no_scheduler_or_connection_at_import_or_factory(clean_env, monkeypatch)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nothing")
     app = create_app({"TESTING": True})  # must not connect anywhere
     assert "apscheduler" not in " ".join(app.extensions)
+
+
+def test_security_headers_and_no_inline_script(client, make_user, auth):
+    auth.login(make_user("staff"))
+    response = client.get("/board/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    html = response.get_data(as_text=True)
+    import re
+
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline <script> found"
+    assert " on" + "click=" not in html and 'style="' not in html

@@ -97,7 +97,7 @@ def test_gate_refusal_on_the_board_says_what_is_missing_with_links(team, auth, c
     # without JavaScript: the move page shows the same list
     page = client.post(f"/board/cards/{i.id}/move",
                        data={"stage": "approved", "after": "top", "version": "1"})
-    assert page.status_code == 422 and f'#outcomes' in page.get_data(as_text=True)
+    assert page.status_code == 422 and '#outcomes' in page.get_data(as_text=True)
 
 
 def test_admin_configures_gates_and_expected_days(make_user, auth, client, stages):

@@ -7,8 +7,8 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-27 22:10:30.702011
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

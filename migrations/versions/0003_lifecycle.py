@@ -9,8 +9,8 @@ Revises: 0002
 Create Date: 2026-11-27 22:17:40.108974
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

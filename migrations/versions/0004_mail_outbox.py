@@ -6,8 +6,8 @@ Revises: 0003
 Create Date: 2026-11-27 22:25:24.901204
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

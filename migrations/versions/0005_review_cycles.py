@@ -5,8 +5,8 @@ Revises: 0004
 Create Date: 2026-11-27 22:31:25.769337
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

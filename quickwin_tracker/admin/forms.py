@@ -9,8 +9,8 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
 from ..lifecycle.gates import CHECKS
@@ -27,8 +27,11 @@ class UserForm(FlaskForm):
     locale = SelectField(_l("Language"))
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
-                                       message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))],
+        validators=[
+            Optional(),
+            Length(min=MIN_PASSWORD_LENGTH, max=1000,
+                   message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)),
+        ],
         description=_l("Leave empty to keep the current password."),
     )
     active = BooleanField(_l("Active (may sign in)"), default=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
@@ -24,10 +26,22 @@ def load_user(user_id: str) -> User | None:
         return None
 
 
+def _same_site_referrer() -> str | None:
+    """The path (and query) of the page that sent this request, when it is one of ours.
+
+    Browsers send an absolute ``Referer``; only its path can pass ``is_safe_redirect``."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
     """htmx requests get HX-Redirect (a 302 would swap the login page into a fragment)."""
-    target = request.full_path if request.method == "GET" else request.referrer or "/"
+    target = request.full_path if request.method == "GET" else _same_site_referrer() or "/"
     if target and target.endswith("?"):
         target = target[:-1]
     login_url = url_for("auth.login", next=target if is_safe_redirect(target) else None)

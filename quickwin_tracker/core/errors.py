@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from flask import Flask, g, render_template
 from sqlalchemy.exc import OperationalError
@@ -30,10 +31,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_db_down(error: OperationalError):
-        try:
+        with suppress(OperationalError):
             db.session.rollback()
-        except OperationalError:
-            pass
         log.error("database error: %s", error)
         # Render without touching the database again: the page treats the visitor as anonymous.
         g._login_user = login_manager.anonymous_user()

@@ -3,6 +3,7 @@
   "use strict";
 
   var moveFromDialog = false;
+  var dialogCardId = null;  // the card whose "move to" dialog is open
   var returnFocusTo = null;
 
   function statusRegion() {
@@ -92,6 +93,8 @@
       if (!dialog || !dialog.showModal) return;
       event.preventDefault();
       returnFocusTo = link;
+      var card = link.closest(".card");
+      dialogCardId = card ? card.dataset.initiativeId : null;
       htmx.ajax("GET", link.getAttribute("href"), { target: "#move-dialog-body", swap: "innerHTML" })
         .then(function () {
           dialog.showModal();
@@ -128,9 +131,14 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.target.id !== "board-status" || !moveFromDialog) return;
     moveFromDialog = false;
+    // Made or refused, focus goes back to the card (re-rendered by the answer), so keyboard
+    // users keep their place on the board.
     var message = event.target.querySelector("[data-moved-id]");
-    var card = message && document.getElementById("card-" + message.dataset.movedId);
-    var focusable = card && card.querySelector(".move-link, .card-title");
+    var id = message ? message.dataset.movedId : dialogCardId;
+    var card = id && document.getElementById("card-" + id);
+    // The "Move" link that opened the dialog, else the title (querySelector with a selector list
+    // would return whichever comes first in the card, i.e. always the title).
+    var focusable = card && (card.querySelector(".move-link") || card.querySelector(".card-title"));
     if (focusable) focusable.focus();
   });
 
