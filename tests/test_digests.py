@@ -437,3 +437,28 @@ def test_digest_send_refuses(app, city, runner, args, message):
     result = runner.invoke(args=["digest", "send", *args])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_review_decisions_reach_the_units_manager_in_the_next_digest(app, city, smtp_server):
+    """A decision of the Sekda's review about a unit's initiative appears in its manager's next
+    digest (and not in another unit's)."""
+    from quickwin_tracker.models import Review, ReviewDecision
+
+    review = Review(title="Evaluasi November", period_kind="month", period_start=date(2026, 11, 1),
+                    period_end=date(2026, 11, 30), started_by=city["reviewer"],
+                    started_at=at(2026, 11, 18, 2), snapshot={}, agenda=[])
+    db.session.add(review)
+    db.session.add(ReviewDecision(review=review, initiative=city["portal"], decision="escalate",
+                                  note="Bawa ke rapat Sekda", follow_up_on=date(2026, 12, 15),
+                                  decided_by=city["reviewer"], decided_at=at(2026, 11, 18, 3)))
+    db.session.commit()
+    jobs.send_weekly_digests(NOW)
+    mail = deliver(app, smtp_server)
+    text_a = mail["kepala.a@example.go.id"].get_body(("plain",)).get_content()
+    html_a = mail["kepala.a@example.go.id"].get_body(("html",)).get_content()
+    assert "== Review decisions ==" in text_a
+    assert "- Alpha Portal: escalate — Bawa ke rapat Sekda" in text_a
+    assert "Evaluasi November" in text_a and "Bawa ke rapat Sekda" in html_a
+    assert "#review-decisions" in text_a
+    text_b = mail["kepala.b@example.go.id"].get_body(("plain",)).get_content()
+    assert "Review decisions" not in text_b and "Bawa ke rapat Sekda" not in text_b

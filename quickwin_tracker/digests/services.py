@@ -45,6 +45,8 @@ from ..models import (
     Measurement,
     MeasurementStatus,
     Milestone,
+    Review,
+    ReviewDecision,
     Role,
     Stage,
     Unit,
@@ -213,6 +215,16 @@ class RolloutItem:
 
 
 @dataclass
+class DecisionItem:
+    title: str
+    url: str
+    decision: str  # translated label
+    note: str
+    follow_up_on: date | None
+    review_title: str
+
+
+@dataclass
 class Digest:
     kind: str  # "manager" or "reviewer"
     user: User
@@ -230,6 +242,7 @@ class Digest:
     overdue: list[MilestoneRow] = field(default_factory=list)
     measurements: list[MeasurementItem] = field(default_factory=list)
     stale: list[StaleItem] = field(default_factory=list)
+    decisions: list[DecisionItem] = field(default_factory=list)
     by_status: list[StatusGroup] = field(default_factory=list)
     by_stage: list[CountRow] = field(default_factory=list)
     # reviewer
@@ -252,7 +265,7 @@ class Digest:
         """Nothing happened and nothing needs attention (the standing counts aside)."""
         if self.kind == "manager":
             return not (self.moved or self.due_soon or self.overdue or self.measurements
-                        or self.stale or self.at_risk)
+                        or self.stale or self.at_risk or self.decisions)
         return not (self.rolled_out or self.at_risk)
 
 
@@ -411,6 +424,25 @@ def _measurements(unit_id: int, week_start: date) -> list[MeasurementItem]:
     ]
 
 
+def _decisions(unit_id: int, week_start: date) -> list[DecisionItem]:
+    """The Sekda's review decisions about the unit's initiatives, taken in the reported week."""
+    start, end = _window(week_start)
+    rows = db.session.execute(
+        sa.select(ReviewDecision, Initiative.title, Review.title)
+        .join(Initiative, Initiative.id == ReviewDecision.initiative_id)
+        .join(Review, Review.id == ReviewDecision.review_id)
+        .where(Initiative.unit_id == unit_id, ReviewDecision.decided_at >= start,
+               ReviewDecision.decided_at < end)
+        .order_by(ReviewDecision.decided_at)
+    ).all()
+    return [
+        DecisionItem(title=title, url=_initiative_url(d.initiative_id, "review-decisions"),
+                     decision=d.label, note=d.note, follow_up_on=d.follow_up_on,
+                     review_title=review_title)
+        for d, title, review_title in rows
+    ]
+
+
 def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: datetime,
                     language: str) -> None:
     unit = user.unit
@@ -436,6 +468,7 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
                   idle_days=s.idle_days, last_activity_on=s.last_activity_on)
         for s in stale_initiatives(now, unit_id=unit.id, stages=stages)
     ]
+    digest.decisions = _decisions(unit.id, week_start)
     digest.at_risk = _at_risk(statuses)
     for status in STATUS_ORDER:
         items = [s for s in statuses.values() if s.status == status]
