@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import permissions
+from . import assets, permissions
 from .config import load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -33,13 +34,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
+        # Where the SQLite database, secret_key, evidence/ and imports/ live. Installed from a
+        # wheel, Flask's default is <venv>/var/quickwin_tracker-instance: set it in production.
+        instance_path=os.environ.get("QUICKWIN_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    if app.config["PROXY_FIX"]:
+        # Behind nginx: trust X-Forwarded-For/-Proto/-Host from that many proxies, so that
+        # request.is_secure, url_for(_external=True) and remote_addr (login throttling) are right.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_context(app)
     register_hooks(app)
+    assets.init_app(app)  # ?v=<hash> on static URLs, long cache lifetimes for them
     register_commands(app)
     configure_logging(app)
     return app
@@ -162,9 +174,11 @@ def register_template_context(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
+    from . import compression
     from .htmx import add_vary
     from .security import add_security_headers
 
+    compression.init_app(app)  # registered first: after_request hooks run last-first
     app.after_request(add_vary)
     app.after_request(add_security_headers)
 

@@ -68,6 +68,12 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _secure_cookies() -> bool:
+    """``QUICKWIN_SECURE_COOKIES`` when set; otherwise whether ``QUICKWIN_BASE_URL`` is https."""
+    base_url = os.environ.get("QUICKWIN_BASE_URL", "")
+    return _env_bool("QUICKWIN_SECURE_COOKIES", base_url.strip().lower().startswith("https://"))
+
+
 UPLOAD_MARGIN = 1024 * 1024  # bytes allowed beyond EVIDENCE_MAX_BYTES for the rest of a form
 
 
@@ -87,13 +93,23 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         LANGUAGES=("id", "en"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=_env_bool("QUICKWIN_SECURE_COOKIES", False),
+        # Secure cookies: on by default when the site's address is https:// (see _secure_cookies).
+        SESSION_COOKIE_SECURE=_secure_cookies(),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=_env_bool("QUICKWIN_SECURE_COOKIES", False),
+        REMEMBER_COOKIE_SECURE=_secure_cookies(),
+        # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted.
+        PROXY_FIX=_env_int("QUICKWIN_PROXY_FIX", 0),
+        # Login throttling (auth/throttle.py): failures allowed per account within the window;
+        # a client address gets four times as many (several people behind one office NAT).
+        LOGIN_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_MAX_FAILURES", 5),
+        LOGIN_WINDOW_MINUTES=_env_int("QUICKWIN_LOGIN_WINDOW_MINUTES", 15),
+        PASSWORD_RESET_HOURS=_env_int("QUICKWIN_PASSWORD_RESET_HOURS", 2),
         REMEMBER_COOKIE_DURATION=60 * 60 * 24 * _env_int("QUICKWIN_REMEMBER_DAYS", 14),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
+        # Open boards ask every this many seconds whether another user changed something.
+        BOARD_POLL_SECONDS=_env_int("QUICKWIN_BOARD_POLL_SECONDS", 15),
         PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
         # Evidence uploads (outcome measurements): the largest file accepted, in bytes.
         EVIDENCE_MAX_BYTES=_env_int("QUICKWIN_EVIDENCE_MAX_MB", 10) * 1024 * 1024,
@@ -155,6 +171,15 @@ def _validate(app: Flask) -> None:
         raise ConfigError("QUICKWIN_EVIDENCE_MAX_MB must be at least 1")
     if app.config["IMPORT_MAX_BYTES"] <= 0:
         raise ConfigError("QUICKWIN_IMPORT_MAX_MB must be at least 1")
+    for key, env, low, high in (
+        ("PROXY_FIX", "QUICKWIN_PROXY_FIX", 0, 10),
+        ("LOGIN_MAX_FAILURES", "QUICKWIN_LOGIN_MAX_FAILURES", 1, 1000),
+        ("LOGIN_WINDOW_MINUTES", "QUICKWIN_LOGIN_WINDOW_MINUTES", 1, 24 * 60),
+        ("PASSWORD_RESET_HOURS", "QUICKWIN_PASSWORD_RESET_HOURS", 1, 24 * 7),
+    ):
+        value = app.config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty")
     _validate_scheduler(app)

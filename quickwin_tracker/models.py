@@ -7,6 +7,7 @@ reviewed revision (``quickwin db migrate``), and ``tests/test_migrations.py`` fa
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -172,6 +173,17 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def password_fingerprint(self) -> str:
+        """A short digest of the password hash: it changes whenever the password does (the hash
+        is salted), which ends other sessions and voids password-reset links."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """Flask-Login's session and remember-me id: ``"<id>:<fingerprint>"`` (see
+        ``auth.views.load_user``), so changing the password signs out every other session."""
+        return f"{self.id}:{self.password_fingerprint}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -633,3 +645,14 @@ class ReviewDecision(db.Model):
     @property
     def label(self) -> str:
         return str(REVIEW_DECISION_LABELS[ReviewDecisionKind(self.decision)])
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins per key (``account:<email>`` or ``address:<ip>``) in the current window,
+    shared by every worker (``auth/throttle.py``). The count only grows by atomic UPDATEs."""
+
+    __tablename__ = "login_attempt"
+
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(default=0, server_default="0")

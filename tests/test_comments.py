@@ -324,7 +324,7 @@ def test_comments_are_shown_oldest_first_with_author_time_and_edited_marker(team
     auth.login(team.staff)
     page = client.get(f"/initiatives/{team.initiative.id}").get_data(as_text=True)
     assert page.index("Pertama") < page.index("Kedua")
-    assert "Kepala Dinkes" in page and f'datetime="{first.created_at.isoformat()}"' in page
+    assert "Kepala Dinkes" in page and f'datetime="{first.created_at.isoformat(timespec="seconds")}"' in page
     assert page.count('class="comment-edited"') == 1
 
 

@@ -182,3 +182,22 @@ def test_tags_are_set_on_the_form_and_managed_by_admins(team, auth, client, dime
         auth.logout()
         auth.login(make_user(role))
         assert client.get("/admin/tags").status_code == 403
+
+
+def test_board_filters_by_plan_tag(team, auth, client, make_initiative):
+    sdg = Tag(kind="sdg", code="11.2", name="Transportasi publik")
+    rpjmd = Tag(kind="rpjmd", code="P3", name="Program pelayanan publik")
+    db.session.add_all([sdg, rpjmd])
+    tagged = make_initiative(team["unit"], stage="approved", title="Bus sekolah", tags=[sdg])
+    other = make_initiative(team["unit"], stage="approved", title="Lain", tags=[rpjmd])
+    untagged = make_initiative(team["unit"], stage="approved", title="Tanpa tag")
+    auth.login(team["staff"])
+    page = client.get("/board/")
+    html = page.get_data(as_text=True)
+    assert 'id="filter-tag"' in html and 'value="sdg:11.2"' in html
+    filtered = client.get("/board/?tag=sdg:11.2").get_data(as_text=True)
+    assert f'id="card-{tagged.id}"' in filtered
+    assert f'id="card-{other.id}"' not in filtered and f'id="card-{untagged.id}"' not in filtered
+    assert "tag=sdg%3A11.2" in filtered or "tag=sdg:11.2" in filtered  # kept in the links
+    assert client.get("/board/?tag=nonsense").status_code == 400
+    assert client.get("/board/?tag=sdg:99.9").status_code == 200  # a valid filter, no match

@@ -136,3 +136,9 @@ def test_pagination(team, auth, client, hx):
 def test_notifications_need_a_sign_in(client):
     assert client.get("/notifications").status_code == 302
     assert client.post("/notifications/read-all").status_code == 302
+
+
+def test_page_beyond_any_offset_is_empty_not_a_500(team, auth, client):
+    """Regression (tests/test_fuzz.py): a huge ``page`` became an OFFSET no database can hold."""
+    auth.login(team.staff)
+    assert client.get("/notifications?page=" + "9" * 40).status_code == 200

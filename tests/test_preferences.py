@@ -172,3 +172,10 @@ def test_the_link_in_a_delivered_digest_unsubscribes(app, manager, client, smtp_
     db.session.refresh(manager)
     assert manager.digest_enabled is False
     assert digest_jobs.send_weekly_digests(NOW.replace(day=29))["recipients"] == 0
+
+
+def test_a_huge_lead_time_is_refused_not_a_500(app, manager, auth, client):
+    auth.login(manager)
+    response = client.post("/preferences/", data={"reminder_lead_days": "9" * 30,
+                                                  "digest_enabled": "y"})
+    assert response.status_code == 422

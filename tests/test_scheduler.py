@@ -468,3 +468,41 @@ def test_two_scheduler_processes_run_each_slot_once(app, database_url, backend, 
         first.stop(signal.SIGKILL)
         if second is not None:
             second.stop(signal.SIGKILL)
+
+
+def test_two_scheduler_processes_send_one_digest_per_manager(app, database_url, backend, tmp_path,
+                                                              make_unit, make_user):
+    """The real weekly digest job, two real scheduler processes started together: every manager
+    (and reviewer) gets exactly one digest for the week, whichever process led."""
+    if backend != "postgresql":
+        pytest.skip("the issue asks for this against PostgreSQL")
+    managers = [make_user("manager", make_unit(f"OPD{n}"), email=f"kepala{n}@example.go.id")
+                for n in range(3)]
+    reviewer = make_user("reviewer", email="setda@example.go.id")
+    fired = utcnow().astimezone(ZoneInfo(app.config["TIMEZONE"])) - timedelta(minutes=2)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "e2e",
+        "QUICKWIN_SMTP_HOST": "",
+        "QUICKWIN_SCHEDULER_JOBS": "weekly_digest",
+        "QUICKWIN_DIGEST_DAY": fired.strftime("%a").lower(),
+        "QUICKWIN_DIGEST_TIME": fired.strftime("%H:%M"),
+        "QUICKWIN_SCHEDULER_POLL_SECONDS": "1",
+    }
+    env.pop("FLASK_DEBUG", None)
+    first = Scheduler(tmp_path, "first", env)
+    second = Scheduler(tmp_path, "second", env)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "catch-up done: 1 run(s)" not in (
+                first.output() + second.output()):
+            time.sleep(0.2)
+        assert "catch-up done: 1 run(s)" in first.output() + second.output()
+        digests = _rows("digest")
+        assert sorted(m.to_address for m in digests) == sorted(
+            [m.email for m in managers] + [reviewer.email])
+        assert len(job_runs("weekly_digest")) == 1
+    finally:
+        first.stop(signal.SIGKILL)
+        second.stop(signal.SIGKILL)

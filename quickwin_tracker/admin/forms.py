@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
+from ..fields import BoundedIntegerField
 from ..lifecycle.gates import CHECKS
 from ..models import ROLE_LABELS, TAG_KIND_LABELS
 
@@ -63,12 +63,12 @@ class StageForm(FlaskForm):
     )
     name_id = StringField(_l("Name (Indonesian)"), validators=[DataRequired(), Length(max=80)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=80)])
-    wip_limit = IntegerField(
+    wip_limit = BoundedIntegerField(
         _l("WIP limit"),
         validators=[Optional(), NumberRange(min=1, max=100000)],
         description=_l("The most initiatives this stage may hold at once; empty for no limit."),
     )
-    expected_days = IntegerField(
+    expected_days = BoundedIntegerField(
         _l("Expected days in this stage"),
         validators=[Optional(), NumberRange(min=1, max=3650)],
         description=_l("Longer than this, an initiative is “at risk”; twice as long, “off track”. "

@@ -78,7 +78,7 @@ def user_edit(user_id: int):
                 active=form.active.data, locale=form.locale.data,
             )
             if form.password.data:
-                user.set_password(form.password.data)
+                people.set_user_password(user, form.password.data)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

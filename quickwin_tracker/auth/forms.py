@@ -4,8 +4,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..models import LOCALES
-
-MIN_PASSWORD_LENGTH = 10
+from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 LANGUAGE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]
 assert [c for c, _ in LANGUAGE_CHOICES] == list(LOCALES)
@@ -19,13 +18,15 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+class NewPasswordForm(FlaskForm):
+    """A new password twice; the rules (``passwords.py``) are checked by the view, which knows
+    the account."""
+
     new_password = PasswordField(
         _l("New password"),
         validators=[
             DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=1000,
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
                    message=_l("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)),
         ],
     )
@@ -34,6 +35,15 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class PasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send the link"))
 
 
 class LanguageForm(FlaskForm):

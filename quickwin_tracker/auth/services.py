@@ -11,6 +11,7 @@ from ..clock import utcnow
 from ..domain import Invalid
 from ..extensions import db
 from ..models import LOCALES, Role, Unit, User
+from .passwords import check_password
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def create_user(
     _check_role_and_unit(role, unit)
     if locale not in LOCALES:
         raise Invalid(_l("Unknown language."), "locale")
+    if password:
+        check_password(password, email=email, name=name)
     user = User(email=email, name=name.strip(), role=role, unit=unit, locale=locale)
     if password:
         user.set_password(password)
@@ -71,6 +74,18 @@ def update_user(user: User, *, email: str, name: str, role: str, unit: Unit | No
     user.active, user.locale = active, locale
     db.session.flush()
     log.info("user %s updated", user.email)
+    return user
+
+
+def set_user_password(user: User, password: str) -> User:
+    """Give ``user`` a new password, after checking the rules (``passwords.py``).
+
+    The new hash changes the user's session fingerprint (``User.get_id``), so every other
+    session and remember-me cookie stops working; the caller signs the current one in again."""
+    check_password(password, email=user.email, name=user.name)
+    user.set_password(password)
+    db.session.flush()
+    log.info("password of %s changed", user.email)
     return user
 
 

@@ -1,29 +1,49 @@
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..htmx import is_htmx, redirect_to
 from ..models import User
 from ..security import is_safe_redirect
-from . import bp
-from .forms import MIN_PASSWORD_LENGTH, LanguageForm, LoginForm, PasswordForm
-from .services import authenticate
+from . import bp, throttle
+from .forms import (
+    MIN_PASSWORD_LENGTH,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordForm,
+)
+from .passwords import password_problem
+from .reset import deliver_now, queue_reset_email, user_for_token
+from .services import authenticate, find_user_by_email
 
 login_manager.login_view = "auth.login"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """``"<id>:<password fingerprint>"`` (``User.get_id``): a session or remember-me cookie made
+    before the password last changed loads nobody."""
+    raw_id, _sep, fingerprint = user_id.partition(":")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(raw_id))
     except ValueError:
         return None
+    if user is None or not secrets.compare_digest(user.password_fingerprint, fingerprint):
+        return None
+    return user
+
+
+def _remembered() -> bool:
+    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
 
 
 def _same_site_referrer() -> str | None:
@@ -56,16 +76,33 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("board.index"))
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(_("Wrong email or password, or the account is inactive."))
-        else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            target = form.next.data
-            return redirect(target if is_safe_redirect(target) else url_for("board.index"), code=303)
     status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        keys = [throttle.account_key(form.email.data), throttle.address_key(request.remote_addr)]
+        wait = throttle.blocked_for(keys)
+        if wait is not None:
+            # Refused before the password is checked, so guessing gains nothing.
+            num = throttle.minutes(wait)
+            form.form_errors.append(ngettext(
+                "Too many failed sign-in attempts. Please try again in %(num)d minute.",
+                "Too many failed sign-in attempts. Please try again in %(num)d minutes.",
+                num,
+            ))
+            status = 429
+        else:
+            user = authenticate(form.email.data, form.password.data)
+            if user is None:
+                throttle.record_failure(keys)
+                db.session.commit()
+                form.password.errors.append(
+                    _("Wrong email or password, or the account is inactive."))
+            else:
+                throttle.clear(keys[0])
+                db.session.commit()
+                login_user(user, remember=form.remember.data)
+                target = form.next.data
+                return redirect(target if is_safe_redirect(target) else url_for("board.index"),
+                                code=303)
     return render_template("auth/login.html", form=form), status
 
 
@@ -92,11 +129,18 @@ def account():
 def change_password():
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
+        problem = password_problem(password_form.new_password.data,
+                                   email=current_user.email, name=current_user.name)
         if not current_user.check_password(password_form.current_password.data):
             password_form.current_password.errors.append(_("The current password is wrong."))
+        elif problem is not None:
+            password_form.new_password.errors.append(str(problem))
         else:
-            current_user.set_password(password_form.new_password.data)
+            user = current_user._get_current_object()
+            user.set_password(password_form.new_password.data)
             db.session.commit()
+            # The new fingerprint ends every other session; this one carries on.
+            login_user(user, remember=_remembered())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"), code=303)
     return render_template(
@@ -123,3 +167,48 @@ def change_language():
         language_form=language_form,
         min_length=MIN_PASSWORD_LENGTH,
     ), 422
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        message = queue_reset_email(user) if user is not None and user.active else None
+        message_id = message.id if message is not None else None
+        db.session.commit()
+        if message_id is not None:
+            deliver_now(message_id)
+        flash(_("If an account exists for this address, an email with a link to choose a new "
+                "password is on its way. The link works for %(num)d hours.",
+                num=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        return redirect(url_for("auth.login"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = user_for_token(token)
+    if user is None:
+        flash(_("This link has expired or has already been used. Ask for a new one."), "error")
+        return redirect(url_for("auth.forgot_password"), code=303)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        problem = password_problem(form.new_password.data, email=user.email, name=user.name)
+        if problem is not None:
+            form.new_password.errors.append(str(problem))
+        else:
+            user.set_password(form.new_password.data)
+            throttle.clear(throttle.account_key(user.email))
+            db.session.commit()
+            logout_user()
+            flash(_("Your password has been changed. Please sign in with the new one."), "success")
+            return redirect(url_for("auth.login"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form, user=user,
+                           min_length=MIN_PASSWORD_LENGTH), status

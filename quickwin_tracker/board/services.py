@@ -16,24 +16,28 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from jinja2.filters import do_truncate
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from .. import activity
-from ..clock import utcnow
+from ..clock import city_tz, local_today, utcnow
 from ..domain import DomainError
 from ..extensions import db
 from ..lifecycle import gates
 from ..lifecycle.gates import Missing
 from ..lifecycle.progress import bar_width
 from ..lifecycle.status import Status, assess_many
-from ..models import Dimension, Initiative, Stage, Unit, User, initiative_member
-from ..permissions import can_move
+from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User, initiative_member
+from ..permissions import can_edit, can_move
 from ..search import contains_any
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ class BoardFilters:
     q: str = ""
     mine: bool = False
     status: str = ""  # a Status value; derived, so applied after assessing (see ``load_board``)
+    tag: str = ""  # "kind:code" of a plan tag, e.g. "sdg:11.2"
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> BoardFilters:
@@ -65,10 +70,15 @@ class BoardFilters:
             owner = int(owner_raw) if owner_raw else None
         except ValueError as exc:
             raise FilterError(_l("The owner filter must be a user number.")) from exc
+        if owner is not None and not -(2**31) <= owner < 2**31:  # beyond any id column
+            raise FilterError(_l("The owner filter must be a user number."))
         q = (args.get("q") or "").strip()[:200]
         status = (args.get("status") or "").strip().lower()
         if status and status not in {s.value for s in STATUS_CHOICES}:
             raise FilterError(_l("Unknown status filter."))
+        tag = (args.get("tag") or "").strip()[:60]
+        if tag and (":" not in tag or tag.split(":", 1)[0] not in {k.value for k in TagKind}):
+            raise FilterError(_l("The plan filter must look like “sdg:11.2”."))
         return cls(
             unit=(args.get("unit") or "").strip().upper()[:32],
             owner=owner,
@@ -76,6 +86,7 @@ class BoardFilters:
             q=q,
             mine=args.get("mine") in ("1", "on", "true"),
             status=status,
+            tag=tag,
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -93,6 +104,8 @@ class BoardFilters:
             args["mine"] = "1"
         if self.status:
             args["status"] = self.status
+        if self.tag:
+            args["tag"] = self.tag
         return args
 
     @property
@@ -112,6 +125,9 @@ class BoardFilters:
             conds.append(Initiative.owner_id == user.id)
         if self.q:
             conds.append(contains_any((Initiative.title, Initiative.benefit), self.q))
+        if self.tag:
+            kind, code = self.tag.split(":", 1)
+            conds.append(Initiative.tags.any(sa.and_(Tag.kind == kind, Tag.code == code)))
         return conds
 
 
@@ -141,6 +157,15 @@ class Card:
     status_text: str = ""  # the reasons, joined
     next_milestone: tuple[str, date] | None = None  # (title, due date)
     progress: float | None = None  # outcome progress, percent; may pass 100 or go below 0
+    # Set by ``cell_cards`` and ``attach_status`` for the template (computed once per card, in
+    # Python: the board renders thousands of cards, see ``benchmarks/``):
+    movable: bool = False  # ``can_edit`` for the reader
+    days_in_stage: int = 0  # whole local days since it entered its stage
+    days_text: str = ""  # "12 days in stage"
+    progress_text: str = ""  # "Outcome 40%"
+    status_label: str = ""
+    target_text: str = ""  # the target date, formatted
+    next_text: str = ""  # "Next: <milestone>, <date>"
 
     @property
     def progress_bar(self) -> int:
@@ -156,6 +181,14 @@ class Board:
     cell_counts: dict[tuple[int, int], int] = field(default_factory=dict)
     units: list[Unit] = field(default_factory=list)
     owners: list[User] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    only_dimension: str = ""  # filtered to one dimension: only its lane is drawn
+
+    @property
+    def lanes(self) -> list[Dimension]:
+        if self.only_dimension:
+            return [d for d in self.dimensions if d.code == self.only_dimension]
+        return self.dimensions
 
     @property
     def lane_counts(self) -> dict[int, int]:
@@ -259,14 +292,31 @@ def cell_cards(
     stmt = stmt.order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
     member_of = _memberships(user)
+    movable = _movable(user)
     for row in db.session.execute(stmt):
         values = row._asdict()
         values.pop("rank")
         card = Card(**values)
         if card.id in member_of:
             card.member_ids = frozenset({user.id})
+        card.movable = movable(card)
         result[(card.dimension_id, card.stage_id)].append(card)
     return result
+
+
+def _movable(user: User | None):
+    """``can_edit(user, card)`` as a fast predicate: its answer depends only on the card's unit and
+    whether the reader is on its team, so it is asked once per such pair."""
+    answers: dict[tuple[int, bool], bool] = {}
+    user_id = getattr(user, "id", None)
+
+    def movable(card: Card) -> bool:
+        key = (card.unit_id, user_id in card.member_ids)
+        if key not in answers:
+            answers[key] = bool(can_edit(user, card))
+        return answers[key]
+
+    return movable
 
 
 def _memberships(user: User | None) -> set[int]:
@@ -291,13 +341,43 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
     """Set each card's status, reasons, next milestone and outcome progress (two queries for all
     of them). ``stages`` must be all the active stages: the last one means "done"."""
     cards = list(cards)
+    today = today or local_today()
     assessed = assess_many(cards, stages, today)
+    dates: dict[date, str] = {}  # formatting a date through Babel is slow: once per date
+    labels = {status: status.label for status in Status}
+    days_texts: dict[int, str] = {}
+    tz = city_tz()
+
+    def formatted(day: date) -> str:
+        if day not in dates:
+            dates[day] = format_date(day)
+        return dates[day]
+
     for card in cards:
         assessment, facts = assessed[card.id]
         card.status = assessment.status
+        card.status_label = labels[assessment.status]
         card.status_text = "; ".join(r.text for r in assessment.reasons)
         card.next_milestone = facts.next_milestone
         card.progress = facts.progress
+        entered = card.stage_entered_at
+        card.days_in_stage = days = (today - (entered if entered.tzinfo else entered.replace(
+            tzinfo=UTC)).astimezone(tz).date()).days
+        if days not in days_texts:
+            days_texts[days] = ngettext("%(num)d day in stage", "%(num)d days in stage", days)
+        card.days_text = days_texts[days]
+        if card.progress is not None:
+            card.progress_text = gettext("Outcome %(num)d%%", num=int(round(card.progress)))
+        if card.target_date:
+            card.target_text = formatted(card.target_date)
+        if facts.next_milestone:
+            title, due = facts.next_milestone
+            card.next_text = gettext("Next: %(title)s, %(date)s", title=_truncate(title), date=formatted(due))
+
+
+def _truncate(text: str, length: int = 60) -> str:
+    """Jinja's ``truncate`` filter, as the card template used it."""
+    return do_truncate(current_app.jinja_env, text, length)
 
 
 def assessed_cells(
@@ -337,9 +417,11 @@ def load_board(filters: BoardFilters, user: User | None, page_size: int) -> Boar
     board = Board(
         stages=active_stages(),
         dimensions=list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position))),
+        only_dimension=filters.dimension,
     )
     board.cells, board.cell_counts = assessed_cells(filters, user, page_size, board.stages)
     board.units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
+    board.tags = list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.code)))
     board.owners = list(
         db.session.scalars(
             sa.select(User)
@@ -481,6 +563,10 @@ def move_initiative(
         initiative.stage = to_stage
         initiative.stage_entered_at = now
     initiative.position = index
+    # Always UPDATE the row, even when the loaded ``position`` already equals ``index`` (a
+    # concurrent renumbering can shift it without bumping ``version``): otherwise the ORM skips
+    # the UPDATE, and with it the version check and bump, for a reorder it then records.
+    flag_modified(initiative, "position")
     try:
         db.session.flush()  # the ORM UPDATE checks and bumps ``version``
     except StaleDataError as exc:

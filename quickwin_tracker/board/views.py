@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from ..models import Dimension, Initiative, Stage
 from ..permissions import can_edit, require
 from . import bp
 from .forms import BOTTOM, TOP, MoveForm
+from .live import board_version
 from .services import (
     STATUS_CHOICES,
     BoardFilters,
@@ -40,7 +41,25 @@ def index():
     filters = _filters(request.args)
     board = load_board(filters, current_user, _page_size())
     return render("board/index.html", block="board", board=board, filters=filters,
-                  page_size=_page_size(), status_choices=STATUS_CHOICES)
+                  page_size=_page_size(), status_choices=STATUS_CHOICES,
+                  board_version=board_version(),
+                  poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])))
+
+
+@bp.get("/version")
+@login_required
+def version():
+    """What open boards poll: 304 while their ``If-None-Match`` is the current tag, else 200 with
+    the new tag (body and ETag); app.js then re-fetches the board. One query."""
+    _filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
+    tag = board_version()
+    response = make_response("" if request.if_none_match.contains(tag) else tag)
+    if request.if_none_match.contains(tag):
+        response.status_code = 304
+    response.set_etag(tag)
+    response.mimetype = "text/plain"
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response
 
 
 @bp.get("/cells/<dimension>/<stage>")
@@ -51,7 +70,7 @@ def cell_more(dimension: str, stage: str):
     stg = db.one_or_404(select(Stage).where(Stage.code == stage))
     filters = _filters(request.args)
     try:
-        offset = max(0, int(request.args.get("offset", "0")))
+        offset = min(max(0, int(request.args.get("offset", "0"))), 2**31 - 1)  # must fit in SQL
     except ValueError:
         abort(400, description=_("offset must be a whole number"))
     size = _page_size()
@@ -160,8 +179,11 @@ def move(initiative_id: int):
 
 def _refused(initiative, dimension, stages, filters, form, message, status, missing=()):
     if is_htmx():
-        return _move_answer(dimension, stages, filters, message, status, missing=missing,
-                            initiative_id=initiative.id)
+        # The card may have been moved by someone else meanwhile: show the cell it is in now.
+        db.session.refresh(initiative)
+        current = db.session.get(Stage, initiative.stage_id)
+        return _move_answer(dimension, [*stages, current], filters, message, status,
+                            missing=missing, initiative_id=initiative.id)
     db.session.refresh(initiative)
     form.version.data = initiative.version
     form.after.choices = _position_choices(initiative, form.stage.data)

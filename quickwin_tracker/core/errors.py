@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from itertools import chain
 
-from flask import Flask, g, render_template
+from flask import Flask, abort, g, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -22,7 +23,21 @@ def _render(error: HTTPException):
     return render_template("errors/error.html", error=error), code
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in v for v in values if isinstance(v, str))
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """No form field or query parameter has a use for NUL, and PostgreSQL cannot store it in
+        text (psycopg raises DataError): refuse it up front as a bad request, not a 500."""
+        sources = [chain.from_iterable(request.args.listvalues()), (request.view_args or {}).values()]
+        if request.method in ("POST", "PUT", "PATCH"):
+            sources.append(chain.from_iterable(request.form.listvalues()))
+        if any(_has_nul(values) for values in sources):
+            abort(400)
+
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         if error.code and error.code >= 500:

@@ -22,6 +22,8 @@ def _target_user() -> User:
         user_id = int(raw)
     except ValueError:
         abort(400, description=_("The user must be given by number, e.g. ?user=12."))
+    if not 0 < user_id < 2**31:  # no such id (and the database would refuse the number)
+        abort(404)
     if user_id == current_user.id:
         return current_user._get_current_object()
     require(can_administer(current_user))

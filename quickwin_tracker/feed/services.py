@@ -55,6 +55,8 @@ class FeedFilters:
             user = int(user_raw) if user_raw else None
         except ValueError as exc:
             raise FilterError(_l("The person filter must be a user number.")) from exc
+        if user is not None and not -(2**31) <= user < 2**31:  # beyond any id column
+            raise FilterError(_l("The person filter must be a user number."))
         date_from = _parse_date(args.get("from"), "from")
         date_to = _parse_date(args.get("to"), "to")
         if date_from and date_to and date_from > date_to:

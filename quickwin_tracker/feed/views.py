@@ -11,7 +11,9 @@ from .services import FeedFilters, FilterError, feed_page, filter_options
 
 def _page() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        # Bounded: a page number past any real page still shows an empty page, not a 500
+        # (OFFSET must fit the database's integers).
+        return min(max(1, int(request.args.get("page", "1"))), 1_000_000)
     except ValueError:
         return 1
 

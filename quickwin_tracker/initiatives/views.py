@@ -194,7 +194,7 @@ def archived():
     form = ArchiveSearchForm(request.args)
     q = form.q.data if form.validate() else ""
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = min(max(1, int(request.args.get("page", "1"))), 1_000_000)  # OFFSET must fit
     except ValueError:
         page = 1
     pagination = services.search_archived(q or "", page)

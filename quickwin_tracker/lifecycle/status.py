@@ -196,7 +196,13 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None) -> dict[i
                 order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
             ).label("rank"),
         )
-        .where(Measurement.status == MeasurementStatus.VERIFIED.value)
+        .where(
+            Measurement.status == MeasurementStatus.VERIFIED.value,
+            # Only these initiatives' indicators: the window would otherwise run over the city.
+            Measurement.indicator_id.in_(
+                sa.select(Indicator.id).where(Indicator.initiative_id.in_(ids)).scalar_subquery()
+            ),
+        )
         .subquery()
     )
     indicators = db.session.execute(

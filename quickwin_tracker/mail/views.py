@@ -37,7 +37,9 @@ def _admins_only():
 
 def _page() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        # Bounded: a page number past any real page still shows an empty page, not a 500
+        # (OFFSET must fit the database's integers).
+        return min(max(1, int(request.args.get("page", "1"))), 1_000_000)
     except ValueError:
         return 1
 

@@ -25,7 +25,7 @@ def _unread_count():
 
 def _page(source) -> int:
     try:
-        return max(1, int(source.get("page", "1")))
+        return min(max(1, int(source.get("page", "1"))), 1_000_000)  # the OFFSET must fit in SQL
     except ValueError:
         return 1
 

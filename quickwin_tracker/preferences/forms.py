@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SubmitField
+from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
+from ..fields import BoundedIntegerField
 from ..reminders.services import MAX_LEAD_DAYS
 
 
@@ -10,7 +11,7 @@ class PreferencesForm(FlaskForm):
     digest_enabled = BooleanField(_l("Send me the weekly digest"))
     reminders_enabled = BooleanField(
         _l("Send me reminders (milestones, quiet initiatives, measurements, mentions)"))
-    reminder_lead_days = IntegerField(
+    reminder_lead_days = BoundedIntegerField(
         _l("Remind me of a milestone this many days before it is due"),
         validators=[
             InputRequired(message=_l("Enter a number of days.")),

@@ -5,6 +5,7 @@
   var moveFromDialog = false;
   var dialogCardId = null;  // the card whose "move to" dialog is open
   var returnFocusTo = null;
+  var dragging = false;  // a card is being dragged: the live board must not re-render under it
 
   function statusRegion() {
     return document.getElementById("board-status") || document.getElementById("global-status");
@@ -79,7 +80,8 @@
         draggable: ".movable",
         animation: 120,
         ghostClass: "card-ghost",
-        onEnd: onDrop
+        onStart: function () { dragging = true; },
+        onEnd: function (evt) { dragging = false; onDrop(evt); }
       });
     });
   }
@@ -145,19 +147,73 @@
   // ---------------------------------------------------------------- errors htmx does not swap
 
   document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.elt.id === "board-poll") return;  // the next poll tries again, quietly
     var xhr = event.detail.xhr;
     var text = xhr.status === 400 ? document.documentElement.dataset.msgExpired : document.documentElement.dataset.msgFailed;
     say((text || "Error") + " (" + xhr.status + ")", true);
     if (document.getElementById("board")) reloadBoard();
   });
 
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt.id === "board-poll") return;
     say(document.documentElement.dataset.msgOffline || "Offline", true);
     if (document.getElementById("board")) reloadBoard();
   });
 
+  // ---------------------------------------------------------------- the live board
+  // #board-poll asks /board/version every few seconds with If-None-Match: the board's own tag.
+  // 304: nothing changed. 200: someone changed something; the board is re-fetched, keeping the
+  // keyboard focus (same card, same control) and the horizontal scroll.
+
+  function busy() {
+    var dialog = document.getElementById("move-dialog");
+    return dragging || !!(dialog && dialog.open);
+  }
+
+  function boardVersion() {
+    var board = document.getElementById("board");
+    return board ? board.dataset.boardVersion || "" : "";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id === "board-poll" && boardVersion()) {
+      event.detail.headers["If-None-Match"] = '"' + boardVersion() + '"';
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "board-poll" && busy()) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt.id !== "board-poll") return;
+    var xhr = event.detail.xhr;
+    // The ETag tells the tag's answer from, say, a login page after the session expired.
+    if (xhr.status === 200 && xhr.getResponseHeader("ETag") && xhr.responseText &&
+        xhr.responseText !== boardVersion() && !busy()) {
+      reloadBoard();
+    }
+  });
+
+  function focusedPlace() {
+    var active = document.activeElement;
+    var card = active && active.closest && active.closest("#board .card");
+    if (!card) return null;
+    return { id: card.id, control: active.classList.contains("move-link") ? ".move-link" : ".card-title" };
+  }
+
   function reloadBoard() {
-    htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#board", swap: "outerHTML" });
+    var place = focusedPlace();
+    var scroller = document.querySelector("#board .board-scroll");
+    var scrollLeft = scroller ? scroller.scrollLeft : 0;
+    return htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#board", swap: "outerHTML" })
+      .then(function () {
+        var again = document.querySelector("#board .board-scroll");
+        if (again) again.scrollLeft = scrollLeft;
+        var card = place && document.getElementById(place.id);
+        var focusable = card && card.querySelector(place.control);
+        if (focusable) focusable.focus({ preventScroll: true });
+      });
   }
 
   function boot() {

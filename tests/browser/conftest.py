@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import tarfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -181,9 +184,9 @@ def live_server_factory(database_factories, tmp_path):
     factory = database_factories("sqlite")
     started: list[tuple[Any, threading.Thread, Flask, str]] = []
 
-    def start(seeder=seed) -> LiveServer:
+    def start(seeder=seed, **config: Any) -> LiveServer:
         url = factory.create()
-        app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True))
+        app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True, **config))
         app.instance_path = str(tmp_path / "instance")
         with app.app_context():
             data = seeder()
@@ -208,6 +211,63 @@ def live_server_factory(database_factories, tmp_path):
 @pytest.fixture
 def live_server(live_server_factory) -> LiveServer:
     return live_server_factory()
+
+
+# --------------------------------------------------------------------------- npm tools (axe, vnu)
+# Fetched with npm at test time into ``.cache/`` (gitignored), never committed. ``.ci/run`` fetches
+# them up front; a missing tool skips its tests unless QUICKWIN_REQUIRE_BROWSER=1.
+
+CACHE = Path(os.environ.get("QUICKWIN_TOOL_CACHE") or HERE.parents[1] / ".cache")
+
+
+def _npm_tool(env: str, package: str, inner: str) -> Path:
+    """The file ``inner`` of npm ``package``: from ``$env``, the cache, or ``npm pack``."""
+    if os.environ.get(env):
+        path = Path(os.environ[env])
+        if not path.is_file():
+            pytest.fail(f"{env}={path} does not exist", pytrace=False)
+        return path
+    folder = CACHE / package.split("@")[0]
+    path = folder / "package" / inner
+    if path.is_file():
+        return path
+    problem = None
+    npm = shutil.which("npm")
+    if npm is None:
+        problem = "npm is not installed"
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([npm, "pack", package, "--pack-destination", str(folder)],
+                              capture_output=True, text=True, timeout=300, cwd=folder)
+        tarballs = sorted(folder.glob("*.tgz"))
+        if done.returncode != 0 or not tarballs:
+            problem = f"npm pack {package} failed: {done.stderr.strip()[-500:]}"
+        else:
+            with tarfile.open(tarballs[-1]) as tar:
+                tar.extractall(folder, filter="data")
+            if not path.is_file():
+                problem = f"{inner} not found in {tarballs[-1].name}"
+    if problem:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"QUICKWIN_REQUIRE_BROWSER=1 but {problem}", pytrace=False)
+        pytest.skip(problem)
+    return path
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """``axe.min.js`` of axe-core 4 (``QUICKWIN_AXE_JS`` overrides)."""
+    return _npm_tool("QUICKWIN_AXE_JS", "axe-core@4", "axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def vnu_jar() -> Path:
+    """The Nu HTML Checker's ``vnu.jar`` (``QUICKWIN_VNU_JAR`` overrides); needs Java."""
+    if shutil.which("java") is None:
+        if REQUIRE_BROWSER:
+            pytest.fail("QUICKWIN_REQUIRE_BROWSER=1 but java is not installed", pytrace=False)
+        pytest.skip("java is not installed")
+    return _npm_tool("QUICKWIN_VNU_JAR", "vnu-jar", "build/dist/vnu.jar")
 
 
 # --------------------------------------------------------------------------- helpers

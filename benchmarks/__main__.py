@@ -1,0 +1,151 @@
+"""``python -m benchmarks [--check] [--runs N] [--sizes 100,1000,5000] [--cache-dir DIR]``
+
+Seeds SQLite databases with ``seed_demo(initiatives=N)`` (cached for the run, or in ``--cache-dir``
+across runs), measures each scenario ``--runs`` times after a warm-up, and prints the medians and
+95th percentiles, the ratios against floors measured in the same run, and the targets of issue 6
+with PASS/FAIL. Exit code 0 unless ``--check`` is given and a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from .harness import Table, measure, ms, size
+from .scenarios import Site, flask_floor, gzipped_size, jinja_floor, seeded_database
+
+REFERENCE = 1000  # the size the targets are judged at
+DIGEST_MANAGERS = 200
+NOISE = 1.10  # "within noise" for first paint: at most 10 % more
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per scenario (20)")
+    parser.add_argument("--sizes", default="100,1000,5000", help="initiative counts")
+    parser.add_argument("--cache-dir", type=Path, help="keep seeded databases here across runs")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(s) for s in args.sizes.split(",")} | {REFERENCE})
+    logging.disable(logging.INFO)
+    warnings.simplefilter("ignore")
+
+    work = Path(tempfile.mkdtemp(prefix="quickwin-bench-"))
+    cache = args.cache_dir or work
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        return run(sizes, args.runs, cache, work, args.check)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(sizes: list[int], runs: int, cache: Path, work: Path, check: bool) -> int:
+    print(f"Quick-Win Tracker benchmarks · Python {platform.python_version()} · SQLite · "
+          f"{runs} runs after warm-up (times in ms)", flush=True)
+    hello = measure(flask_floor(), runs=max(runs, 50), warmup=20)
+    timings = Table(["scenario", "N", "median", "p95", "floor", "ratio", "notes"])
+    timings.add("floor: minimal Flask route", "-", ms(hello.median), ms(hello.p95), "", "", "")
+    results: dict[str, float] = {}
+    gzipped_served = {}
+
+    for n in sizes:
+        print(f"· {n} initiatives", file=sys.stderr, flush=True)
+        site = Site.open(seeded_database(cache, n), work)
+        try:
+            plain = site.board(gzip_ok=False)
+            served = site.board()
+            cards = plain.text.count("data-initiative-id=")
+            html = len(plain.data)
+            gzipped_served[n] = served.headers.get("Content-Encoding") == "gzip"
+            zipped = len(served.data) if gzipped_served[n] else gzipped_size(plain.data)
+            floor_render = measure(jinja_floor(cards), runs=runs)
+            timings.add(f"floor: bare Jinja, {cards} cards", n, ms(floor_render.median),
+                        ms(floor_render.p95), "", "", "")
+            board = measure(site.board, runs=runs)
+            floor = floor_render.median + hello.median
+            timings.add("board GET /board/", n, ms(board.median), ms(board.p95), ms(floor),
+                        f"{board.median / floor:.1f}×",
+                        f"{cards} cards · {size(html)} · {html / max(cards, 1):.0f} B/card · "
+                        f"gzip {size(zipped)}{'' if gzipped_served[n] else ' (not served gzipped)'}")
+            results[f"board_ms_{n}"] = board.median
+            results[f"board_ratio_{n}"] = board.median / floor
+            results[f"board_bytes_{n}"] = html
+            results[f"card_bytes_{n}"] = html / max(cards, 1)
+            results[f"board_p95_{n}"] = board.p95
+
+            before, move = site.mover()
+            moving = measure(move, runs=runs, before=before)
+            timings.add("move (htmx POST, in-process)", n, ms(moving.median), ms(moving.p95),
+                        ms(hello.median), f"{moving.median / hello.median:.0f}×", "reorder in a cell")
+            results[f"move_ms_{n}"] = moving.median
+
+            summary = measure(site.summary, runs=runs)
+            timings.add("summary GET /summary", n, ms(summary.median), ms(summary.p95),
+                        ms(hello.median), f"{summary.median / hello.median:.0f}×", "reviewer, whole city")
+            page = measure(site.initiative_page(), runs=runs)
+            timings.add("initiative page", n, ms(page.median), ms(page.p95), ms(hello.median),
+                        f"{page.median / hello.median:.0f}×", "")
+
+            if n == REFERENCE:
+                build = site.digest_builder(DIGEST_MANAGERS)
+                digests = measure(build, runs=max(5, runs // 4), warmup=1)
+                timings.add(f"digests, {DIGEST_MANAGERS} managers", n, ms(digests.median),
+                            ms(digests.p95), ms(hello.median * DIGEST_MANAGERS),
+                            f"{digests.median / (hello.median * DIGEST_MANAGERS):.0f}×",
+                            f"build_digest ×{DIGEST_MANAGERS}, no delivery")
+                results["digests_s"] = digests.median
+        finally:
+            site.close()
+
+    print()
+    print(timings.render())
+    print()
+
+    targets = Table(["target (issue 6, at 1,000 initiatives on SQLite)", "measured", "result"])
+    verdicts: list[bool] = []
+
+    def target(label: str, measured: str, ok: bool) -> None:
+        verdicts.append(ok)
+        targets.add(label, measured, "PASS" if ok else "FAIL")
+
+    r = results
+    target("board within 2× of its floor (Jinja + Flask)", f"{r[f'board_ratio_{REFERENCE}']:.2f}×",
+           r[f"board_ratio_{REFERENCE}"] <= 2.0)
+    target("≤ 1 KB of HTML per card", f"{r[f'card_bytes_{REFERENCE}']:.0f} B",
+           r[f"card_bytes_{REFERENCE}"] <= 1024)
+    target("whole board < 1 MB before gzip", size(r[f"board_bytes_{REFERENCE}"]),
+           r[f"board_bytes_{REFERENCE}"] < 1024 * 1024)
+    target("board served gzipped", "yes" if gzipped_served[REFERENCE] else "no",
+           gzipped_served[REFERENCE])
+    target("a move < 20 ms in-process", f"{ms(r[f'move_ms_{REFERENCE}'])} ms",
+           r[f"move_ms_{REFERENCE}"] < 0.020)
+    target(f"digests for {DIGEST_MANAGERS} managers < 2 s", f"{r['digests_s']:.2f} s",
+           r["digests_s"] < 2.0)
+    big = max(sizes)
+    if big > REFERENCE:
+        # First paint: GET /board/ renders the first BOARD_PAGE_SIZE cards of every cell.
+        limit = max(r[f"board_ms_{REFERENCE}"] * NOISE, r[f"board_p95_{REFERENCE}"])
+        target(f"first paint at {big:,} ≤ at {REFERENCE:,} (within noise)",
+               f"{ms(r[f'board_ms_{big}'])} vs {ms(r[f'board_ms_{REFERENCE}'])} ms",
+               r[f"board_ms_{big}"] <= limit)
+    # The issue's aim against Kanboard (0.3–0.4 s at 1,000 tasks, 1.9 s at 5,000).
+    target("aim: 5× faster than Kanboard at 1,000 (< 70 ms)", f"{ms(r[f'board_ms_{REFERENCE}'])} ms",
+           r[f"board_ms_{REFERENCE}"] < 0.070)
+    if 5000 in sizes:
+        target("aim: 20× faster than Kanboard at 5,000 (< 95 ms)", f"{ms(r['board_ms_5000'])} ms",
+               r["board_ms_5000"] < 0.095)
+    print(targets.render())
+    failed = verdicts.count(False)
+    print(f"\n{len(verdicts) - failed} of {len(verdicts)} targets met.")
+    return 1 if check and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""Issue #6 "Security": login throttling, password rules, password reset by email, cookie flags,
+ProxyFix, and sessions ending when the password changes."""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from conftest import PASSWORD
+from itsdangerous.timed import TimestampSigner
+from werkzeug.security import generate_password_hash
+
+from quickwin_tracker import create_app
+from quickwin_tracker.auth import throttle
+from quickwin_tracker.auth.passwords import check_password, password_problem
+from quickwin_tracker.auth.reset import reset_token
+from quickwin_tracker.clock import utcnow
+from quickwin_tracker.domain import Invalid
+from quickwin_tracker.extensions import db
+from quickwin_tracker.models import LoginAttempt, OutboxMessage, User
+
+CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+NEW_PASSWORD = "brand-new-secret-42"
+THROTTLED = "Too many failed sign-in attempts"
+SAME_ANSWER = "If an account exists for this address"
+
+
+@pytest.fixture
+def app_config():
+    return {"LOGIN_MAX_FAILURES": 3, "LOGIN_WINDOW_MINUTES": 15}
+
+
+@pytest.fixture
+def make_user(make_user, monkeypatch):
+    from functools import partial
+
+    import quickwin_tracker.models
+
+    monkeypatch.setattr(quickwin_tracker.models, "generate_password_hash",
+                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+
+    def make(*args, **kw) -> User:
+        kw.setdefault("locale", "en")
+        user = make_user(*args, **kw)
+        user.password_hash = CHEAP_HASH
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def english(client):
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+
+def login(client, email, password, addr="10.0.0.1", **extra):
+    return client.post("/auth/login", data={"email": email, "password": password, **extra},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def signed_in(client) -> bool:
+    return client.get("/board/").status_code == 200
+
+
+# --------------------------------------------------------------------------- throttling
+
+
+def test_account_is_throttled_after_max_failures(client, english, make_user):
+    user = make_user("staff")
+    for _ in range(3):
+        response = login(client, user.email, "wrong-password-x")
+        assert response.status_code == 422
+    response = login(client, user.email.upper(), PASSWORD)  # right password, normalised email
+    assert response.status_code == 429
+    assert THROTTLED in response.text and "15 minutes" in response.text
+    assert not signed_in(client)
+    # Another account from the same address is not blocked yet.
+    other = make_user("staff")
+    assert login(client, other.email, PASSWORD).status_code == 303
+
+
+def test_throttle_is_per_address_too(client, english, make_user):
+    users = [make_user("staff") for _ in range(4)]
+    for user in users[:4]:  # 4 accounts × 3 failures = 12 = 4 × LOGIN_MAX_FAILURES
+        for _ in range(3):
+            login(client, user.email, "wrong-password-x", addr="10.9.9.9")
+    fresh = make_user("staff")
+    assert login(client, fresh.email, PASSWORD, addr="10.9.9.9").status_code == 429
+    assert login(client, fresh.email, PASSWORD, addr="10.9.9.10").status_code == 303
+
+
+def test_window_expires_and_success_resets_the_account(app, client, english, make_user):
+    user = make_user("staff")
+    for _ in range(2):
+        login(client, user.email, "wrong-password-x")
+    assert login(client, user.email, PASSWORD).status_code == 303
+    assert db.session.get(LoginAttempt, throttle.account_key(user.email)) is None
+    client.post("/auth/logout")
+    for _ in range(3):
+        login(client, user.email, "wrong-password-x")
+    assert login(client, user.email, PASSWORD).status_code == 429
+    # The window started 16 minutes ago: a new one begins.
+    row = db.session.get(LoginAttempt, throttle.account_key(user.email))
+    row.window_start = utcnow() - timedelta(minutes=16)
+    db.session.commit()
+    assert login(client, user.email, PASSWORD).status_code == 303
+
+
+def test_failures_count_atomically(app, backend, tmp_path):
+    """Concurrent failures from several connections (workers) are all counted."""
+    if backend == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    key = "account:race@example.go.id"
+
+    def fail(_):
+        with app.app_context():
+            throttle.record_failure([key])
+            db.session.commit()
+            db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(fail, range(40)))
+    db.session.expire_all()
+    assert db.session.get(LoginAttempt, key).count == 40
+
+
+def test_record_failure_counts_on_both_backends(app):
+    now = utcnow()
+    throttle.record_failure(["k"], now=now)
+    throttle.record_failure(["k"], now=now + timedelta(minutes=1))
+    db.session.commit()
+    assert db.session.get(LoginAttempt, "k").count == 2
+    throttle.record_failure(["k"], now=now + timedelta(minutes=20))  # new window
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(LoginAttempt, "k")
+    assert row.count == 1 and row.window_start == now + timedelta(minutes=20)
+
+
+# --------------------------------------------------------------------------- password rules
+
+
+@pytest.mark.parametrize("password, ok", [
+    ("short", False),
+    ("12345678901234", False),          # digits only
+    ("password123", False),              # common
+    ("Balikpapan123", False),            # common, any case
+    ("siti.rahma@example.go.id", False), # the email
+    ("siti.rahma", False),               # the email's local part
+    ("Siti Rahmawati", False),           # the name
+    ("sitirahmawati", False),            # the name without spaces
+    ("kopi-tubruk-pagi-7", True),
+])
+def test_password_rules(app, password, ok):
+    problem = password_problem(password, email="siti.rahma@example.go.id", name="Siti Rahmawati")
+    assert (problem is None) == ok
+    if not ok:
+        with pytest.raises(Invalid) as info:
+            check_password(password, email="siti.rahma@example.go.id", name="Siti Rahmawati")
+        assert info.value.field == "password"
+
+
+def test_account_page_applies_the_rules(client, make_user):
+    user = make_user("staff")
+    login(client, user.email, PASSWORD)
+    response = client.post("/auth/account/password", data={
+        "pw-current_password": PASSWORD, "pw-new_password": "password123",
+        "pw-confirm": "password123"})
+    assert response.status_code == 422 and "too common" in response.text
+
+
+def test_admin_forms_apply_the_rules(client, make_user):
+    admin = make_user("admin")
+    login(client, admin.email, PASSWORD)
+    response = client.post("/admin/users/new", data={
+        "email": "new@example.go.id", "name": "New Person", "role": "reviewer", "unit": "0",
+        "locale": "en", "password": "9999999999", "active": "y"})
+    assert response.status_code == 422 and "more than digits" in response.text
+    other = make_user("reviewer")
+    response = client.post(f"/admin/users/{other.id}", data={
+        "email": other.email, "name": other.name, "role": "reviewer", "unit": "0",
+        "locale": "en", "password": other.email, "active": "y"})
+    assert response.status_code == 422 and "email address or your name" in response.text
+
+
+def test_cli_applies_the_rules(app, make_user):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "cli@example.go.id", "--name", "Cli Person",
+                                 "--role", "admin", "--password", "qwertyuiop"])
+    assert result.exit_code == 1 and "too common" in result.output
+    user = make_user("reviewer")
+    result = runner.invoke(args=["edit-user", user.email, "--password", "1234567890123"])
+    assert result.exit_code == 1 and "digits" in result.output
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+def reset_link(text: str) -> str:
+    match = re.search(r"http://[^\s]+/auth/reset/[A-Za-z0-9_.\-]+", text)
+    assert match, text
+    return urlsplit(match.group(0)).path
+
+
+def test_login_page_links_to_the_reset_form(client, english):
+    assert "/auth/forgot" in client.get("/auth/login").text
+    assert client.get("/auth/forgot").status_code == 200
+
+
+def test_full_reset_flow_through_a_real_smtp_server(app, client, english, make_user, smtp_server):
+    smtp_server.configure(app)
+    user = make_user("staff")
+    response = client.post("/auth/forgot", data={"email": "  " + user.email.upper()})
+    assert (response.status_code, response.location) == (303, "/auth/login")
+    assert SAME_ANSWER in client.get("/auth/login").text
+
+    # Delivered right after the commit, not a minute later by the scheduler.
+    assert len(smtp_server.messages) == 1
+    mail = smtp_server.messages[0]
+    assert mail["To"].addresses[0].addr_spec == user.email
+    text = mail.get_body(("plain",)).get_content()
+    path = reset_link(text)
+    assert path in mail.get_body(("html",)).get_content()
+
+    page = client.get(path)
+    assert page.status_code == 200 and user.email in page.text
+    refused = client.post(path, data={"new_password": user.email, "confirm": user.email})
+    assert refused.status_code == 422
+    response = client.post(path, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert (response.status_code, response.location) == (303, "/auth/login")
+    assert login(client, user.email, PASSWORD).status_code == 422
+    assert login(client, user.email, NEW_PASSWORD).status_code == 303
+    client.post("/auth/logout")
+
+    # Single use: the password changed, so the link is dead.
+    reused = client.get(path)
+    assert (reused.status_code, reused.location) == (303, "/auth/forgot")
+    assert client.post(path, data={"new_password": "another-secret-99",
+                                   "confirm": "another-secret-99"}).status_code == 303
+    assert login(client, user.email, NEW_PASSWORD).status_code == 303
+
+
+def test_repeated_requests_each_queue_an_email(client, make_user):
+    user = make_user("staff")
+    client.post("/auth/forgot", data={"email": user.email})
+    client.post("/auth/forgot", data={"email": user.email})
+    messages = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "password_reset")).all()
+    assert len(messages) == 2 and all(m.to_user_id == user.id for m in messages)
+
+
+@pytest.mark.parametrize("email", ["nobody@example.go.id", "inactive"])
+def test_unknown_or_inactive_email_gets_the_same_answer(client, english, make_user, email):
+    if email == "inactive":
+        email = make_user("staff", active=False).email
+    response = client.post("/auth/forgot", data={"email": email})
+    assert (response.status_code, response.location) == (303, "/auth/login")
+    assert SAME_ANSWER in client.get("/auth/login").text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_expired_token(app, client, english, make_user, monkeypatch):
+    user = make_user("staff")
+    token = reset_token(user)
+    assert client.get(f"/auth/reset/{token}").status_code == 200
+    later = int(time.time()) + 2 * 3600 + 5
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    response = client.get(f"/auth/reset/{token}")
+    assert (response.status_code, response.location) == (303, "/auth/forgot")
+    assert "expired" in client.get("/auth/forgot").text
+
+
+def test_tampered_token(app, client, make_user):
+    user = make_user("staff")
+    token = reset_token(user)
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    assert client.get(f"/auth/reset/{tampered}").status_code == 303
+    from itsdangerous import URLSafeTimedSerializer
+
+    forged = URLSafeTimedSerializer("another-key", salt="password-reset").dumps(
+        [user.id, user.password_fingerprint])
+    assert client.get(f"/auth/reset/{forged}").status_code == 303
+    other_salt = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="unsubscribe").dumps(
+        [user.id, user.password_fingerprint])
+    assert client.get(f"/auth/reset/{other_salt}").status_code == 303
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def test_changing_the_password_ends_other_sessions(app, client, make_user):
+    user = make_user("staff")
+    login(client, user.email, PASSWORD, remember="y")
+    other = app.test_client()
+    login(other, user.email, PASSWORD, remember="y")
+    remember = other.get_cookie("remember_token").value
+    cookie_only = app.test_client()
+    cookie_only.set_cookie("remember_token", remember)
+    assert signed_in(other) and signed_in(cookie_only)
+
+    response = client.post("/auth/account/password", data={
+        "pw-current_password": PASSWORD, "pw-new_password": NEW_PASSWORD,
+        "pw-confirm": NEW_PASSWORD})
+    assert response.status_code == 303
+    assert signed_in(client)  # this session carries on
+    assert not signed_in(other)
+    assert not signed_in(cookie_only)
+    # This browser's remember cookie was renewed with the new fingerprint.
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert signed_in(fresh)
+
+
+def test_a_reset_ends_every_session(app, client, make_user):
+    user = make_user("staff")
+    login(client, user.email, PASSWORD)
+    token = reset_token(user)
+    anon = app.test_client()
+    anon.post(f"/auth/reset/{token}", data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert not signed_in(client)
+
+
+# --------------------------------------------------------------------------- cookies, proxies
+
+
+def cookie_header(response, name: str) -> str:
+    return next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_cookie_flags(database_url, secure, tmp_path):
+    from conftest import base_config
+
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=database_url,
+                                 SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure))
+    with app.app_context():
+        user = User(email="c@example.go.id", name="Cookie", role="reviewer",
+                    password_hash=CHEAP_HASH)
+        db.session.add(user)
+        db.session.commit()
+        client = app.test_client()
+        response = client.post("/auth/login", base_url="https://localhost", data={
+            "email": user.email, "password": PASSWORD, "remember": "y"})
+        assert response.status_code == 303
+        for name in ("session", "remember_token"):
+            header = cookie_header(response, name)
+            assert "HttpOnly" in header and "SameSite=Lax" in header
+            assert ("Secure" in header) == secure
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, False),
+    ({"QUICKWIN_BASE_URL": "https://quickwin.balikpapan.go.id"}, True),
+    ({"QUICKWIN_BASE_URL": "https://quickwin.balikpapan.go.id", "QUICKWIN_SECURE_COOKIES": "0"},
+     False),
+    ({"QUICKWIN_BASE_URL": "http://127.0.0.1:5000", "QUICKWIN_SECURE_COOKIES": "1"}, True),
+])
+def test_secure_cookies_follow_the_base_url(monkeypatch, env, expected):
+    for name in ("QUICKWIN_BASE_URL", "QUICKWIN_SECURE_COOKIES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is expected
+    assert app.config["REMEMBER_COOKIE_SECURE"] is expected
+
+
+def test_proxy_fix_trusts_forwarded_headers(monkeypatch):
+    seen = {}
+    for count in (0, 1):
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                          "PROXY_FIX": count})
+
+        @app.get("/_probe")
+        def probe():
+            from flask import request
+
+            return {"secure": request.is_secure, "addr": request.remote_addr}
+
+        seen[count] = app.test_client().get("/_probe", headers={
+            "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_json()
+    assert seen[0] == {"secure": False, "addr": "127.0.0.1"}
+    assert seen[1] == {"secure": True, "addr": "203.0.113.7"}
