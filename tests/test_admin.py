@@ -8,13 +8,13 @@ from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import PASSWORD
 from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Stage, Unit, User
+from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "first-password-1"
 DEFAULT_ORDER = ["proposed", "approved", "in_progress", "pilot", "rolled_out"]

@@ -6,13 +6,13 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import PASSWORD
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
+from tests.conftest import PASSWORD
 
 WRONG_LOGIN = "Wrong email or password, or the account is inactive."
 NEW_PASSWORD = "brand-new-secret-42"

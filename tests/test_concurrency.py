@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, _pg_admin, t
 from flask.testing import FlaskClient
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Initiative, Stage, User
+from tests.conftest import PASSWORD, _pg_admin, t
 
 pytestmark = pytest.mark.slow
 

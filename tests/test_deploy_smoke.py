@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import POSTGRES_URL, REQUIRE_POSTGRES, _pg_admin, _pg_url
+
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _pg_admin, _pg_url
 
 pytestmark = [
     pytest.mark.slow,

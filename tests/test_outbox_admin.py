@@ -6,12 +6,12 @@ import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import OutboxMessage
+from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # in the past: a resend is due "now"
 CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")

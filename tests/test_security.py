@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 from itsdangerous.timed import TimestampSigner
 from werkzeug.security import generate_password_hash
 
@@ -23,6 +22,7 @@ from quickwin_tracker.clock import utcnow
 from quickwin_tracker.domain import Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import LoginAttempt, OutboxMessage, User
+from tests.conftest import PASSWORD
 
 CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 NEW_PASSWORD = "brand-new-secret-42"
@@ -336,7 +336,7 @@ def cookie_header(response, name: str) -> str:
 
 @pytest.mark.parametrize("secure", [False, True])
 def test_cookie_flags(database_url, secure, tmp_path):
-    from conftest import base_config
+    from tests.conftest import base_config
 
     app = create_app(base_config(SQLALCHEMY_DATABASE_URI=database_url,
                                  SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure))

@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import base_config
 from flask import url_for
 
 from quickwin_tracker import create_app
 from quickwin_tracker.assets import LONG_MAX_AGE, hash_static_folder
+from tests.conftest import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
