@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
-from ..fields import BoundedIntegerField
+from ..forms import BoundedIntegerField
 from ..lifecycle.gates import CHECKS
 from ..models import ROLE_LABELS, TAG_KIND_LABELS
 

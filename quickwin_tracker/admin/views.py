@@ -7,20 +7,12 @@ from sqlalchemy import func, select
 from ..auth import services as people
 from ..domain import DomainError
 from ..extensions import db
+from ..forms import attach_error
 from ..htmx import redirect_to
 from ..lifecycle.gates import CHECKS
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
 from . import bp, services
 from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
-
-
-def _attach(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
 
 # --------------------------------------------------------------------------- users
 
@@ -57,7 +49,7 @@ def user_new():
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
-                _attach(form, error)
+                attach_error(form, error)
             else:
                 flash(_("User %(name)s created.", name=user.name), "success")
                 return redirect_to(url_for("admin.users"))
@@ -82,7 +74,7 @@ def user_edit(user_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             flash(_("User %(name)s saved.", name=user.name), "success")
             return redirect_to(url_for("admin.users"))
@@ -129,7 +121,7 @@ def unit_new():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             flash(_("Unit %(code)s created.", code=unit.code), "success")
             return redirect_to(url_for("admin.units"))
@@ -152,7 +144,7 @@ def unit_edit(unit_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             flash(_("Unit %(code)s saved.", code=unit.code), "success")
             return redirect_to(url_for("admin.units"))
@@ -187,7 +179,7 @@ def stage_new():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             flash(_("Stage %(name)s created.", name=stage.name), "success")
             return redirect_to(url_for("admin.stages"))
@@ -268,7 +260,7 @@ def tag_form(tag_id: int | None = None):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             flash(_("Tag %(label)s saved.", label=tag.label), "success")
             return redirect_to(url_for("admin.tags"))

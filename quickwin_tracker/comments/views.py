@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..domain import DomainError
 from ..extensions import db
+from ..forms import attach_error
 from ..htmx import changed, is_htmx, render, wants_fragment
 from ..models import Comment, Initiative
 from ..permissions import can_comment, can_edit_comment, require
@@ -48,12 +49,6 @@ def _load(initiative_id: int, comment_id: int) -> tuple[Initiative, Comment]:
     return initiative, comment
 
 
-def _attach_error(form: CommentForm, error: DomainError) -> None:
-    if error.field == "body":
-        form.body.errors = list(form.body.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
 
 def _refused(template: str, target: str, status: int, **ctx):
     """The form again with the reason next to the field: alone, swapped over itself, for htmx; on
@@ -85,7 +80,7 @@ def add(initiative_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _refused("comments/_form.html", "#comment-form", error.status,
                         initiative=initiative, comment_form=form)
     if is_htmx():
@@ -111,7 +106,7 @@ def edit(initiative_id: int, comment_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _refused("comments/_edit_form.html", f"#comment-{comment.id}-form", error.status,
                         initiative=initiative, comment=comment, edit_form=form)
     if is_htmx():

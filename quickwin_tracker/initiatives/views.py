@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..board.services import active_stages
 from ..domain import DomainError
 from ..extensions import db
+from ..forms import attach_error
 from ..htmx import redirect_to, render
 from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
@@ -63,13 +64,6 @@ def _data(form: InitiativeForm) -> services.InitiativeData:
     )
 
 
-def _attach_error(form: InitiativeForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
@@ -86,7 +80,7 @@ def new():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
             return render_template("initiatives/form.html", form=form, initiative=None), error.status
         flash(_("Initiative “%(title)s” created.", title=initiative.title), "success")
         return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
@@ -147,7 +141,7 @@ def edit(initiative_id: int):
                 # Show the current state, keep what the user typed visible in the message.
                 db.session.refresh(initiative)
                 form.version.data = initiative.version
-            _attach_error(form, error)
+            attach_error(form, error)
             return render_template(
                 "initiatives/form.html", form=form, initiative=initiative
             ), error.status

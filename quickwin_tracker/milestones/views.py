@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..domain import DomainError
 from ..extensions import db
+from ..forms import attach_error
 from ..htmx import changed, wants_fragment
 from ..models import Initiative, Milestone, User
 from ..permissions import can_edit, require
@@ -69,13 +70,6 @@ def _refused(initiative: Initiative, error: DomainError):
     return redirect(_detail_url(initiative), code=303)
 
 
-def _attach(form: MilestoneForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
 
 def _invalid(initiative: Initiative, form: MilestoneForm, milestone: Milestone | None,
              status: int = 422):
@@ -117,7 +111,7 @@ def add(initiative_id: int):
         db.session.rollback()
         if error.status != 422:
             return _refused(initiative, error)
-        _attach(form, error)
+        attach_error(form, error)
         return _invalid(initiative, form, None)
     return _done(initiative, _("Milestone “%(title)s” added.", title=milestone.title))
 
@@ -146,7 +140,7 @@ def edit(initiative_id: int, milestone_id: int):
         db.session.rollback()
         if error.status != 422:
             return _refused(initiative, error)
-        _attach(form, error)
+        attach_error(form, error)
         return _invalid(initiative, form, milestone)
     message = _("Changes saved.") if changes else _("Nothing changed.")
     return _done(initiative, message)

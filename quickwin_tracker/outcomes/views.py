@@ -32,6 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..clock import local_today
 from ..domain import DomainError
 from ..extensions import db
+from ..forms import attach_error
 from ..htmx import changed, redirect_to, wants_fragment
 from ..lifecycle.progress import bar_width, mean_progress
 from ..models import Evidence, Indicator, Initiative, Measurement, MeasurementStatus
@@ -182,14 +183,6 @@ def _refuse(initiative: Initiative, forms: dict[str, FlaskForm], status: int,
     return (_section(view) if wants_fragment() else _page(view)), status
 
 
-def _attach_error(form: FlaskForm, error: DomainError) -> bool:
-    """Put the message next to its field; False when the form has no such field."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None:
-        return False
-    target.errors = [*target.errors, error.message]
-    return True
-
 
 def _run(initiative: Initiative, decision: Decision, action: Callable[[], Any],
          success: Callable[[Any], str], form: FlaskForm | None = None, key: str = ""):
@@ -204,7 +197,7 @@ def _run(initiative: Initiative, decision: Decision, action: Callable[[], Any],
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        attached = form is not None and _attach_error(form, error)
+        attached = form is not None and attach_error(form, error, fallback=False)
         return _refuse(initiative, forms, error.status, None if attached else error.message)
     message = success(result)
     if wants_fragment():

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..fields import BoundedIntegerField
+from ..forms import BoundedIntegerField
 from ..reminders.services import MAX_LEAD_DAYS
 
 

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from ..clock import local_today
 from ..domain import DomainError
 from ..extensions import db
+from ..forms import attach_error
 from ..htmx import redirect_to
 from ..models import REVIEW_DECISION_LABELS, Initiative, Review, ReviewDecision
 from ..permissions import can_read_summary, can_review, require
@@ -86,11 +87,7 @@ def review_decide(review_id: int, initiative_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = list(field.errors) + [error.message]
-            else:
-                form.form_errors.append(error.message)
+            attach_error(form, error)
         else:
             flash(_("Decision recorded for “%(title)s”.", title=initiative.title), "success")
             return redirect_to(url_for("review.review_detail", review_id=review.id)

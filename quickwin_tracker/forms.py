@@ -1,6 +1,24 @@
-"""Form fields shared by several features."""
+"""Form helpers shared by several features."""
 
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
 from wtforms import IntegerField
+
+from .domain import DomainError
+
+
+def attach_error(form: FlaskForm, error: DomainError, fallback: bool = True) -> bool:
+    """Show a service's refusal next to the field it names (True), or else, with ``fallback``,
+    at the top of the form (False)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+        return True
+    if fallback:
+        form.form_errors.append(error.message)
+    return False
+
 
 WTFORMS_NOT_AN_INTEGER = "Not a valid integer value."
 
