@@ -61,11 +61,14 @@ FIELD_LABELS = {
 }
 
 
-def _localized(names: dict[str, str] | None, fallback: str) -> str:
-    if not names:
+def localized_name(names: Any, fallback: str, language: str | None = None) -> str:
+    """A name stored in the trail as ``{"id": …, "en": …}`` (stage names at the time of a move),
+    in ``language`` or the current locale's, falling back to Indonesian, then ``fallback``."""
+    if not isinstance(names, dict) or not names:
         return fallback
-    locale = get_locale()
-    language = locale.language if locale is not None else "id"
+    if language is None:
+        locale = get_locale()
+        language = locale.language if locale is not None else "id"
     return names.get(language) or names.get("id") or fallback
 
 
@@ -101,8 +104,8 @@ def _moved(entry: Activity) -> str:
     return _(
         "moved it from %(from)s to %(to)s",
         **{
-            "from": _localized(data.get("from_name"), data.get("from_stage", "?")),
-            "to": _localized(data.get("to_name"), data.get("to_stage", "?")),
+            "from": localized_name(data.get("from_name"), data.get("from_stage", "?")),
+            "to": localized_name(data.get("to_name"), data.get("to_stage", "?")),
         },
     )
 

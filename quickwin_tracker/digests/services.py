@@ -32,6 +32,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..activity import localized_name
 from ..clock import local_today
 from ..extensions import db
 from ..lifecycle.progress import progress
@@ -275,12 +276,6 @@ def receives_digest(user: User) -> bool:
         user.role == Role.REVIEWER.value
 
 
-def _localized(names: Any, fallback: str, language: str) -> str:
-    if not isinstance(names, dict):
-        return fallback
-    return names.get(language) or names.get("id") or fallback
-
-
 def _window(week_start: date) -> tuple[datetime, datetime]:
     return local_midnight_utc(week_start), local_midnight_utc(week_start + timedelta(days=7))
 
@@ -455,9 +450,9 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
     digest.total = len(rows)
     digest.moved = [
         MoveItem(title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
-                 from_stage=_localized((m.data or {}).get("from_name"),
+                 from_stage=localized_name((m.data or {}).get("from_name"),
                                        (m.data or {}).get("from_stage", "?"), language),
-                 to_stage=_localized((m.data or {}).get("to_name"),
+                 to_stage=localized_name((m.data or {}).get("to_name"),
                                      (m.data or {}).get("to_stage", "?"), language))
         for m in _moves(week_start, unit.id)
     ]

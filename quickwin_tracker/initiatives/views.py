@@ -21,17 +21,16 @@ NO_OWNER = 0
 
 
 def _fill_choices(form: InitiativeForm, initiative: Initiative | None = None) -> None:
-    """Choices the current user may pick: all units for admins, their own unit otherwise."""
+    """Choices the current user may pick: the active units they may create in (the rule is
+    ``permissions.can_create_in``), plus the initiative's own unit when editing."""
     form.dimension.choices = [
         (d.id, d.name) for d in db.session.scalars(select(Dimension).order_by(Dimension.position))
     ]
-    units_stmt = select(Unit).order_by(Unit.code)
-    if current_user.role != Role.ADMIN:
-        unit_ids = {current_user.unit_id, initiative.unit_id if initiative else None} - {None}
-        units_stmt = units_stmt.where(Unit.id.in_(unit_ids))
+    current = initiative.unit_id if initiative is not None else None
     form.unit.choices = [
-        (u.id, f"{u.code} · {u.name}") for u in db.session.scalars(units_stmt)
-        if u.active or (initiative is not None and u.id == initiative.unit_id)
+        (u.id, f"{u.code} · {u.name}")
+        for u in db.session.scalars(select(Unit).order_by(Unit.code))
+        if u.id == current or (u.active and can_create_in(current_user, u))
     ]
     owners = db.session.scalars(
         select(User)
