@@ -15,7 +15,7 @@ import gzip
 from flask import Flask, Request, Response, request
 
 MIN_SIZE = 1024
-LEVEL = 6
+LEVEL = 3  # nginx uses 1; 6 cost 4.4 ms on the 1,000-card board for 20 % fewer bytes (66 KB vs 53 KB)
 TEXT_TYPES = frozenset({
     "application/json", "application/javascript", "application/xml", "application/xhtml+xml",
     "application/rss+xml", "application/atom+xml", "image/svg+xml", "text/calendar",

@@ -21,7 +21,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from jinja2.filters import do_truncate
 from sqlalchemy.orm.attributes import flag_modified
@@ -35,10 +34,11 @@ from ..extensions import db
 from ..lifecycle import gates
 from ..lifecycle.gates import Missing
 from ..lifecycle.progress import bar_width
-from ..lifecycle.status import Status, assess_many
+from ..lifecycle.status import STATUS_ICONS, Status, assess_many
 from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User, initiative_member
 from ..permissions import can_edit, can_move
 from ..search import contains_any
+from ..texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,13 @@ class BoardFilters:
     def active(self) -> bool:
         return bool(self.as_args())
 
+    @property
+    def narrows_cells(self) -> bool:
+        """Whether some cards of a cell may be hidden (the dimension filter hides whole lanes, the
+        status filter is applied after assessing): then a cell's first cards are not simply those
+        with the lowest positions."""
+        return bool(self.unit or self.owner is not None or self.mine or self.q or self.tag)
+
     def conditions(self, user: User | None) -> list[sa.ColumnElement[bool]]:
         """WHERE clauses over ``Initiative`` (joined to ``Unit`` and ``Dimension``)."""
         conds: list[sa.ColumnElement[bool]] = [Initiative.archived.is_(False)]
@@ -163,14 +170,13 @@ class Card:
     days_in_stage: int = 0  # whole local days since it entered its stage
     days_text: str = ""  # "12 days in stage"
     progress_text: str = ""  # "Outcome 40%"
+    status_value: str = ""  # "at_risk", for the CSS class
     status_label: str = ""
+    status_icon: str = ""
     target_text: str = ""  # the target date, formatted
+    target_iso: str = ""
     next_text: str = ""  # "Next: <milestone>, <date>"
-
-    @property
-    def progress_bar(self) -> int:
-        """0..100 for the bar; the text beside it shows the real value."""
-        return bar_width(self.progress)
+    progress_bar: int = 0  # 0..100 for the bar; the text beside it shows the real value
 
 
 @dataclass
@@ -264,15 +270,13 @@ def cell_cards(
     offset: int = 0,
 ) -> dict[tuple[int, int], list[Card]]:
     """Cards ``offset+1 .. offset+page_size`` of each cell (or only of ``cells``), in one query;
-    ``page_size=None``: all of them. The status filter is applied by ``assessed_cells``."""
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=(Initiative.dimension_id, Initiative.stage_id),
-            order_by=(Initiative.position, Initiative.id),
-        )
-        .label("rank")
-    )
+    ``page_size=None``: all of them. The status filter is applied by ``assessed_cells``.
+
+    The first page of an unfiltered cell is read by position (positions are 0..n-1 in each cell,
+    see ``move_initiative``), straight from the ``ix_initiative_board`` index: its cost follows the
+    cards shown, not the cards in the city. Otherwise cards are ranked by a window function over
+    the matching rows. Both give a prefix of the cell's order, so "show more" (by rank) continues
+    either."""
     conds = filters.conditions(user)
     if cells is not None:
         conds.append(
@@ -285,23 +289,53 @@ def cell_cards(
                 )
             )
         )
-    ranked = _joined(sa.select(*_card_columns(), rank)).where(*conds).subquery()
-    stmt = sa.select(ranked).where(ranked.c.rank > offset)
-    if page_size is not None:
-        stmt = stmt.where(ranked.c.rank <= offset + page_size)
-    stmt = stmt.order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
+    if offset == 0 and page_size is not None and not filters.narrows_cells:
+        stmt = (
+            _joined(sa.select(*_card_columns()))
+            .where(*conds, Initiative.position < page_size)
+            .order_by(Initiative.dimension_id, Initiative.stage_id, Initiative.position,
+                      Initiative.id)
+        )
+    else:
+        rank = (
+            sa.func.row_number()
+            .over(
+                partition_by=(Initiative.dimension_id, Initiative.stage_id),
+                order_by=(Initiative.position, Initiative.id),
+            )
+            .label("rank")
+        )
+        ranked = _joined(sa.select(*_card_columns(), rank)).where(*conds).subquery()
+        stmt = sa.select(*(c for c in ranked.c if c.key != "rank")).where(ranked.c.rank > offset)
+        if page_size is not None:
+            stmt = stmt.where(ranked.c.rank <= offset + page_size)
+        stmt = stmt.order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
     member_of = _memberships(user)
     movable = _movable(user)
     for row in db.session.execute(stmt):
-        values = row._asdict()
-        values.pop("rank")
-        card = Card(**values)
+        card = Card(*row)  # the columns of ``_card_columns``, in Card's field order
         if card.id in member_of:
             card.member_ids = frozenset({user.id})
         card.movable = movable(card)
         result[(card.dimension_id, card.stage_id)].append(card)
     return result
+
+
+def first_page_size(counts: Iterable[int], budget: int, page_size: int) -> int:
+    """How many cards each cell shows on the board's first paint: all of a cell's cards up to
+    ``page_size``, unless the cells together would then show more than ``budget``; then the largest
+    equal share that keeps within it (small cells keep all theirs; at least one card per cell).
+    So the first paint costs about the same at 5,000 initiatives as at 1,000, and each longer cell
+    offers "show more"."""
+    ordered = sorted(counts)
+    remaining = budget
+    for done, count in enumerate(ordered):
+        share = remaining // (len(ordered) - done)
+        if count > share:
+            return max(1, min(page_size, share))
+        remaining -= count
+    return page_size
 
 
 def _movable(user: User | None):
@@ -343,20 +377,17 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
     cards = list(cards)
     today = today or local_today()
     assessed = assess_many(cards, stages, today)
-    dates: dict[date, str] = {}  # formatting a date through Babel is slow: once per date
+    texts, tz = Texts(), city_tz()
     labels = {status: status.label for status in Status}
     days_texts: dict[int, str] = {}
-    tz = city_tz()
-
-    def formatted(day: date) -> str:
-        if day not in dates:
-            dates[day] = format_date(day)
-        return dates[day]
+    truncate = _truncator()
 
     for card in cards:
         assessment, facts = assessed[card.id]
-        card.status = assessment.status
-        card.status_label = labels[assessment.status]
+        card.status = status = assessment.status
+        card.status_value = status.value
+        card.status_label = labels[status]
+        card.status_icon = STATUS_ICONS[status]
         card.status_text = "; ".join(r.text for r in assessment.reasons)
         card.next_milestone = facts.next_milestone
         card.progress = facts.progress
@@ -364,20 +395,24 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
         card.days_in_stage = days = (today - (entered if entered.tzinfo else entered.replace(
             tzinfo=UTC)).astimezone(tz).date()).days
         if days not in days_texts:
-            days_texts[days] = ngettext("%(num)d day in stage", "%(num)d days in stage", days)
+            days_texts[days] = texts.ngettext("%(num)d day in stage", "%(num)d days in stage", days)
         card.days_text = days_texts[days]
         if card.progress is not None:
-            card.progress_text = gettext("Outcome %(num)d%%", num=int(round(card.progress)))
+            card.progress_text = texts.gettext("Outcome %(num)d%%", num=int(round(card.progress)))
+            card.progress_bar = bar_width(card.progress)
         if card.target_date:
-            card.target_text = formatted(card.target_date)
+            card.target_text = texts.date(card.target_date)
+            card.target_iso = card.target_date.isoformat()
         if facts.next_milestone:
             title, due = facts.next_milestone
-            card.next_text = gettext("Next: %(title)s, %(date)s", title=_truncate(title), date=formatted(due))
+            card.next_text = texts.gettext("Next: %(title)s, %(date)s", title=truncate(title),
+                                           date=texts.date(due))
 
 
-def _truncate(text: str, length: int = 60) -> str:
+def _truncator(length: int = 60):
     """Jinja's ``truncate`` filter, as the card template used it."""
-    return do_truncate(current_app.jinja_env, text, length)
+    env = current_app.jinja_env
+    return lambda text: text if len(text) <= length else do_truncate(env, text, length)
 
 
 def assessed_cells(
@@ -387,8 +422,11 @@ def assessed_cells(
     stages: list[Stage],
     cells: list[tuple[int, int]] | None = None,
     offset: int = 0,
+    budget: int | None = None,
 ) -> tuple[dict[tuple[int, int], list[Card]], dict[tuple[int, int], int]]:
-    """The cards of each cell (or of ``cells``) with their status, and the cards per cell.
+    """The cards of each cell (or of ``cells``) with their status, and the cards per cell. With
+    a ``budget`` (the first paint), each cell shows ``first_page_size`` cards instead of
+    ``page_size``.
 
     Without a status filter: one page per cell, counted in SQL. With one, status is derived, not
     stored, so *every* card matching the other filters is loaded (no page limit), assessed and
@@ -397,29 +435,38 @@ def assessed_cells(
     (hundreds of initiatives) affords.
     """
     if not filters.status:
+        counts = cell_counts(filters, user)
+        if budget is not None and page_size is not None:
+            page_size = first_page_size(counts.values(), budget, page_size)
         found = cell_cards(filters, user, page_size, cells=cells, offset=offset)
         attach_status((c for cell in found.values() for c in cell), stages)
-        return found, cell_counts(filters, user)
+        return found, counts
     everything = cell_cards(filters, user, None, cells=cells)
     attach_status((c for cell in everything.values() for c in cell), stages)
     kept: dict[tuple[int, int], list[Card]] = defaultdict(list)
-    counts: dict[tuple[int, int], int] = {}
+    counts = {}
     for key, cards in everything.items():
         matching = [c for c in cards if c.status == filters.status]
         if matching:
             counts[key] = len(matching)
-            end = None if page_size is None else offset + page_size
-            kept[key] = matching[offset:end]
-    return kept, counts
+            kept[key] = matching
+    if budget is not None and page_size is not None:
+        page_size = first_page_size(counts.values(), budget, page_size)
+    end = None if page_size is None else offset + page_size
+    return defaultdict(list, {key: cards[offset:end] for key, cards in kept.items()}), counts
 
 
-def load_board(filters: BoardFilters, user: User | None, page_size: int) -> Board:
+def load_board(filters: BoardFilters, user: User | None, page_size: int,
+               budget: int | None = None) -> Board:
+    """The board: every lane and column with its counts, and the first cards of every cell (at
+    most ``page_size``; with a ``budget``, see ``first_page_size``)."""
     board = Board(
         stages=active_stages(),
         dimensions=list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position))),
         only_dimension=filters.dimension,
     )
-    board.cells, board.cell_counts = assessed_cells(filters, user, page_size, board.stages)
+    board.cells, board.cell_counts = assessed_cells(filters, user, page_size, board.stages,
+                                                    budget=budget)
     board.units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
     board.tags = list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.code)))
     board.owners = list(

@@ -22,16 +22,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
-from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..clock import local_today, to_local
+from ..clock import city_tz, local_today
 from ..extensions import db
 from ..models import Indicator, Measurement, MeasurementStatus, Milestone, Stage
+from ..texts import Texts
 from .progress import mean_progress, progress
 
 OVERDUE_OFF_TRACK_DAYS = 14
@@ -52,7 +51,7 @@ class Status(enum.StrEnum):
     @property
     def icon(self) -> str:
         """A text symbol, so status never relies on colour alone."""
-        return {"on_track": "●", "at_risk": "▲", "off_track": "✖", "done": "✔"}[self.value]
+        return STATUS_ICONS[self]
 
 
 STATUS_LABELS = {
@@ -61,6 +60,8 @@ STATUS_LABELS = {
     Status.OFF_TRACK: _l("off track"),
     Status.DONE: _l("done"),
 }
+
+STATUS_ICONS = {Status.ON_TRACK: "●", Status.AT_RISK: "▲", Status.OFF_TRACK: "✖", Status.DONE: "✔"}
 
 _SEVERITY = {Status.ON_TRACK: 0, Status.AT_RISK: 1, Status.OFF_TRACK: 2}
 
@@ -103,9 +104,14 @@ class Facts:
         return mean_progress(self.indicator_progress)
 
 
-def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date) -> Assessment:
+def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
+           texts: Texts | None = None, tz: tzinfo | None = None) -> Assessment:
+    """The status of one initiative and why. ``texts`` and ``tz`` (the current catalogue and the
+    city's zone) may be passed in by callers assessing many."""
     if facts.stage_id == final_stage_id:
         return Assessment(Status.DONE)
+    texts = texts or Texts()
+    tz = tz or city_tz()
     reasons: list[Reason] = []
 
     for title, due in facts.overdue:
@@ -113,33 +119,33 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date) -> Asse
         if days < 1:
             continue
         severity = Status.OFF_TRACK if days >= OVERDUE_OFF_TRACK_DAYS else Status.AT_RISK
-        reasons.append(Reason(severity, "milestone_overdue", ngettext(
+        reasons.append(Reason(severity, "milestone_overdue", texts.ngettext(
             "milestone “%(title)s” is %(num)d day overdue",
             "milestone “%(title)s” is %(num)d days overdue", days, title=title)))
 
     if stage.expected_days:
-        in_stage = (today - to_local(facts.stage_entered_at).date()).days
+        in_stage = (today - _local_date(facts.stage_entered_at, tz)).days
         if in_stage > stage.expected_days:
             severity = (Status.OFF_TRACK if in_stage >= 2 * stage.expected_days
                         else Status.AT_RISK)
-            reasons.append(Reason(severity, "stage_too_long", _(
+            reasons.append(Reason(severity, "stage_too_long", texts.gettext(
                 "%(days)d days in %(stage)s, expected at most %(expected)d",
                 days=in_stage, stage=stage.name, expected=stage.expected_days)))
 
     if facts.target_date and today > facts.target_date:
-        reasons.append(Reason(Status.OFF_TRACK, "target_passed", _(
-            "the target rollout date %(date)s has passed", date=format_date(facts.target_date))))
+        reasons.append(Reason(Status.OFF_TRACK, "target_passed", texts.gettext(
+            "the target rollout date %(date)s has passed", date=texts.date(facts.target_date))))
 
     measured = facts.progress
     if measured is not None and facts.target_date:
-        start = to_local(facts.created_at).date()
+        start = _local_date(facts.created_at, tz)
         span = (facts.target_date - start).days
         if span > 0:
             elapsed = max(0.0, min(100.0, (today - start).days / span * 100.0))
             gap = elapsed - measured
             if gap > BEHIND_AT_RISK_POINTS:
                 severity = Status.OFF_TRACK if gap > BEHIND_OFF_TRACK_POINTS else Status.AT_RISK
-                reasons.append(Reason(severity, "outcome_behind", _(
+                reasons.append(Reason(severity, "outcome_behind", texts.gettext(
                     "outcome at %(progress)d%% while %(elapsed)d%% of the time to the target "
                     "date has passed", progress=round(measured), elapsed=round(elapsed))))
 
@@ -148,6 +154,11 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date) -> Asse
     worst = max((r.status for r in reasons), key=_SEVERITY.__getitem__)
     reasons.sort(key=lambda r: -_SEVERITY[r.status])
     return Assessment(worst, reasons)
+
+
+def _local_date(moment: datetime, tz: tzinfo) -> date:
+    """The city's date of a stored UTC moment (naive values from SQLite are UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz).date()
 
 
 # --------------------------------------------------------------------------- loading
@@ -187,28 +198,21 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None) -> dict[i
         elif f.next_milestone is None:
             f.next_milestone = (title, due)
 
+    # The latest verified value of each indicator: a correlated subquery, answered from the index
+    # on (indicator, measured on) per indicator (a window over all measurements joined back
+    # without an index cost SQLite 15 ms at 1,000 initiatives).
     latest = (
-        sa.select(
-            Measurement.indicator_id,
-            Measurement.value,
-            sa.func.row_number().over(
-                partition_by=Measurement.indicator_id,
-                order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
-            ).label("rank"),
-        )
-        .where(
-            Measurement.status == MeasurementStatus.VERIFIED.value,
-            # Only these initiatives' indicators: the window would otherwise run over the city.
-            Measurement.indicator_id.in_(
-                sa.select(Indicator.id).where(Indicator.initiative_id.in_(ids)).scalar_subquery()
-            ),
-        )
-        .subquery()
+        sa.select(Measurement.value)
+        .where(Measurement.indicator_id == Indicator.id,
+               Measurement.status == MeasurementStatus.VERIFIED.value)
+        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+        .limit(1)
+        .correlate(Indicator)
+        .scalar_subquery()
     )
     indicators = db.session.execute(
         sa.select(Indicator.initiative_id, Indicator.baseline, Indicator.target,
-                  Indicator.direction, latest.c.value)
-        .outerjoin(latest, sa.and_(latest.c.indicator_id == Indicator.id, latest.c.rank == 1))
+                  Indicator.direction, latest)
         .where(Indicator.initiative_id.in_(ids))
         .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
     )
@@ -229,13 +233,14 @@ def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
     by_id = {s.id: s for s in stages}
     final = final_stage_id(stages)
     facts = load_facts(initiatives, today)
+    texts, tz = Texts(), city_tz()
     result: dict[int, tuple[Assessment, Facts]] = {}
     for initiative_id, f in facts.items():
         stage = by_id.get(f.stage_id)
         if stage is None:
             stage = db.session.get(Stage, f.stage_id)
             by_id[f.stage_id] = stage
-        result[initiative_id] = (assess(f, stage, final, today), f)
+        result[initiative_id] = (assess(f, stage, final, today, texts, tz), f)
     return result
 
 
