@@ -141,7 +141,7 @@ class BoardFilters:
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass
+@dataclass(slots=True)
 class Card:
     """What a card shows: a plain row, not an ORM object (the board reads thousands)."""
 
@@ -313,7 +313,7 @@ def cell_cards(
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
     member_of = _memberships(user)
     movable = _movable(user)
-    for row in db.session.execute(stmt):
+    for row in db.session.connection().execute(stmt):
         card = Card(*row)  # the columns of ``_card_columns``, in Card's field order
         if card.id in member_of:
             card.member_ids = frozenset({user.id})
@@ -368,7 +368,7 @@ def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int
         .where(*filters.conditions(user))
         .group_by(Initiative.dimension_id, Initiative.stage_id)
     )
-    return {(d, s): n for d, s, n in db.session.execute(stmt)}
+    return {(d, s): n for d, s, n in db.session.connection().execute(stmt)}
 
 
 def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None) -> None:

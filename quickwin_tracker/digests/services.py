@@ -36,7 +36,7 @@ from ..activity import localized_name
 from ..clock import local_today
 from ..extensions import db
 from ..lifecycle.progress import progress
-from ..lifecycle.status import Status, assess_many, final_stage_id
+from ..lifecycle.status import Status, assess_many, final_stage_id, latest_verified_value
 from ..mail.outbox import RenderedEmail
 from ..models import (
     Activity,
@@ -394,18 +394,9 @@ def _measurements(unit_id: int, week_start: date) -> list[MeasurementItem]:
     ).all()
     if not rows:
         return []
-    ranked = (
-        sa.select(Measurement.indicator_id, Measurement.value,
-                  sa.func.row_number().over(
-                      partition_by=Measurement.indicator_id,
-                      order_by=(Measurement.measured_on.desc(), Measurement.id.desc()),
-                  ).label("rank"))
-        .where(Measurement.status == MeasurementStatus.VERIFIED.value,
-               Measurement.indicator_id.in_({r.indicator_id for r in rows}))
-        .subquery()
-    )
     latest = dict(db.session.execute(
-        sa.select(ranked.c.indicator_id, ranked.c.value).where(ranked.c.rank == 1)).all())
+        sa.select(Indicator.id, latest_verified_value())
+        .where(Indicator.id.in_({r.indicator_id for r in rows}))).all())
     return [
         MeasurementItem(
             initiative_title=r.title, url=_initiative_url(r.initiative_id,

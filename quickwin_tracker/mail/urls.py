@@ -12,7 +12,10 @@ def app_path(endpoint: str, **values: Any) -> str:
 
     Raises ``werkzeug.routing.BuildError`` when the endpoint does not exist.
     """
-    adapter = current_app.url_map.bind("localhost", script_name="/")
+    adapter = current_app.extensions.get("quickwin_url_adapter")
+    if adapter is None:  # bound once per app: a digest builds thousands of links
+        adapter = current_app.extensions["quickwin_url_adapter"] = current_app.url_map.bind(
+            "localhost", script_name="/")
     return adapter.build(endpoint, values, force_external=False)
 
 

@@ -268,18 +268,18 @@ def stale_initiatives(now: datetime, unit_id: int | None = None,
     today = local_today(now)
     days = current_app.config["STALE_DAYS"]
     cutoff = local_midnight_utc(today - timedelta(days=days - 1))
+    # Each initiative's latest Activity, from the (initiative, created at) index: a correlated
+    # subquery reads one index entry per initiative, where a grouped subquery read the whole trail.
     last = (
-        sa.select(Activity.initiative_id.label("initiative_id"),
-                  sa.func.max(Activity.created_at).label("at"))
-        .where(Activity.initiative_id.is_not(None))
-        .group_by(Activity.initiative_id)
-        .subquery()
+        sa.select(sa.func.max(Activity.created_at))
+        .where(Activity.initiative_id == Initiative.id)
+        .correlate(Initiative)
+        .scalar_subquery()
     )
-    last_at = sa.func.coalesce(last.c.at, Initiative.created_at)
+    last_at = sa.func.coalesce(last, Initiative.created_at)
     stmt = (
         sa.select(Initiative.id, Initiative.title, Initiative.unit_id, Initiative.owner_id,
                   Initiative.stage_id, last_at.label("last_at"))
-        .outerjoin(last, last.c.initiative_id == Initiative.id)
         .where(Initiative.archived.is_(False), Initiative.stage_id.in_(eligible),
                last_at < cutoff)
         .order_by(last_at, Initiative.id)

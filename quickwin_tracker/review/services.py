@@ -93,6 +93,16 @@ class Summary:
     attention: list[tuple[Any, Assessment]]  # (initiative row, assessment), worst first
     cfd: list[tuple[date, dict[int, int]]]  # week start -> stage id -> count
     throughput: list[tuple[date, dict[int, int]]]  # month start -> dimension id -> rolled out
+    # The status words in the reader's language, looked up once (the attention list repeats them
+    # thousands of times in a large city).
+    status_labels: dict[Status, str] = field(default_factory=dict)
+
+    @property
+    def attention_by_dimension(self) -> dict[int, list[tuple[Any, Assessment]]]:
+        grouped: dict[int, list[tuple[Any, Assessment]]] = defaultdict(list)
+        for row, assessment in self.attention:
+            grouped[row.dimension_id].append((row, assessment))
+        return grouped
 
     @property
     def matrix_row_totals(self) -> dict[int, int]:
@@ -243,6 +253,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         attention=attention,
         cfd=_cumulative_flow(scope, stages, period),
         throughput=_throughput(rollouts, dimensions, period),
+        status_labels={status: status.label for status in Status},
     )
 
 
