@@ -27,3 +27,16 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def core_rows(statement):
+    """Run a Core ``select`` on the session's connection and return its result (plain rows).
+
+    What ``db.session.execute`` does for such a statement, minus the ORM's per-statement work
+    (about 0.5 ms), which pages reading thousands of rows in several queries feel: the pending
+    changes are flushed first, as autoflush would (and as it would not inside ``no_autoflush``).
+    """
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement)

@@ -233,6 +233,9 @@ class Initiative(db.Model):
     __table_args__ = (
         # The board reads cards cell by cell in order; the filters narrow by unit and owner.
         sa.Index("ix_initiative_board", "archived", "dimension_id", "stage_id", "position"),
+        # The live board's version tag (count, sum of versions, latest update) from the index
+        # alone: its cost does not grow with the width of the rows.
+        sa.Index("ix_initiative_changes", "updated_at", "version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,7 +363,10 @@ class Milestone(db.Model):
 
     __tablename__ = "milestone"
     __table_args__ = (sa.Index("ix_milestone_initiative_position", "initiative_id", "position"),
-                      sa.Index("ix_milestone_open_due", "done_on", "due_date"))
+                      sa.Index("ix_milestone_open_due", "done_on", "due_date"),
+                      # The open milestones of given initiatives, by due date (status, board).
+                      sa.Index("ix_milestone_initiative_open", "initiative_id", "done_on",
+                               "due_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))

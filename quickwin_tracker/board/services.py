@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,9 +28,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from .. import activity
-from ..clock import city_tz, local_today, utcnow
+from ..clock import local_today, utcnow
 from ..domain import DomainError
-from ..extensions import db
+from ..extensions import core_rows, db
 from ..lifecycle import gates
 from ..lifecycle.gates import Missing
 from ..lifecycle.progress import bar_width
@@ -177,6 +177,24 @@ class Card:
     target_iso: str = ""
     next_text: str = ""  # "Next: <milestone>, <date>"
     progress_bar: int = 0  # 0..100 for the bar; the text beside it shows the real value
+    url: str = ""  # the initiative's page
+    move_url: str = ""  # its "move" page (keeping the board's filters)
+    meta: str = ""  # "UNIT · owner"
+
+
+@dataclass(frozen=True)
+class CardKit:
+    """What every card of one board shares, built once by the view: the halves of its page URL
+    and of its "move" URL around the card's id, and the words for a card without owner."""
+
+    detail: tuple[str, str] = ("/initiatives/", "")
+    move: tuple[str, str] = ("/board/cards/", "/move")
+    no_owner: str = "—"
+
+    def dress(self, card: Card) -> None:
+        card.url = f"{self.detail[0]}{card.id}{self.detail[1]}"
+        card.move_url = f"{self.move[0]}{card.id}{self.move[1]}"
+        card.meta = f"{card.unit_code} · {card.owner_name or self.no_owner}"
 
 
 @dataclass
@@ -268,9 +286,22 @@ def cell_cards(
     page_size: int | None,
     cells: list[tuple[int, int]] | None = None,
     offset: int = 0,
+    kit: CardKit | None = None,
 ) -> dict[tuple[int, int], list[Card]]:
     """Cards ``offset+1 .. offset+page_size`` of each cell (or only of ``cells``), in one query;
-    ``page_size=None``: all of them. The status filter is applied by ``assessed_cells``.
+    ``page_size=None``: all of them. The status filter is applied by ``assessed_cells``."""
+    return _read_cards(_cards_query(filters, user, page_size, cells, offset)[0], user, kit)
+
+
+def _cards_query(
+    filters: BoardFilters,
+    user: User | None,
+    page_size: int | None,
+    cells: list[tuple[int, int]] | None,
+    offset: int,
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The SELECT of the cards ``cell_cards`` reads, and a SELECT of their ids (for the status
+    queries to join, see ``lifecycle.status.load_facts``).
 
     The first page of an unfiltered cell is read by position (positions are 0..n-1 in each cell,
     see ``move_initiative``), straight from the ``ix_initiative_board`` index: its cost follows the
@@ -290,34 +321,46 @@ def cell_cards(
             )
         )
     if offset == 0 and page_size is not None and not filters.narrows_cells:
+        conds.append(Initiative.position < page_size)
         stmt = (
             _joined(sa.select(*_card_columns()))
-            .where(*conds, Initiative.position < page_size)
+            .where(*conds)
             .order_by(Initiative.dimension_id, Initiative.stage_id, Initiative.position,
                       Initiative.id)
         )
-    else:
-        rank = (
-            sa.func.row_number()
-            .over(
-                partition_by=(Initiative.dimension_id, Initiative.stage_id),
-                order_by=(Initiative.position, Initiative.id),
-            )
-            .label("rank")
+        return stmt, _filter_joins(sa.select(Initiative.id), filters).where(*conds)
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(Initiative.dimension_id, Initiative.stage_id),
+            order_by=(Initiative.position, Initiative.id),
         )
-        ranked = _joined(sa.select(*_card_columns(), rank)).where(*conds).subquery()
-        stmt = sa.select(*(c for c in ranked.c if c.key != "rank")).where(ranked.c.rank > offset)
-        if page_size is not None:
-            stmt = stmt.where(ranked.c.rank <= offset + page_size)
-        stmt = stmt.order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
+        .label("rank")
+    )
+    ranked = _joined(sa.select(*_card_columns(), rank)).where(*conds).subquery()
+    shown = [ranked.c.rank > offset]
+    if page_size is not None:
+        shown.append(ranked.c.rank <= offset + page_size)
+    stmt = (
+        sa.select(*(c for c in ranked.c if c.key != "rank"))
+        .where(*shown)
+        .order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
+    )
+    return stmt, sa.select(ranked.c.id).where(*shown)
+
+
+def _read_cards(stmt: sa.Select[Any], user: User | None, kit: CardKit | None = None,
+                ) -> dict[tuple[int, int], list[Card]]:
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
     member_of = _memberships(user)
     movable = _movable(user)
-    for row in db.session.connection().execute(stmt):
+    dress = (kit or CardKit()).dress
+    for row in core_rows(stmt).all():
         card = Card(*row)  # the columns of ``_card_columns``, in Card's field order
         if card.id in member_of:
             card.member_ids = frozenset({user.id})
         card.movable = movable(card)
+        dress(card)
         result[(card.dimension_id, card.stage_id)].append(card)
     return result
 
@@ -362,24 +405,38 @@ def _memberships(user: User | None) -> set[int]:
     ))
 
 
+def _filter_joins(stmt: sa.Select[Any], filters: BoardFilters) -> sa.Select[Any]:
+    """Only the joins ``filters.conditions`` need: without them a count or an id list is read
+    from the ``ix_initiative_board`` index alone."""
+    if filters.unit:
+        stmt = stmt.join(Unit, Unit.id == Initiative.unit_id)
+    if filters.dimension:
+        stmt = stmt.join(Dimension, Dimension.id == Initiative.dimension_id)
+    return stmt
+
+
 def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int], int]:
     stmt = (
-        _joined(sa.select(Initiative.dimension_id, Initiative.stage_id, sa.func.count()))
+        _filter_joins(sa.select(Initiative.dimension_id, Initiative.stage_id, sa.func.count())
+                      .select_from(Initiative), filters)
         .where(*filters.conditions(user))
         .group_by(Initiative.dimension_id, Initiative.stage_id)
     )
-    return {(d, s): n for d, s, n in db.session.connection().execute(stmt)}
+    return {(d, s): n for d, s, n in core_rows(stmt)}
 
 
-def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None) -> None:
+def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None,
+                  scope: sa.Select[Any] | None = None) -> None:
     """Set each card's status, reasons, next milestone and outcome progress (two queries for all
-    of them). ``stages`` must be all the active stages: the last one means "done"."""
+    of them; ``scope``: a SELECT of the cards' ids, see ``lifecycle.status.load_facts``).
+    ``stages`` must be all the active stages: the last one means "done"."""
     cards = list(cards)
     today = today or local_today()
-    assessed = assess_many(cards, stages, today)
-    texts, tz = Texts(), city_tz()
+    assessed = assess_many(cards, stages, today, scope)
+    texts = Texts()
     labels = {status: status.label for status in Status}
     days_texts: dict[int, str] = {}
+    progress_texts: dict[int, str] = {}
     truncate = _truncator()
 
     for card in cards:
@@ -391,14 +448,15 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
         card.status_text = "; ".join(r.text for r in assessment.reasons)
         card.next_milestone = facts.next_milestone
         card.progress = facts.progress
-        entered = card.stage_entered_at
-        card.days_in_stage = days = (today - (entered if entered.tzinfo else entered.replace(
-            tzinfo=UTC)).astimezone(tz).date()).days
+        card.days_in_stage = days = (today - facts.entered_on).days
         if days not in days_texts:
             days_texts[days] = texts.ngettext("%(num)d day in stage", "%(num)d days in stage", days)
         card.days_text = days_texts[days]
         if card.progress is not None:
-            card.progress_text = texts.gettext("Outcome %(num)d%%", num=int(round(card.progress)))
+            percent = int(round(card.progress))
+            if percent not in progress_texts:
+                progress_texts[percent] = texts.gettext("Outcome %(num)d%%", num=percent)
+            card.progress_text = progress_texts[percent]
             card.progress_bar = bar_width(card.progress)
         if card.target_date:
             card.target_text = texts.date(card.target_date)
@@ -423,6 +481,7 @@ def assessed_cells(
     cells: list[tuple[int, int]] | None = None,
     offset: int = 0,
     budget: int | None = None,
+    kit: CardKit | None = None,
 ) -> tuple[dict[tuple[int, int], list[Card]], dict[tuple[int, int], int]]:
     """The cards of each cell (or of ``cells``) with their status, and the cards per cell. With
     a ``budget`` (the first paint), each cell shows ``first_page_size`` cards instead of
@@ -438,11 +497,13 @@ def assessed_cells(
         counts = cell_counts(filters, user)
         if budget is not None and page_size is not None:
             page_size = first_page_size(counts.values(), budget, page_size)
-        found = cell_cards(filters, user, page_size, cells=cells, offset=offset)
-        attach_status((c for cell in found.values() for c in cell), stages)
+        stmt, scope = _cards_query(filters, user, page_size, cells, offset)
+        found = _read_cards(stmt, user, kit)
+        attach_status((c for cell in found.values() for c in cell), stages, scope=scope)
         return found, counts
-    everything = cell_cards(filters, user, None, cells=cells)
-    attach_status((c for cell in everything.values() for c in cell), stages)
+    stmt, scope = _cards_query(filters, user, None, cells, 0)
+    everything = _read_cards(stmt, user, kit)
+    attach_status((c for cell in everything.values() for c in cell), stages, scope=scope)
     kept: dict[tuple[int, int], list[Card]] = defaultdict(list)
     counts = {}
     for key, cards in everything.items():
@@ -457,7 +518,7 @@ def assessed_cells(
 
 
 def load_board(filters: BoardFilters, user: User | None, page_size: int,
-               budget: int | None = None) -> Board:
+               budget: int | None = None, kit: CardKit | None = None) -> Board:
     """The board: every lane and column with its counts, and the first cards of every cell (at
     most ``page_size``; with a ``budget``, see ``first_page_size``)."""
     board = Board(
@@ -466,7 +527,7 @@ def load_board(filters: BoardFilters, user: User | None, page_size: int,
         only_dimension=filters.dimension,
     )
     board.cells, board.cell_counts = assessed_cells(filters, user, page_size, board.stages,
-                                                    budget=budget)
+                                                    budget=budget, kit=kit)
     board.units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
     board.tags = list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.code)))
     board.owners = list(

@@ -15,6 +15,7 @@ from .live import board_version
 from .services import (
     STATUS_CHOICES,
     BoardFilters,
+    CardKit,
     FilterError,
     MoveRefused,
     active_stages,
@@ -31,15 +32,12 @@ def _filters(source) -> BoardFilters:
         abort(400, description=str(exc))
 
 
-@bp.app_template_global("board_card_kit")
-def card_kit(filters: BoardFilters) -> tuple[str, str, str, str, str, str]:
-    """What every card of a board shares, built once instead of per card or cell: the two halves of
-    its page URL and of its "move" URL (which keeps the filters) around the card's id, and the
-    words "no owner" and "Move"."""
+def _kit(filters: BoardFilters) -> CardKit:
+    """The links and words every card of this board shares (``CardKit``), built once."""
     marker = "987654321"
     detail = url_for("initiatives.detail", initiative_id=int(marker)).split(marker)
     move = url_for("board.move_form", initiative_id=int(marker), **filters.as_args()).split(marker)
-    return detail[0], detail[1], move[0], move[1], _("no owner"), _("Move")
+    return CardKit((detail[0], detail[1]), (move[0], move[1]), _("no owner"))
 
 
 def _page_size() -> int:
@@ -51,7 +49,7 @@ def _page_size() -> int:
 def index():
     filters = _filters(request.args)
     board = load_board(filters, current_user, _page_size(),
-                       budget=current_app.config["BOARD_FIRST_PAINT_CARDS"])
+                       budget=current_app.config["BOARD_FIRST_PAINT_CARDS"], kit=_kit(filters))
     return render("board/index.html", block="board", board=board, filters=filters,
                   page_size=_page_size(), status_choices=STATUS_CHOICES,
                   board_version=board_version(),
@@ -87,7 +85,7 @@ def cell_more(dimension: str, stage: str):
         abort(400, description=_("offset must be a whole number"))
     size = _page_size()
     cards, counts = assessed_cells(filters, current_user, size, active_stages(),
-                                   cells=[(dim.id, stg.id)], offset=offset)
+                                   cells=[(dim.id, stg.id)], offset=offset, kit=_kit(filters))
     count = counts.get((dim.id, stg.id), 0)
     return render(
         "board/cell.html", block="cards", cards=cards.get((dim.id, stg.id), []), dimension=dim,
@@ -212,7 +210,8 @@ def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilter
     size = _page_size()
     # With a status filter the column counts need every lane assessed: read the whole board then.
     wanted = None if filters.status else [(dimension.id, s.id) for s in unique]
-    cells, counts = assessed_cells(filters, current_user, size, active_stages(), cells=wanted)
+    cells, counts = assessed_cells(filters, current_user, size, active_stages(), cells=wanted,
+                                   kit=_kit(filters))
     column_counts: dict[int, int] = {}
     for (_d, s), n in counts.items():
         column_counts[s] = column_counts.get(s, 0) + n
