@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -30,16 +32,28 @@ def _config(path: Path, **extra: Any) -> dict[str, Any]:
 
 
 def seeded_database(cache: Path, n: int) -> Path:
-    """A migrated SQLite file holding ``seed_demo(initiatives=n)``, built once per cache dir."""
-    from flask_migrate import upgrade
+    """A migrated SQLite file holding ``seed_demo(initiatives=n)``, built once per cache dir.
 
+    Seeding runs in a child process: it leaves hundreds of thousands of objects behind, and the
+    measured app should live in a process like a server worker's, not beside that."""
     path = cache / f"seed-{n}.sqlite3"
     if path.exists():
         return path
     tmp = cache / f"seed-{n}.building.sqlite3"
     tmp.unlink(missing_ok=True)
     started = time.perf_counter()
-    app = create_app(_config(tmp))
+    subprocess.run([sys.executable, "-m", "benchmarks.scenarios", "seed", str(n), str(tmp)],
+                   check=True, cwd=Path(__file__).resolve().parent.parent)
+    tmp.rename(path)
+    print(f"  seeded {n} initiatives in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path
+
+
+def _seed(n: int, path: Path) -> None:
+    from flask_migrate import upgrade
+
+    logging.disable(logging.INFO)
+    app = create_app(_config(path))
     with app.app_context():
         upgrade()
         seed_demo(initiatives=n)
@@ -48,10 +62,7 @@ def seeded_database(cache: Path, n: int) -> Path:
         db.session.remove()
         db.engine.dispose()
     for suffix in ("-wal", "-shm"):
-        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    tmp.rename(path)
-    print(f"  seeded {n} initiatives in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return path
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @dataclass
@@ -232,3 +243,9 @@ def flask_floor():
 
 def gzipped_size(body: bytes) -> int:
     return len(gzip.compress(body, 6))
+
+
+if __name__ == "__main__":  # ``python -m benchmarks.scenarios seed N PATH`` (see seeded_database)
+    if sys.argv[1:2] != ["seed"] or len(sys.argv) != 4:
+        sys.exit("usage: python -m benchmarks.scenarios seed N PATH")
+    _seed(int(sys.argv[2]), Path(sys.argv[3]))

@@ -310,16 +310,7 @@ def _cards_query(
     either."""
     conds = filters.conditions(user)
     if cells is not None:
-        conds.append(
-            sa.tuple_(Initiative.dimension_id, Initiative.stage_id).in_(cells)
-            if db.engine.dialect.name == "postgresql"
-            else sa.or_(
-                *(
-                    sa.and_(Initiative.dimension_id == d, Initiative.stage_id == s)
-                    for d, s in cells
-                )
-            )
-        )
+        conds.extend(_in_cells(cells))
     if offset == 0 and page_size is not None and not filters.narrows_cells:
         conds.append(Initiative.position < page_size)
         stmt = (
@@ -347,6 +338,22 @@ def _cards_query(
         .order_by(ranked.c.dimension_id, ranked.c.stage_id, ranked.c.rank)
     )
     return stmt, sa.select(ranked.c.id).where(*shown)
+
+
+def _in_cells(cells: list[tuple[int, int]]) -> list[sa.ColumnElement[bool]]:
+    """Conditions for "in one of these (dimension, stage) cells". The two IN lists let SQLite and
+    PostgreSQL seek ``ix_initiative_board`` cell by cell (then by position); when they also
+    admit other cells, the exact pairs are added."""
+    dims, stages = sorted({d for d, _ in cells}), sorted({s for _, s in cells})
+    conds = [Initiative.dimension_id.in_(dims), Initiative.stage_id.in_(stages)]
+    if len(set(cells)) < len(dims) * len(stages):
+        conds.append(
+            sa.tuple_(Initiative.dimension_id, Initiative.stage_id).in_(cells)
+            if db.engine.dialect.name == "postgresql"
+            else sa.or_(*(sa.and_(Initiative.dimension_id == d, Initiative.stage_id == s)
+                          for d, s in cells))
+        )
+    return conds
 
 
 def _read_cards(stmt: sa.Select[Any], user: User | None, kit: CardKit | None = None,
@@ -497,6 +504,10 @@ def assessed_cells(
         counts = cell_counts(filters, user)
         if budget is not None and page_size is not None:
             page_size = first_page_size(counts.values(), budget, page_size)
+        if cells is None:  # name the non-empty cells: the index is then sought cell by cell
+            cells = list(counts)
+            if not cells:
+                return defaultdict(list), counts
         stmt, scope = _cards_query(filters, user, page_size, cells, offset)
         found = _read_cards(stmt, user, kit)
         attach_status((c for cell in found.values() for c in cell), stages, scope=scope)

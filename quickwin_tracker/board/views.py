@@ -210,7 +210,9 @@ def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilter
     size = _page_size()
     # With a status filter the column counts need every lane assessed: read the whole board then.
     wanted = None if filters.status else [(dimension.id, s.id) for s in unique]
+    # The cells as the board's first paint shows them (the same first page per cell).
     cells, counts = assessed_cells(filters, current_user, size, active_stages(), cells=wanted,
+                                   budget=current_app.config["BOARD_FIRST_PAINT_CARDS"],
                                    kit=_kit(filters))
     column_counts: dict[int, int] = {}
     for (_d, s), n in counts.items():
