@@ -13,7 +13,7 @@ from quickwin_tracker.extensions import db
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     for name in ("DATABASE_URL", "SECRET_KEY", "QUICKWIN_TIMEZONE", "QUICKWIN_BASE_URL",
-                 "QUICKWIN_SMTP_SECURITY", "QUICKWIN_BOARD_PAGE_SIZE"):
+                 "QUICKWIN_SMTP_SECURITY", "QUICKWIN_BOARD_PAGE_SIZE", "QUICKWIN_BOARD_FIRST_PAINT_CARDS"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -71,7 +71,8 @@ def test_secret_key_is_generated_once_and_kept(clean_env, monkeypatch):
 @pytest.mark.parametrize(
     "env, value",
     [("QUICKWIN_TIMEZONE", "Mars/Olympus"), ("QUICKWIN_SMTP_SECURITY", "tls-ish"),
-     ("QUICKWIN_BOARD_PAGE_SIZE", "many")],
+     ("QUICKWIN_BOARD_PAGE_SIZE", "many"), ("QUICKWIN_BOARD_PAGE_SIZE", "0"),
+     ("QUICKWIN_BOARD_FIRST_PAINT_CARDS", "-5"), ("QUICKWIN_BOARD_FIRST_PAINT_CARDS", "lots")],
 )
 def test_bad_configuration_fails_at_start_with_its_name(clean_env, monkeypatch, env, value):
     monkeypatch.setenv(env, value)

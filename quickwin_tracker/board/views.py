@@ -145,7 +145,7 @@ def move(initiative_id: int):
         if is_htmx():
             message = "; ".join(f"{form[name].label.text}: {' '.join(errs)}"
                                 for name, errs in form.errors.items())
-            return _move_answer(dimension, [from_stage], filters, message, 422)
+            return _move_answer(dimension, [from_stage.id], filters, message, 422)
         form.after.choices = _position_choices(initiative, form.stage.data)
         return render_template("board/move.html", form=form, initiative=initiative,
                                filters=filters), 422
@@ -165,6 +165,13 @@ def move(initiative_id: int):
         else:
             after_id = int(after)
         result = move_initiative(current_user, initiative, to_stage, after_id, form.version.data)
+        # What the answer says is read before the commit expires these objects (re-reading
+        # them would cost a query each).
+        title, moved_id = initiative.title, initiative.id
+        stage_ids = [result.from_stage.id, result.to_stage.id]
+        template = (_("“%(title)s” moved to %(stage)s.") if stage_ids[0] != stage_ids[1]
+                    else _("“%(title)s” reordered in %(stage)s."))
+        message = template % {"title": title, "stage": result.to_stage.name}
         db.session.commit()
     except ValueError:
         db.session.rollback()
@@ -175,14 +182,8 @@ def move(initiative_id: int):
         return _refused(initiative, dimension, [from_stage, to_stage], filters, form,
                         refused.message, refused.status, refused.missing)
 
-    title = initiative.title
-    if result.from_stage.id != result.to_stage.id:
-        message = _("“%(title)s” moved to %(stage)s.", title=title, stage=result.to_stage.name)
-    else:
-        message = _("“%(title)s” reordered in %(stage)s.", title=title, stage=result.to_stage.name)
     if is_htmx():
-        return _move_answer(dimension, [result.from_stage, result.to_stage], filters, message,
-                            200, moved_id=initiative.id)
+        return _move_answer(dimension, stage_ids, filters, message, 200, moved_id=moved_id)
     flash(message, "success")
     return redirect_to(url_for("board.index", **filters.as_args()))
 
@@ -191,9 +192,8 @@ def _refused(initiative, dimension, stages, filters, form, message, status, miss
     if is_htmx():
         # The card may have been moved by someone else meanwhile: show the cell it is in now.
         db.session.refresh(initiative)
-        current = db.session.get(Stage, initiative.stage_id)
-        return _move_answer(dimension, [*stages, current], filters, message, status,
-                            missing=missing, initiative_id=initiative.id)
+        return _move_answer(dimension, [*(s.id for s in stages), initiative.stage_id], filters,
+                            message, status, missing=missing, initiative_id=initiative.id)
     db.session.refresh(initiative)
     form.version.data = initiative.version
     form.after.choices = _position_choices(initiative, form.stage.data)
@@ -201,17 +201,20 @@ def _refused(initiative, dimension, stages, filters, form, message, status, miss
                            refusal=message, missing=missing), status
 
 
-def _move_answer(dimension: Dimension, stages: list[Stage], filters: BoardFilters, message: str,
-                 status: int, moved_id: int | None = None, missing=(),
+def _move_answer(dimension: Dimension, stage_ids: list[int], filters: BoardFilters,
+                 message: str, status: int, moved_id: int | None = None, missing=(),
                  initiative_id: int | None = None):
-    """The message for the live region, plus the affected cells and counts out of band: the
-    server's order is what the user sees after every move, made or refused."""
-    unique = list({s.id: s for s in stages}.values())
+    """The message for the live region, plus the affected cells (of ``stage_ids`` in
+    ``dimension``) and counts out of band: the server's order is what the user sees after every
+    move, made or refused."""
+    stages = active_stages()  # (also refreshes the session's Stage objects after a commit)
+    by_id = {s.id: s for s in stages}
+    unique = [by_id.get(i) or db.session.get(Stage, i) for i in dict.fromkeys(stage_ids)]
     size = _page_size()
     # With a status filter the column counts need every lane assessed: read the whole board then.
     wanted = None if filters.status else [(dimension.id, s.id) for s in unique]
     # The cells as the board's first paint shows them (the same first page per cell).
-    cells, counts = assessed_cells(filters, current_user, size, active_stages(), cells=wanted,
+    cells, counts = assessed_cells(filters, current_user, size, stages, cells=wanted,
                                    budget=current_app.config["BOARD_FIRST_PAINT_CARDS"],
                                    kit=_kit(filters))
     column_counts: dict[int, int] = {}
