@@ -20,6 +20,7 @@ from quickwin_tracker import create_app
 from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Initiative, Stage, Unit, User
+from quickwin_tracker.runtime import tune_gc
 
 MANAGER = "kepala.diskominfo@quickwin.balikpapan.go.id"
 REVIEWER = "reviewer.setda@quickwin.balikpapan.go.id"
@@ -86,6 +87,7 @@ class Site:
             if response.status_code not in (302, 303):
                 raise RuntimeError(f"could not sign in {email}: {response.status_code}")
             clients.append(client)
+        tune_gc()  # as quickwin_tracker.wsgi does for every web worker
         return cls(app, clients[0], clients[1], path)
 
     def close(self) -> None:

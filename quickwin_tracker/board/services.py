@@ -28,13 +28,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from .. import activity
-from ..clock import local_today, utcnow
+from ..clock import city_tz, local_today, utcnow
 from ..domain import DomainError
 from ..extensions import core_rows, db
 from ..lifecycle import gates
 from ..lifecycle.gates import Missing
-from ..lifecycle.progress import bar_width
-from ..lifecycle.status import STATUS_ICONS, Status, assess_many
+from ..lifecycle.progress import bar_width, mean_progress
+from ..lifecycle.status import (
+    STATUS_ICONS,
+    Status,
+    assess,
+    final_stage_id,
+    gather_facts,
+    local_date,
+)
 from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User, initiative_member
 from ..permissions import can_edit, can_move
 from ..search import contains_any
@@ -159,11 +166,15 @@ class Card:
     owner_id: int | None
     owner_name: str | None
     member_ids: frozenset[int] = frozenset()
-    # Set by ``attach_status``:
+    # The status rule's facts (``lifecycle.status.Facts``' fields), set by ``attach_status``: a
+    # card is assessed as it is, without a Facts object of its own.
+    overdue: list[tuple[str, date]] = field(default_factory=list)
+    next_milestone: tuple[str, date] | None = None  # (title, due date)
+    indicator_progress: list[float | None] = field(default_factory=list)
+    entered_on: date | None = None
+    progress: float | None = None  # outcome progress, percent; may pass 100 or go below 0
     status: Status | None = None
     status_text: str = ""  # the reasons, joined
-    next_milestone: tuple[str, date] | None = None  # (title, due date)
-    progress: float | None = None  # outcome progress, percent; may pass 100 or go below 0
     # Set by ``cell_cards`` and ``attach_status`` for the template (computed once per card, in
     # Python: the board renders thousands of cards, see ``benchmarks/``):
     movable: bool = False  # ``can_edit`` for the reader
@@ -434,42 +445,50 @@ def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int
 
 def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None,
                   scope: sa.Select[Any] | None = None) -> None:
-    """Set each card's status, reasons, next milestone and outcome progress (two queries for all
-    of them; ``scope``: a SELECT of the cards' ids, see ``lifecycle.status.load_facts``).
-    ``stages`` must be all the active stages: the last one means "done"."""
-    cards = list(cards)
+    """Set each card's status, reasons, next milestone and outcome progress, and the texts the
+    template shows (two queries for all of them; ``scope``: a SELECT of the cards' ids, see
+    ``lifecycle.status.load_facts``). The rule is ``lifecycle.status.assess``, applied to each
+    card as it is. ``stages`` must be all the active stages: the last one means "done"."""
+    by_id: dict[int, Card] = {}
+    for card in cards:  # (fresh facts, should a card be assessed twice)
+        card.overdue, card.indicator_progress, card.next_milestone = [], [], None
+        by_id[card.id] = card
     today = today or local_today()
-    assessed = assess_many(cards, stages, today, scope)
-    texts = Texts()
-    labels = {status: status.label for status in Status}
+    gather_facts(by_id, today, scope)
+    texts, tz = Texts(), city_tz()
+    stage_of = {s.id: s for s in stages}
+    final = final_stage_id(stages)
+    looks = {status: (status.value, status.label, STATUS_ICONS[status]) for status in Status}
     days_texts: dict[int, str] = {}
     progress_texts: dict[int, str] = {}
     truncate = _truncator()
 
-    for card in cards:
-        assessment, facts = assessed[card.id]
+    for card in by_id.values():
+        card.entered_on = local_date(card.stage_entered_at, tz)
+        card.progress = measured = mean_progress(card.indicator_progress)
+        stage = stage_of.get(card.stage_id)
+        if stage is None:  # a retired stage (its cards are not on the board; a move answer)
+            stage = stage_of[card.stage_id] = db.session.get(Stage, card.stage_id)
+        assessment = assess(card, stage, final, today, texts, tz)
         card.status = status = assessment.status
-        card.status_value = status.value
-        card.status_label = labels[status]
-        card.status_icon = STATUS_ICONS[status]
-        card.status_text = "; ".join(r.text for r in assessment.reasons)
-        card.next_milestone = facts.next_milestone
-        card.progress = facts.progress
-        card.days_in_stage = days = (today - facts.entered_on).days
+        card.status_value, card.status_label, card.status_icon = looks[status]
+        if assessment.reasons:
+            card.status_text = "; ".join([r.text for r in assessment.reasons])
+        card.days_in_stage = days = (today - card.entered_on).days
         if days not in days_texts:
             days_texts[days] = texts.ngettext("%(num)d day in stage", "%(num)d days in stage", days)
         card.days_text = days_texts[days]
-        if card.progress is not None:
-            percent = int(round(card.progress))
+        if measured is not None:
+            percent = int(round(measured))
             if percent not in progress_texts:
                 progress_texts[percent] = texts.gettext("Outcome %(num)d%%", num=percent)
             card.progress_text = progress_texts[percent]
-            card.progress_bar = bar_width(card.progress)
+            card.progress_bar = bar_width(measured)
         if card.target_date:
             card.target_text = texts.date(card.target_date)
             card.target_iso = card.target_date.isoformat()
-        if facts.next_milestone:
-            title, due = facts.next_milestone
+        if card.next_milestone:
+            title, due = card.next_milestone
             card.next_text = texts.gettext("Next: %(title)s, %(date)s", title=truncate(title),
                                            date=texts.date(due))
 

@@ -20,7 +20,7 @@ The rule (``assess``), in order:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, NamedTuple
@@ -112,8 +112,9 @@ class Facts:
 
 def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
            texts: Texts | None = None, tz: tzinfo | None = None) -> Assessment:
-    """The status of one initiative and why. ``texts`` and ``tz`` (the current catalogue and the
-    city's zone) may be passed in by callers assessing many."""
+    """The status of one initiative and why. ``facts`` is a ``Facts`` or anything with its fields
+    (the board's cards are). ``texts`` and ``tz`` (the current catalogue and the city's zone) may
+    be passed in by callers assessing many."""
     if facts.stage_id == final_stage_id:
         return Assessment(Status.DONE)
     texts = texts or Texts()
@@ -130,7 +131,7 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
             "milestone “%(title)s” is %(num)d days overdue", days, title=title)))
 
     if stage.expected_days:
-        in_stage = (today - (facts.entered_on or _local_date(facts.stage_entered_at, tz))).days
+        in_stage = (today - (facts.entered_on or local_date(facts.stage_entered_at, tz))).days
         if in_stage > stage.expected_days:
             severity = (Status.OFF_TRACK if in_stage >= 2 * stage.expected_days
                         else Status.AT_RISK)
@@ -144,7 +145,7 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
 
     measured = facts.progress
     if measured is not None and facts.target_date:
-        start = _local_date(facts.created_at, tz)
+        start = local_date(facts.created_at, tz)
         span = (facts.target_date - start).days
         if span > 0:
             elapsed = max(0.0, min(100.0, (today - start).days / span * 100.0))
@@ -162,7 +163,7 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
     return Assessment(worst, reasons)
 
 
-def _local_date(moment: datetime, tz: tzinfo) -> date:
+def local_date(moment: datetime, tz: tzinfo) -> date:
     """The city's date of a stored UTC moment (naive values from SQLite are UTC)."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz).date()
 
@@ -186,14 +187,23 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None,
     verified measurement), whatever their number. ``scope``, when given, is a SELECT of their ids
     (or of more): the queries then join it instead of carrying every id as a parameter, which is
     faster for thousands and has no parameter limit."""
-    today = today or local_today()
     facts = {
         i.id: Facts(i.id, i.stage_id, i.stage_entered_at, i.created_at, i.target_date)
         for i in initiatives
     }
-    if not facts:
-        return facts
-    wanted = list(facts) if scope is None else scope
+    gather_facts(facts, today, scope)
+    return facts
+
+
+def gather_facts(holders: Mapping[int, Any], today: date | None = None,
+                 scope: sa.Select[Any] | None = None) -> None:
+    """``load_facts``' two queries, appended to ``holders`` (id -> anything with ``overdue`` and
+    ``indicator_progress`` lists and a ``next_milestone`` of None): a ``Facts`` each, or the
+    board's cards, which carry these fields themselves."""
+    if not holders:
+        return
+    today = today or local_today()
+    wanted = list(holders) if scope is None else scope
 
     open_milestones = core_rows(
         sa.select(Milestone.initiative_id, Milestone.title, Milestone.due_date)
@@ -201,7 +211,7 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None,
         .order_by(Milestone.initiative_id, Milestone.due_date, Milestone.position, Milestone.id)
     )
     for initiative_id, title, due in open_milestones.all():
-        f = facts.get(initiative_id)
+        f = holders.get(initiative_id)
         if f is None:
             continue
         if due < today:
@@ -216,10 +226,9 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None,
         .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
     )
     for initiative_id, baseline, target, direction, value in indicators.all():
-        f = facts.get(initiative_id)
+        f = holders.get(initiative_id)
         if f is not None:
             f.indicator_progress.append(progress(baseline, target, direction, value))
-    return facts
 
 
 def latest_verified_value() -> sa.ScalarSelect[float]:
@@ -259,7 +268,7 @@ def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
         if stage is None:
             stage = db.session.get(Stage, f.stage_id)
             by_id[f.stage_id] = stage
-        f.entered_on = _local_date(f.stage_entered_at, tz)
+        f.entered_on = local_date(f.stage_entered_at, tz)
         result[initiative_id] = (assess(f, stage, final, today, texts, tz), f)
     return result
 
