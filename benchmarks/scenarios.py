@@ -80,6 +80,11 @@ class Site:
         path = work / f"{seeded.stem}-{time.monotonic_ns()}.sqlite3"
         shutil.copyfile(seeded, path)
         app = create_app(_config(path, **config))
+        with app.app_context():  # a database kept in --cache-dir may predate a migration
+            from flask_migrate import upgrade
+
+            upgrade()
+            db.session.remove()
         clients = []
         for email in (MANAGER, REVIEWER):
             client = app.test_client()

@@ -257,6 +257,11 @@ class Initiative(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     archived: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by the database (triggers, migration 0008) whenever one of its milestones, indicators
+    # or measurements is inserted, changed or deleted: what its status is computed from. The board
+    # reuses a card's computed status while this (and the card's own fields) stay the same.
+    # Never written by the app.
+    facts_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     dimension: Mapped[Dimension] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -155,3 +155,17 @@ def test_the_board_first_paint_reads_a_constant_number_of_statements(
     with count_queries() as large:
         client.get("/board/")
     assert small.count == large.count
+
+
+@pytest.mark.parametrize("app_config", [{"BOARD_PAGE_SIZE": 2}])
+def test_show_more_under_a_dimension_filter(team, auth, client, hx, make_initiative, app_config):
+    """The cell's URL names its dimension; the dimension filter must not be added to it again
+    (that was a 500 once a filtered lane had a long cell)."""
+    cards = [make_initiative(team["unit"], stage="pilot", dimension="living") for _ in range(3)]
+    auth.login(team["staff"])
+    page = client.get("/board/?dimension=living")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/board/cells/living/pilot?offset=2" in html and "dimension=living&" not in html
+    more = client.get("/board/cells/living/pilot?offset=2", headers=hx)
+    assert card_ids(more.get_data(as_text=True)) == [cards[2].id]

@@ -115,6 +115,13 @@ class BoardFilters:
             args["tag"] = self.tag
         return args
 
+    def cell_args(self) -> dict[str, Any]:
+        """The filters for a cell's URL (``/board/cells/<dimension>/<stage>``): the dimension is
+        the cell's own, so a dimension filter is left out (as a query argument it would clash)."""
+        args = self.as_args()
+        args.pop("dimension", None)
+        return args
+
     @property
     def active(self) -> bool:
         return bool(self.as_args())
@@ -165,6 +172,7 @@ class Card:
     unit_code: str
     owner_id: int | None
     owner_name: str | None
+    facts_version: int = 0
     member_ids: frozenset[int] = frozenset()
     # The status rule's facts (``lifecycle.status.Facts``' fields), set by ``attach_status``: a
     # card is assessed as it is, without a Facts object of its own.
@@ -195,12 +203,19 @@ class Card:
 
 @dataclass(frozen=True)
 class CardKit:
-    """What every card of one board shares, built once by the view: the halves of its page URL
-    and of its "move" URL around the card's id, and the words for a card without owner."""
+    """What every card and cell of one board shares, built once by the view: the halves of a
+    card's page URL and of its "move" URL around the card's id, a cell's "show more" URL with
+    placeholders, and the words for a card without owner."""
 
     detail: tuple[str, str] = ("/initiatives/", "")
     move: tuple[str, str] = ("/board/cards/", "/move")
     no_owner: str = "—"
+    more: str = "/board/cells/{dimension}/{stage}?offset={offset}"
+    move_text: str = "Move"
+
+    def more_url(self, dimension: str, stage: str, offset: int) -> str:
+        """The next cards of a cell (codes are lowercase letters, digits and underscores)."""
+        return self.more.format(dimension=dimension, stage=stage, offset=offset)
 
     def dress(self, card: Card) -> None:
         card.url = f"{self.detail[0]}{card.id}{self.detail[1]}"
@@ -218,6 +233,7 @@ class Board:
     owners: list[User] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     only_dimension: str = ""  # filtered to one dimension: only its lane is drawn
+    kit: CardKit | None = None
 
     @property
     def lanes(self) -> list[Dimension]:
@@ -280,6 +296,7 @@ def _card_columns() -> tuple[Any, ...]:
         Unit.code.label("unit_code"),
         Initiative.owner_id,
         User.name.label("owner_name"),
+        Initiative.facts_version,
     )
 
 
@@ -443,27 +460,91 @@ def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int
     return {(d, s): n for d, s, n in core_rows(stmt)}
 
 
+# What ``attach_status`` derives for a card (its facts, status and texts), in this order.
+_DERIVED = ("overdue", "next_milestone", "indicator_progress", "entered_on", "progress", "status",
+            "status_text", "status_value", "status_label", "status_icon", "days_in_stage",
+            "days_text", "progress_text", "progress_bar", "target_text", "target_iso",
+            "next_text")
+
+
+class CardLooks:
+    """What ``attach_status`` derived for each card, kept in the process (``app.extensions``) and
+    reused while nothing it depends on changed:
+
+    - the card's own inputs: its ``facts_version`` (bumped by the database whenever one of its
+      milestones, indicators or measurements changes, see migration 0008), stage, stage entry,
+      target date and creation;
+    - the city's date, the language, and the stages' settings (``expected_days``, names, order):
+      a change of any of these starts a new generation (everything is derived again).
+
+    Most board requests come after a move (every open board refreshes): then only the moved cards
+    are assessed again. One entry per initiative shown; a new generation drops them all.
+    """
+
+    def __init__(self) -> None:
+        self.generation: tuple[Any, ...] | None = None
+        self.entries: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+
+    @classmethod
+    def of_app(cls) -> CardLooks:
+        looks = current_app.extensions.get("quickwin_card_looks")
+        if looks is None:
+            looks = current_app.extensions["quickwin_card_looks"] = cls()
+        return looks
+
+    def start(self, generation: tuple[Any, ...]) -> None:
+        if generation != self.generation:
+            self.generation, self.entries = generation, {}
+
+    @staticmethod
+    def key(card: Card) -> tuple[Any, ...]:
+        return (card.facts_version, card.stage_id, card.stage_entered_at, card.target_date,
+                card.created_at)
+
+    def restore(self, card: Card) -> bool:
+        entry = self.entries.get(card.id)
+        if entry is None or entry[0] != self.key(card):
+            return False
+        for name, value in zip(_DERIVED, entry[1], strict=True):
+            setattr(card, name, value)
+        return True
+
+    def keep(self, card: Card) -> None:
+        self.entries[card.id] = (self.key(card), tuple(getattr(card, n) for n in _DERIVED))
+
+
 def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None,
                   scope: sa.Select[Any] | None = None) -> None:
     """Set each card's status, reasons, next milestone and outcome progress, and the texts the
     template shows (two queries for all of them; ``scope``: a SELECT of the cards' ids, see
     ``lifecycle.status.load_facts``). The rule is ``lifecycle.status.assess``, applied to each
-    card as it is. ``stages`` must be all the active stages: the last one means "done"."""
-    by_id: dict[int, Card] = {}
-    for card in cards:  # (fresh facts, should a card be assessed twice)
-        card.overdue, card.indicator_progress, card.next_milestone = [], [], None
-        by_id[card.id] = card
+    card as it is. ``stages`` must be all the active stages: the last one means "done".
+
+    Cards whose inputs did not change since the process last derived them get the same results
+    back (``CardLooks``); only the others are read and assessed."""
     today = today or local_today()
-    gather_facts(by_id, today, scope)
     texts, tz = Texts(), city_tz()
+    looks = CardLooks.of_app()
+    looks.start((today, str(texts.locale), tuple(
+        (s.id, s.position, s.retired, s.expected_days, s.name_id, s.name_en) for s in stages)))
+    fresh: dict[int, Card] = {}
+    for card in cards:
+        if not looks.restore(card):
+            card.overdue, card.indicator_progress, card.next_milestone = [], [], None
+            fresh[card.id] = card
+    if not fresh:
+        return
+    # Many fresh cards: the status queries join the cards' id scope (rows of the others are
+    # skipped); a few: their ids are listed.
+    gather_facts(fresh, today, scope if len(fresh) > 500 else None)
     stage_of = {s.id: s for s in stages}
     final = final_stage_id(stages)
-    looks = {status: (status.value, status.label, STATUS_ICONS[status]) for status in Status}
+    look = {status: (status.value, status.label, STATUS_ICONS[status]) for status in Status}
     days_texts: dict[int, str] = {}
     progress_texts: dict[int, str] = {}
     truncate = _truncator()
 
-    for card in by_id.values():
+    for card in fresh.values():
         card.entered_on = local_date(card.stage_entered_at, tz)
         card.progress = measured = mean_progress(card.indicator_progress)
         stage = stage_of.get(card.stage_id)
@@ -471,19 +552,20 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
             stage = stage_of[card.stage_id] = db.session.get(Stage, card.stage_id)
         assessment = assess(card, stage, final, today, texts, tz)
         card.status = status = assessment.status
-        card.status_value, card.status_label, card.status_icon = looks[status]
-        if assessment.reasons:
-            card.status_text = "; ".join([r.text for r in assessment.reasons])
+        card.status_value, card.status_label, card.status_icon = look[status]
+        card.status_text = "; ".join([r.text for r in assessment.reasons])
         card.days_in_stage = days = (today - card.entered_on).days
         if days not in days_texts:
             days_texts[days] = texts.ngettext("%(num)d day in stage", "%(num)d days in stage", days)
         card.days_text = days_texts[days]
+        card.progress_text, card.progress_bar = "", 0
         if measured is not None:
             percent = int(round(measured))
             if percent not in progress_texts:
                 progress_texts[percent] = texts.gettext("Outcome %(num)d%%", num=percent)
             card.progress_text = progress_texts[percent]
             card.progress_bar = bar_width(measured)
+        card.target_text = card.target_iso = card.next_text = ""
         if card.target_date:
             card.target_text = texts.date(card.target_date)
             card.target_iso = card.target_date.isoformat()
@@ -491,6 +573,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
             title, due = card.next_milestone
             card.next_text = texts.gettext("Next: %(title)s, %(date)s", title=truncate(title),
                                            date=texts.date(due))
+        looks.keep(card)
 
 
 def _truncator(length: int = 60):
@@ -552,6 +635,7 @@ def load_board(filters: BoardFilters, user: User | None, page_size: int,
     """The board: every lane and column with its counts, and the first cards of every cell (at
     most ``page_size``; with a ``budget``, see ``first_page_size``)."""
     board = Board(
+        kit=kit,
         stages=active_stages(),
         dimensions=list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position))),
         only_dimension=filters.dimension,

@@ -37,7 +37,12 @@ def _kit(filters: BoardFilters) -> CardKit:
     marker = "987654321"
     detail = url_for("initiatives.detail", initiative_id=int(marker)).split(marker)
     move = url_for("board.move_form", initiative_id=int(marker), **filters.as_args()).split(marker)
-    return CardKit((detail[0], detail[1]), (move[0], move[1]), _("no owner"))
+    more = (url_for("board.cell_more", dimension="DIMENSION", stage="STAGE", offset=marker,
+                    **filters.cell_args())
+            .replace("{", "{{").replace("}", "}}")
+            .replace("DIMENSION", "{dimension}").replace("STAGE", "{stage}")
+            .replace(marker, "{offset}"))
+    return CardKit((detail[0], detail[1]), (move[0], move[1]), _("no owner"), more, _("Move"))
 
 
 def _page_size() -> int:
@@ -84,12 +89,14 @@ def cell_more(dimension: str, stage: str):
     except ValueError:
         abort(400, description=_("offset must be a whole number"))
     size = _page_size()
+    kit = _kit(filters)
     cards, counts = assessed_cells(filters, current_user, size, active_stages(),
-                                   cells=[(dim.id, stg.id)], offset=offset, kit=_kit(filters))
+                                   cells=[(dim.id, stg.id)], offset=offset, kit=kit)
     count = counts.get((dim.id, stg.id), 0)
     return render(
         "board/cell.html", block="cards", cards=cards.get((dim.id, stg.id), []), dimension=dim,
         stage=stg, filters=filters, next_offset=offset + size if offset + size < count else None,
+        kit=kit,
     )
 
 
@@ -214,14 +221,14 @@ def _move_answer(dimension: Dimension, stage_ids: list[int], filters: BoardFilte
     # With a status filter the column counts need every lane assessed: read the whole board then.
     wanted = None if filters.status else [(dimension.id, s.id) for s in unique]
     # The cells as the board's first paint shows them (the same first page per cell).
+    kit = _kit(filters)
     cells, counts = assessed_cells(filters, current_user, size, stages, cells=wanted,
-                                   budget=current_app.config["BOARD_FIRST_PAINT_CARDS"],
-                                   kit=_kit(filters))
+                                   budget=current_app.config["BOARD_FIRST_PAINT_CARDS"], kit=kit)
     column_counts: dict[int, int] = {}
     for (_d, s), n in counts.items():
         column_counts[s] = column_counts.get(s, 0) + n
     return render_template(
         "board/_move_result.html", message=message, ok=status == 200, dimension=dimension,
         stages=unique, cells=cells, counts=counts, column_counts=column_counts, filters=filters,
-        page_size=size, moved_id=moved_id, missing=missing, initiative_id=initiative_id,
+        page_size=size, moved_id=moved_id, missing=missing, initiative_id=initiative_id, kit=kit,
     ), status
