@@ -110,6 +110,11 @@ class Site:
     def board(self, gzip_ok: bool = True):
         return self.get(self.manager, "/board/", **(GZIP if gzip_ok else {}))
 
+    def forget_looks(self) -> None:
+        """Drop what the board keeps per card (``CardLooks``): the next board is derived from
+        scratch, as the first one of the day (or in a new worker) is."""
+        self.app.extensions.pop("quickwin_card_looks", None)
+
     def summary(self):
         return self.get(self.reviewer, "/summary", **GZIP)
 
