@@ -169,3 +169,18 @@ def test_show_more_under_a_dimension_filter(team, auth, client, hx, make_initiat
     assert "/board/cells/living/pilot?offset=2" in html and "dimension=living&" not in html
     more = client.get("/board/cells/living/pilot?offset=2", headers=hx)
     assert card_ids(more.get_data(as_text=True)) == [cards[2].id]
+
+
+@pytest.mark.parametrize("app_config", [{"BOARD_PAGE_SIZE": 1}])
+def test_card_and_cell_links_keep_any_search_text(team, auth, client, make_initiative, app_config):
+    """The links are built once per board around markers in their path; search text that looks
+    like a marker or a placeholder stays as it was typed."""
+    text = "987654321 DIMENSION {stage}"
+    cards = [make_initiative(team["unit"], stage="approved", title=f"Loket {text} {i}")
+             for i in range(2)]
+    auth.login(team["staff"])
+    html = client.get("/board/", query_string={"q": text}).get_data(as_text=True)
+    quoted = "q=987654321+DIMENSION+%7Bstage%7D"
+    assert f'href="/initiatives/{cards[0].id}"' in html
+    assert f'href="/board/cards/{cards[0].id}/move?{quoted}"' in html
+    assert f'href="/board/cells/governance/approved?offset=1&amp;{quoted}"' in html

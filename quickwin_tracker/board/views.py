@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,15 +35,17 @@ def _filters(source) -> BoardFilters:
 
 
 def _kit(filters: BoardFilters) -> CardKit:
-    """The links and words every card of this board shares (``CardKit``), built once."""
+    """The links and words every card of this board shares (``CardKit``), built once. The
+    markers stand in the URL's path, which comes before any filter text in its query."""
     marker = "987654321"
-    detail = url_for("initiatives.detail", initiative_id=int(marker)).split(marker)
-    move = url_for("board.move_form", initiative_id=int(marker), **filters.as_args()).split(marker)
-    more = (url_for("board.cell_more", dimension="DIMENSION", stage="STAGE", offset=marker,
-                    **filters.cell_args())
-            .replace("{", "{{").replace("}", "}}")
-            .replace("DIMENSION", "{dimension}").replace("STAGE", "{stage}")
-            .replace(marker, "{offset}"))
+    detail = url_for("initiatives.detail", initiative_id=int(marker)).split(marker, 1)
+    move = url_for("board.move_form", initiative_id=int(marker),
+                   **filters.as_args()).split(marker, 1)
+    more = (url_for("board.cell_more", dimension="DIMENSION", stage="STAGE")
+            .replace("DIMENSION", "{dimension}", 1).replace("STAGE", "{stage}", 1)
+            + "?offset={offset}")
+    if args := filters.cell_args():  # url-encoded: no braces left to clash with format()
+        more += "&" + urlencode(args)
     return CardKit((detail[0], detail[1]), (move[0], move[1]), _("no owner"), more, _("Move"))
 
 
