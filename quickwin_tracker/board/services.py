@@ -1,9 +1,11 @@
 """The board: reading it in a constant number of queries, and moving one card.
 
 Reading: ``load_board(filters, user)`` runs a constant number of queries whatever the number of
-initiatives (stages, dimensions, counts per cell, the first ``page_size`` cards of every cell, the
-user's team memberships, the two of ``lifecycle.status.load_facts``, filter options). Every card
-carries its derived status (``attach_status``); the status filter is applied after assessing.
+initiatives (stages, dimensions, counts per cell, the first cards of every cell, the user's team
+memberships, the two of ``lifecycle.status.gather_facts``, filter options). The first paint shows
+at most a budget of cards (``first_page_size``); "show more" loads the rest of a cell. Every card
+carries its derived status and texts (``attach_status``), kept per process while the card's inputs
+are unchanged (``CardLooks``); the status filter is applied after assessing.
 
 Moving: ``move_initiative`` checks permission, version, WIP limit and the neighbour, places the card
 after its neighbour (renumbering only the cells involved, gap-free), records the Activity and
