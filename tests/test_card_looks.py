@@ -102,16 +102,13 @@ def test_the_day_the_language_and_the_stage_settings_start_a_new_generation(
     today = local_today()
     a = make_initiative(team["unit"], stage="in_progress", target_date=today + timedelta(days=2))
     user = team["staff"]
-    looks = CardLooks.of_app()
 
     cells, _counts = assessed_cells(BoardFilters(), user, 200, active_stages())
     assert next(c for cell in cells.values() for c in cell if c.id == a.id).status == "on_track"
-    generation = looks.generation
     # Three days later the target date has passed: a new day, a new generation.
     cells = services.cell_cards(BoardFilters(), user, 200)
     cards = [c for cell in cells.values() for c in cell]
     services.attach_status(cards, active_stages(), today=today + timedelta(days=3))
-    assert looks.generation != generation
     assert next(c for c in cards if c.id == a.id).status == "off_track"
 
     # An admin lowers the stage's expected duration: derived again.
@@ -136,3 +133,20 @@ def test_the_board_page_shows_a_new_milestone_after_a_warm_read(team, auth, clie
     db.session.get(type(team["staff"]), team["staff"].id).locale = "id"
     db.session.commit()
     assert "Berikutnya: Peluncuran" in client.get("/board/").get_data(as_text=True)
+
+
+def test_readers_in_both_languages_keep_their_own_looks(team, make_user, auth, client,
+                                                        make_initiative, count_queries):
+    today = local_today()
+    make_initiative(team["unit"], stage="pilot", target_date=today + timedelta(days=60))
+    english, indonesian = team["staff"], make_user("staff", team["unit"], locale="id")
+    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    auth.login(english)
+    type(auth)(other).login(indonesian)
+    assert "days in stage" in client.get("/board/").get_data(as_text=True)
+    assert "hari di tahap" in other.get("/board/").get_data(as_text=True)
+    with count_queries() as again:  # both generations kept: nothing is read for the status
+        assert "days in stage" in client.get("/board/").get_data(as_text=True)
+        assert "hari di tahap" in other.get("/board/").get_data(as_text=True)
+    assert not any("FROM milestone" in q for q in again.statements)
+    assert len(CardLooks.of_app()._generations) == 2

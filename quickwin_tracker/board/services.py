@@ -15,7 +15,9 @@ flushes. The caller commits.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+import operator
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -469,6 +471,9 @@ _DERIVED = ("overdue", "next_milestone", "indicator_progress", "entered_on", "pr
             "next_text")
 
 
+_derived_of = operator.attrgetter(*_DERIVED)
+
+
 class CardLooks:
     """What ``attach_status`` derived for each card, kept in the process (``app.extensions``) and
     reused while nothing it depends on changed:
@@ -476,27 +481,42 @@ class CardLooks:
     - the card's own inputs: its ``facts_version`` (bumped by the database whenever one of its
       milestones, indicators or measurements changes, see migration 0008), stage, stage entry,
       target date and creation;
-    - the city's date, the language, and the stages' settings (``expected_days``, names, order):
-      a change of any of these starts a new generation (everything is derived again).
+    - the generation: the city's date, the language, and the stages' settings (``expected_days``,
+      names, order). The latest ``GENERATIONS`` are kept (both languages of the day, say); an
+      older one is dropped whole.
 
     Most board requests come after a move (every open board refreshes): then only the moved cards
-    are assessed again. One entry per initiative shown; a new generation drops them all.
+    are assessed again. At most one entry per initiative shown, per generation. Safe under
+    threads: a request works on its generation's own dict (``Looks``).
     """
 
+    GENERATIONS = 4
+
     def __init__(self) -> None:
-        self.generation: tuple[Any, ...] | None = None
-        self.entries: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._generations: OrderedDict[tuple[Any, ...], Looks] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def of_app(cls) -> CardLooks:
         looks = current_app.extensions.get("quickwin_card_looks")
         if looks is None:
-            looks = current_app.extensions["quickwin_card_looks"] = cls()
+            looks = current_app.extensions.setdefault("quickwin_card_looks", cls())
         return looks
 
-    def start(self, generation: tuple[Any, ...]) -> None:
-        if generation != self.generation:
-            self.generation, self.entries = generation, {}
+    def generation(self, key: tuple[Any, ...]) -> Looks:
+        with self._lock:
+            looks = self._generations.get(key)
+            if looks is None:
+                looks = self._generations[key] = Looks()
+                while len(self._generations) > self.GENERATIONS:
+                    self._generations.popitem(last=False)
+            else:
+                self._generations.move_to_end(key)
+            return looks
+
+
+class Looks(dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]):
+    """One generation of ``CardLooks``: card id -> (the card's inputs, what was derived)."""
 
     @staticmethod
     def key(card: Card) -> tuple[Any, ...]:
@@ -504,7 +524,7 @@ class CardLooks:
                 card.created_at)
 
     def restore(self, card: Card) -> bool:
-        entry = self.entries.get(card.id)
+        entry = self.get(card.id)
         if entry is None or entry[0] != self.key(card):
             return False
         for name, value in zip(_DERIVED, entry[1], strict=True):
@@ -512,7 +532,7 @@ class CardLooks:
         return True
 
     def keep(self, card: Card) -> None:
-        self.entries[card.id] = (self.key(card), tuple(getattr(card, n) for n in _DERIVED))
+        self[card.id] = (self.key(card), _derived_of(card))
 
 
 def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None = None,
@@ -526,8 +546,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
     back (``CardLooks``); only the others are read and assessed."""
     today = today or local_today()
     texts, tz = Texts(), city_tz()
-    looks = CardLooks.of_app()
-    looks.start((today, str(texts.locale), tuple(
+    looks = CardLooks.of_app().generation((today, str(texts.locale), tuple(
         (s.id, s.position, s.retired, s.expected_days, s.name_id, s.name_en) for s in stages)))
     fresh: dict[int, Card] = {}
     for card in cards:
