@@ -627,10 +627,13 @@ def assessed_cells(
         counts = cell_counts(filters, user)
         if budget is not None and page_size is not None:
             page_size = first_page_size(counts.values(), budget, page_size)
-        if cells is None:  # name the non-empty cells: the index is then sought cell by cell
-            cells = list(counts)
-            if not cells:
+        if cells is None:  # name the cells: the index is then sought cell by cell
+            if not counts:
                 return defaultdict(list), counts
+            # Every (dimension, stage) pair of the non-empty cells' lanes and columns: the other
+            # pairs of that grid are empty, so the two IN lists alone are exact (_in_cells).
+            dims, columns = {d for d, _ in counts}, {s for _, s in counts}
+            cells = [(d, s) for d in dims for s in columns]
         stmt, scope = _cards_query(filters, user, page_size, cells, offset)
         found = _read_cards(stmt, user, kit)
         attach_status((c for cell in found.values() for c in cell), stages, scope=scope)
