@@ -23,6 +23,7 @@ class Texts:
     def __init__(self) -> None:
         self._catalogue = get_translations()
         self.locale = get_locale()
+        self.language = str(self.locale)
         self._dates: dict[tuple[date, str], str] = {}
 
     def gettext(self, string: str, **variables: Any) -> str:
@@ -38,7 +39,7 @@ class Texts:
         key = (day, format)
         text = self._dates.get(key)
         if text is None:
-            text = self._dates[key] = _format_date(day, format, str(self.locale))
+            text = self._dates[key] = _format_date(day, format, self.language)
         return text
 
 

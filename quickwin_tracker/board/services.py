@@ -40,6 +40,7 @@ from ..lifecycle.gates import Missing
 from ..lifecycle.progress import bar_width, mean_progress
 from ..lifecycle.status import (
     STATUS_ICONS,
+    StageRule,
     Status,
     assess,
     final_stage_id,
@@ -558,7 +559,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
     # Many fresh cards: the status queries join the cards' id scope (rows of the others are
     # skipped); a few: their ids are listed.
     gather_facts(fresh, today, scope if len(fresh) > 500 else None)
-    stage_of = {s.id: s for s in stages}
+    stage_of = {s.id: StageRule.of(s) for s in stages}
     final = final_stage_id(stages)
     look = {status: (status.value, status.label, STATUS_ICONS[status]) for status in Status}
     days_texts: dict[int, str] = {}
@@ -570,7 +571,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
         card.progress = measured = mean_progress(card.indicator_progress)
         stage = stage_of.get(card.stage_id)
         if stage is None:  # a retired stage (its cards are not on the board; a move answer)
-            stage = stage_of[card.stage_id] = db.session.get(Stage, card.stage_id)
+            stage = stage_of[card.stage_id] = StageRule.of(db.session.get(Stage, card.stage_id))
         assessment = assess(card, stage, final, today, texts, tz)
         card.status = status = assessment.status
         card.status_value, card.status_label, card.status_icon = look[status]

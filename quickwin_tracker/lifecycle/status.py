@@ -110,7 +110,20 @@ class Facts:
         return mean_progress(self.indicator_progress)
 
 
-def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
+class StageRule(NamedTuple):
+    """What ``assess`` reads of a stage; callers assessing many build one per stage, so the
+    stage's localized name is looked up once, not per initiative."""
+
+    id: int
+    expected_days: int | None
+    name: str
+
+    @classmethod
+    def of(cls, stage: Stage) -> StageRule:
+        return cls(stage.id, stage.expected_days, stage.name)
+
+
+def assess(facts: Facts, stage: Stage | StageRule, final_stage_id: int, today: date,
            texts: Texts | None = None, tz: tzinfo | None = None) -> Assessment:
     """The status of one initiative and why. ``facts`` is a ``Facts`` or anything with its fields
     (the board's cards are). ``texts`` and ``tz`` (the current catalogue and the city's zone) may
@@ -130,14 +143,14 @@ def assess(facts: Facts, stage: Stage, final_stage_id: int, today: date,
             "milestone “%(title)s” is %(num)d day overdue",
             "milestone “%(title)s” is %(num)d days overdue", days, title=title)))
 
-    if stage.expected_days:
+    expected = stage.expected_days
+    if expected:
         in_stage = (today - (facts.entered_on or local_date(facts.stage_entered_at, tz))).days
-        if in_stage > stage.expected_days:
-            severity = (Status.OFF_TRACK if in_stage >= 2 * stage.expected_days
-                        else Status.AT_RISK)
+        if in_stage > expected:
+            severity = Status.OFF_TRACK if in_stage >= 2 * expected else Status.AT_RISK
             reasons.append(Reason(severity, "stage_too_long", texts.gettext(
                 "%(days)d days in %(stage)s, expected at most %(expected)d",
-                days=in_stage, stage=stage.name, expected=stage.expected_days)))
+                days=in_stage, stage=stage.name, expected=expected)))
 
     if facts.target_date and today > facts.target_date:
         reasons.append(Reason(Status.OFF_TRACK, "target_passed", texts.gettext(
@@ -258,7 +271,7 @@ def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
                 ) -> dict[int, tuple[Assessment, Facts]]:
     """``assess`` for each of ``initiatives`` (``scope``: see ``load_facts``)."""
     today = today or local_today()
-    by_id = {s.id: s for s in stages}
+    by_id = {s.id: StageRule.of(s) for s in stages}
     final = final_stage_id(stages)
     facts = load_facts(initiatives, today, scope)
     texts, tz = Texts(), city_tz()
@@ -266,8 +279,7 @@ def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
     for initiative_id, f in facts.items():
         stage = by_id.get(f.stage_id)
         if stage is None:
-            stage = db.session.get(Stage, f.stage_id)
-            by_id[f.stage_id] = stage
+            stage = by_id[f.stage_id] = StageRule.of(db.session.get(Stage, f.stage_id))
         f.entered_on = local_date(f.stage_entered_at, tz)
         result[initiative_id] = (assess(f, stage, final, today, texts, tz), f)
     return result
