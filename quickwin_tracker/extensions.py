@@ -1,11 +1,13 @@
 """Extension instances, created unbound; ``create_app`` attaches them with ``init_app``."""
 
+from typing import Any
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, Executable, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so batch migrations on SQLite can find and alter them.
@@ -29,7 +31,7 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-def core_rows(statement):
+def core_rows(statement: Executable) -> CursorResult[Any]:
     """Run a Core ``select`` on the session's connection and return its result (plain rows).
 
     What ``db.session.execute`` does for such a statement, minus the ORM's per-statement work

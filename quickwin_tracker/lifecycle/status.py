@@ -88,7 +88,7 @@ class Assessment:
         """'at risk: milestone “X” is 5 days overdue; …'"""
         if not self.reasons:
             return self.status.label
-        return f"{self.status.label}: " + "; ".join(r.text for r in self.reasons)
+        return f"{self.status.label}: {self.reasons_text}"
 
 
 @dataclass(slots=True)
