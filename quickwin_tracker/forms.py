@@ -1,6 +1,8 @@
-"""Form helpers shared by several features."""
+"""Form and query-argument helpers shared by several features."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
@@ -18,6 +20,16 @@ def attach_error(form: FlaskForm, error: DomainError, fallback: bool = True) -> 
     if fallback:
         form.form_errors.append(error.message)
     return False
+
+
+def page_number(args: Mapping[str, str]) -> int:
+    """The ``page`` argument of a paged list: 1 when missing or not a number, and bounded, so a
+    page past any real one shows an empty page, not a 500 (the OFFSET must fit the database's
+    integers)."""
+    try:
+        return min(max(1, int(args.get("page", "1"))), 1_000_000)
+    except ValueError:
+        return 1
 
 
 WTFORMS_NOT_AN_INTEGER = "Not a valid integer value."

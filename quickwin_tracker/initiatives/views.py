@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..board.services import active_stages
 from ..domain import DomainError
 from ..extensions import db
-from ..forms import attach_error
+from ..forms import attach_error, page_number
 from ..htmx import redirect_to, render
 from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
@@ -186,10 +186,6 @@ def unarchive(initiative_id: int):
 def archived():
     form = ArchiveSearchForm(request.args)
     q = form.q.data if form.validate() else ""
-    try:
-        page = min(max(1, int(request.args.get("page", "1"))), 1_000_000)  # OFFSET must fit
-    except ValueError:
-        page = 1
-    pagination = services.search_archived(q or "", page)
+    pagination = services.search_archived(q or "", page_number(request.args))
     return render("initiatives/archived.html", block="results", form=form, q=q or "",
                   pagination=pagination)

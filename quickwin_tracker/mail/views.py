@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
+from ..forms import page_number
 from ..htmx import redirect_to
 from ..models import OutboxMessage, OutboxStatus
 from ..permissions import can_administer, require
@@ -35,14 +36,6 @@ def _admins_only():
     require(can_administer(current_user))
 
 
-def _page() -> int:
-    try:
-        # Bounded: a page number past any real page still shows an empty page, not a 500
-        # (OFFSET must fit the database's integers).
-        return min(max(1, int(request.args.get("page", "1"))), 1_000_000)
-    except ValueError:
-        return 1
-
 
 @bp.get("")
 def index():
@@ -56,7 +49,7 @@ def index():
     if kind:
         stmt = stmt.where(OutboxMessage.kind == kind)
     stmt = stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(stmt, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
     kinds = db.session.scalars(
         select(OutboxMessage.kind).distinct().order_by(OutboxMessage.kind)
     ).all()

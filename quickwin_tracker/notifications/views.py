@@ -4,6 +4,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..forms import page_number
 from ..htmx import is_htmx, render
 from . import bp, services
 
@@ -23,12 +24,6 @@ def _unread_count():
     return {"unread_notification_count": unread_notification_count}
 
 
-def _page(source) -> int:
-    try:
-        return min(max(1, int(source.get("page", "1"))), 1_000_000)  # the OFFSET must fit in SQL
-    except ValueError:
-        return 1
-
 
 def _changed() -> None:
     g.pop("unread_notifications", None)
@@ -37,7 +32,7 @@ def _changed() -> None:
 @bp.get("")
 @login_required
 def index():
-    pagination = services.for_user(current_user, _page(request.args))
+    pagination = services.for_user(current_user, page_number(request.args))
     return render("notifications/index.html", block="list", pagination=pagination)
 
 
@@ -52,7 +47,7 @@ def read(notification_id: int):
     _changed()
     if is_htmx():
         return render_template("notifications/_read.html", notification=notification)
-    return redirect(url_for("notifications.index", page=_page(request.form)), code=303)
+    return redirect(url_for("notifications.index", page=page_number(request.form)), code=303)
 
 
 @bp.post("/read-all")
@@ -61,7 +56,7 @@ def read_all():
     services.mark_all_read(current_user)
     db.session.commit()
     _changed()
-    page = _page(request.form)
+    page = page_number(request.form)
     if is_htmx():
         pagination = services.for_user(current_user, page)
         return render("notifications/index.html", block="list", pagination=pagination, oob=True)
