@@ -191,7 +191,6 @@ class Card:
     # Set by ``cell_cards`` and ``attach_status`` for the template (computed once per card, in
     # Python: the board renders thousands of cards, see ``benchmarks/``):
     movable: bool = False  # ``can_edit`` for the reader
-    days_in_stage: int = 0  # whole local days since it entered its stage
     days_text: str = ""  # "12 days in stage"
     progress_text: str = ""  # "Outcome 40%"
     status_value: str = ""  # "at_risk", for the CSS class
@@ -255,10 +254,7 @@ class Board:
 
     @property
     def column_counts(self) -> dict[int, int]:
-        counts: dict[int, int] = defaultdict(int)
-        for (_, stage_id), n in self.cell_counts.items():
-            counts[stage_id] += n
-        return counts
+        return column_totals(self.cell_counts)
 
     @property
     def total(self) -> int:
@@ -267,6 +263,14 @@ class Board:
     @property
     def first_stage(self) -> Stage | None:
         return self.stages[0] if self.stages else None
+
+
+def column_totals(cell_counts: dict[tuple[int, int], int]) -> dict[int, int]:
+    """Cards per stage (column), from the cards per (dimension, stage) cell."""
+    counts: dict[int, int] = defaultdict(int)
+    for (_dimension_id, stage_id), n in cell_counts.items():
+        counts[stage_id] += n
+    return counts
 
 
 def active_stages() -> list[Stage]:
@@ -467,9 +471,8 @@ def cell_counts(filters: BoardFilters, user: User | None) -> dict[tuple[int, int
 
 # What ``attach_status`` derives for a card (its facts, status and texts), in this order.
 _DERIVED = ("overdue", "next_milestone", "indicator_progress", "entered_on", "progress", "status",
-            "status_text", "status_value", "status_label", "status_icon", "days_in_stage",
-            "days_text", "progress_text", "progress_bar", "target_text", "target_iso",
-            "next_text")
+            "status_text", "status_value", "status_label", "status_icon", "days_text",
+            "progress_text", "progress_bar", "target_text", "target_iso", "next_text")
 
 
 _derived_of = operator.attrgetter(*_DERIVED)
@@ -576,7 +579,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
         card.status = status = assessment.status
         card.status_value, card.status_label, card.status_icon = look[status]
         card.status_text = "; ".join([r.text for r in assessment.reasons])
-        card.days_in_stage = days = (today - card.entered_on).days
+        days = (today - card.entered_on).days
         if days not in days_texts:
             days_texts[days] = texts.ngettext("%(num)d day in stage", "%(num)d days in stage", days)
         card.days_text = days_texts[days]

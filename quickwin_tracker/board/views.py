@@ -22,6 +22,7 @@ from .services import (
     MoveRefused,
     active_stages,
     assessed_cells,
+    column_totals,
     load_board,
     move_initiative,
 )
@@ -60,7 +61,7 @@ def index():
     board = load_board(filters, current_user, _page_size(),
                        budget=current_app.config["BOARD_FIRST_PAINT_CARDS"], kit=_kit(filters))
     return render("board/index.html", block="board", board=board, filters=filters,
-                  page_size=_page_size(), status_choices=STATUS_CHOICES,
+                  status_choices=STATUS_CHOICES,
                   board_version=board_version(),
                   poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])))
 
@@ -228,11 +229,9 @@ def _move_answer(dimension: Dimension, stage_ids: list[int], filters: BoardFilte
     kit = _kit(filters)
     cells, counts = assessed_cells(filters, current_user, size, stages, cells=wanted,
                                    budget=current_app.config["BOARD_FIRST_PAINT_CARDS"], kit=kit)
-    column_counts: dict[int, int] = {}
-    for (_d, s), n in counts.items():
-        column_counts[s] = column_counts.get(s, 0) + n
     return render_template(
         "board/_move_result.html", message=message, ok=status == 200, dimension=dimension,
-        stages=unique, cells=cells, counts=counts, column_counts=column_counts, filters=filters,
-        page_size=size, moved_id=moved_id, missing=missing, initiative_id=initiative_id, kit=kit,
+        stages=unique, cells=cells, counts=counts, column_counts=column_totals(counts),
+        filters=filters,
+        moved_id=moved_id, missing=missing, initiative_id=initiative_id, kit=kit,
     ), status
