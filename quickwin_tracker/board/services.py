@@ -211,11 +211,11 @@ class CardKit:
     card's page URL and of its "move" URL around the card's id, a cell's "show more" URL with
     placeholders, and the words for a card without owner."""
 
-    detail: tuple[str, str] = ("/initiatives/", "")
-    move: tuple[str, str] = ("/board/cards/", "/move")
-    no_owner: str = "—"
-    more: str = "/board/cells/{dimension}/{stage}?offset={offset}"
-    move_text: str = "Move"
+    detail: tuple[str, str]  # ("/initiatives/", "")
+    move: tuple[str, str]  # ("/board/cards/", "/move?unit=…")
+    no_owner: str
+    more: str  # "/board/cells/{dimension}/{stage}?offset={offset}&unit=…"
+    move_text: str
 
     def more_url(self, dimension: str, stage: str, offset: int) -> str:
         """The next cards of a cell (codes are lowercase letters, digits and underscores)."""
@@ -398,13 +398,13 @@ def _read_cards(stmt: sa.Select[Any], user: User | None, kit: CardKit | None = N
     result: dict[tuple[int, int], list[Card]] = defaultdict(list)
     member_of = _memberships(user)
     movable = _movable(user)
-    dress = (kit or CardKit()).dress
     for row in core_rows(stmt).all():
         card = Card(*row)  # the columns of ``_card_columns``, in Card's field order
         if card.id in member_of:
             card.member_ids = frozenset({user.id})
         card.movable = movable(card)
-        dress(card)
+        if kit is not None:  # (callers that render no card need no links)
+            kit.dress(card)
         result[(card.dimension_id, card.stage_id)].append(card)
     return result
 
