@@ -6,7 +6,7 @@ display and for date arithmetic that the city experiences in local days ("due to
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,10 +20,17 @@ def city_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def to_local(dt: datetime) -> datetime:
+def to_local(dt: datetime, tz: tzinfo | None = None) -> datetime:
+    """``dt`` in the city's zone (``tz``: that zone, when the caller converts many; naive values,
+    as SQLite returns them, are UTC)."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(city_tz())
+    return dt.astimezone(tz or city_tz())
+
+
+def local_date(moment: datetime, tz: tzinfo | None = None) -> date:
+    """The city's date of a stored UTC moment."""
+    return to_local(moment, tz).date()
 
 
 def local_today(now: datetime | None = None) -> date:

@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from .. import activity
-from ..clock import city_tz, local_today, utcnow
+from ..clock import city_tz, local_date, local_today, utcnow
 from ..domain import DomainError
 from ..extensions import core_rows, db
 from ..lifecycle import gates
@@ -45,7 +45,6 @@ from ..lifecycle.status import (
     assess,
     final_stage_id,
     gather_facts,
-    local_date,
 )
 from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User, initiative_member
 from ..permissions import can_edit, can_move

@@ -22,13 +22,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..clock import city_tz, local_today
+from ..clock import city_tz, local_date, local_today
 from ..extensions import core_rows, db
 from ..models import Indicator, Measurement, MeasurementStatus, Milestone, Stage
 from ..texts import Texts
@@ -174,11 +174,6 @@ def assess(facts: Facts, stage: Stage | StageRule, final_stage_id: int, today: d
     worst = max((r.status for r in reasons), key=_SEVERITY.__getitem__)
     reasons.sort(key=lambda r: -_SEVERITY[r.status])
     return Assessment(worst, reasons)
-
-
-def local_date(moment: datetime, tz: tzinfo) -> date:
-    """The city's date of a stored UTC moment (naive values from SQLite are UTC)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz).date()
 
 
 # --------------------------------------------------------------------------- loading
