@@ -300,10 +300,14 @@ def _initiatives(unit_id: int | None) -> list[Any]:
     return list(db.session.execute(stmt))
 
 
-def _statuses(rows: Sequence[Any], stages: Sequence[Stage], today: date
+def _statuses(rows: Sequence[Any], stages: Sequence[Stage], today: date, unit_id: int | None
               ) -> dict[int, InitiativeStatus]:
+    """The status of each of ``rows`` (``_initiatives(unit_id)``)."""
     names = {s.id: s.name for s in stages}
-    assessed = assess_many(rows, stages, today)
+    scope = sa.select(Initiative.id).where(Initiative.archived.is_(False))
+    if unit_id is not None:
+        scope = scope.where(Initiative.unit_id == unit_id)
+    assessed = assess_many(rows, stages, today, scope=scope)  # (no list of every id)
     return {
         row.id: InitiativeStatus(
             title=row.title, url=_initiative_url(row.id), unit_code=row.unit_code,
@@ -437,7 +441,7 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
     names = {s.id: s.name for s in stages}
 
     rows = _initiatives(unit.id)
-    statuses = _statuses(rows, stages, today)
+    statuses = _statuses(rows, stages, today, unit.id)
     digest.total = len(rows)
     digest.moved = [
         MoveItem(title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
@@ -472,7 +476,7 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
 def _reviewer_digest(digest: Digest, stages: list[Stage]) -> None:
     today, week_start = digest.today, digest.period_start
     rows = _initiatives(None)
-    statuses = _statuses(rows, stages, today)
+    statuses = _statuses(rows, stages, today, None)
     digest.total = len(rows)
     dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position,
                                                                         Dimension.id)))

@@ -154,9 +154,9 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         .where(*scope)
         .order_by(Initiative.id)
     ).all()
-    assessed = assess_many(rows, stages, today)
-    ids = [r.id for r in rows]
     scope_ids = sa.select(Initiative.id).where(*scope)
+    assessed = assess_many(rows, stages, today, scope=scope_ids)  # (no list of every id)
+    ids = [r.id for r in rows]
 
     # Entries into the final stage, from the trail: the moment a quick win was rolled out.
     year_start, quarter = date(today.year, 1, 1), preset("quarter", today)

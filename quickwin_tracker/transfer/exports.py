@@ -203,16 +203,16 @@ def collect(filters: BoardFilters, user: User | None, include_archived: bool = F
         .order_by(Dimension.position, Dimension.id, Stage.position, Stage.id,
                   Initiative.position, Initiative.id)
     ).all()
-    assessed = assess_many(rows, stages, today)
-    if filters.status:
-        rows = [r for r in rows if assessed[r.id][0].status == filters.status]
-    kept = {r.id for r in rows}
     matching_ids = (
         sa.select(Initiative.id)
         .join(Unit, Unit.id == Initiative.unit_id)
         .join(Dimension, Dimension.id == Initiative.dimension_id)
         .where(*conds)
     )
+    assessed = assess_many(rows, stages, today, scope=matching_ids)  # (no list of every id)
+    if filters.status:
+        rows = [r for r in rows if assessed[r.id][0].status == filters.status]
+    kept = {r.id for r in rows}
 
     team: dict[int, list[str]] = defaultdict(list)
     for initiative_id, name in db.session.execute(
