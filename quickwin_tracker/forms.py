@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 
 from .domain import DomainError
+from .extensions import db
 
 
 def attach_error(form: FlaskForm, error: DomainError, fallback: bool = True) -> bool:
@@ -20,6 +24,36 @@ def attach_error(form: FlaskForm, error: DomainError, fallback: bool = True) -> 
     if fallback:
         form.form_errors.append(error.message)
     return False
+
+
+@dataclass
+class Action:
+    done: bool = False  # committed
+
+
+@contextmanager
+def user_action(form: FlaskForm | None = None) -> Iterator[Action]:
+    """One user action, one transaction: the block's service calls are committed together, or, if
+    a service refuses (``DomainError``), rolled back and the refusal shown next to the form field
+    it names (``attach_error``), or flashed when there is no form. ``action.done`` tells which::
+
+        with user_action(form) as action:
+            unit = services.create_unit(...)
+        if action.done:
+            flash(...); return redirect_to(...)
+    """
+    action = Action()
+    try:
+        yield action
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if form is None:
+            flash(error.message, "error")
+        else:
+            attach_error(form, error)
+    else:
+        action.done = True
 
 
 def page_number(args: Mapping[str, str]) -> int:

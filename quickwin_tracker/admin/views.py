@@ -5,9 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..auth import services as people
-from ..domain import DomainError
 from ..extensions import db
-from ..forms import attach_error
+from ..forms import user_action
 from ..htmx import redirect_to
 from ..lifecycle.gates import CHECKS
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
@@ -39,18 +38,14 @@ def user_new():
         if not form.password.data:
             form.password.errors = [_("A new user needs a first password.")]
         else:
-            try:
+            with user_action(form) as action:
                 user = people.create_user(
                     form.email.data, form.name.data, form.role.data,
                     unit=db.session.get(Unit, form.unit.data) if form.unit.data else None,
                     password=form.password.data, locale=form.locale.data,
                 )
                 user.active = form.active.data
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
+            if action.done:
                 flash(_("User %(name)s created.", name=user.name), "success")
                 return redirect_to(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
@@ -63,7 +58,7 @@ def user_edit(user_id: int):
     form = UserForm(obj=user, unit=user.unit_id or NONE) if request.method == "GET" else UserForm()
     _unit_choices(form)
     if form.validate_on_submit():
-        try:
+        with user_action(form) as action:
             people.update_user(
                 user, email=form.email.data, name=form.name.data, role=form.role.data,
                 unit=db.session.get(Unit, form.unit.data) if form.unit.data else None,
@@ -71,11 +66,7 @@ def user_edit(user_id: int):
             )
             if form.password.data:
                 people.set_user_password(user, form.password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if action.done:
             flash(_("User %(name)s saved.", name=user.name), "success")
             return redirect_to(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
@@ -112,17 +103,13 @@ def unit_new():
     form = UnitForm()
     _head_choices(form)
     if form.validate_on_submit():
-        try:
+        with user_action(form) as action:
             unit = people.create_unit(
                 form.code.data, form.name.data,
                 head=db.session.get(User, form.head.data) if form.head.data else None,
             )
             unit.active = form.active.data
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if action.done:
             flash(_("Unit %(code)s created.", code=unit.code), "success")
             return redirect_to(url_for("admin.units"))
     status = 422 if form.is_submitted() else 200
@@ -135,17 +122,13 @@ def unit_edit(unit_id: int):
     form = UnitForm(obj=unit, head=unit.head_id or NONE) if request.method == "GET" else UnitForm()
     _head_choices(form)
     if form.validate_on_submit():
-        try:
+        with user_action(form) as action:
             people.update_unit(
                 unit, code=form.code.data, name=form.name.data,
                 head=db.session.get(User, form.head.data) if form.head.data else None,
                 active=form.active.data,
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if action.done:
             flash(_("Unit %(code)s saved.", code=unit.code), "success")
             return redirect_to(url_for("admin.units"))
     status = 422 if form.is_submitted() else 200
@@ -172,15 +155,11 @@ def stages():
 def stage_new():
     form = StageForm()
     if form.validate_on_submit():
-        try:
+        with user_action(form) as action:
             stage = services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
                                           form.wip_limit.data, form.expected_days.data,
                                           form.gates.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if action.done:
             flash(_("Stage %(name)s created.", name=stage.name), "success")
             return redirect_to(url_for("admin.stages"))
     status = 422 if form.is_submitted() else 200
@@ -218,12 +197,9 @@ def stage_action(stage_id: int, action: str):
     if operation is None:
         abort(404)
     name = stage.name
-    try:
+    with user_action() as outcome:
         operation(stage)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.done:
         return redirect_to(url_for("admin.stages"))
     messages = {
         "retire": _("Stage %(name)s retired.", name=name),
@@ -252,16 +228,12 @@ def tag_form(tag_id: int | None = None):
     tag = db.get_or_404(Tag, tag_id) if tag_id is not None else None
     form = TagForm(obj=tag) if request.method == "GET" else TagForm()
     if form.validate_on_submit():
-        try:
+        with user_action(form) as action:
             if tag is None:
                 tag = services.create_tag(form.kind.data, form.code.data, form.name.data)
             else:
                 services.update_tag(tag, form.kind.data, form.code.data, form.name.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if action.done:
             flash(_("Tag %(label)s saved.", label=tag.label), "success")
             return redirect_to(url_for("admin.tags"))
     status = 422 if form.is_submitted() else 200
@@ -272,12 +244,8 @@ def tag_form(tag_id: int | None = None):
 def tag_delete(tag_id: int):
     tag = db.get_or_404(Tag, tag_id)
     label = tag.label
-    try:
+    with user_action() as action:
         services.delete_tag(tag)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    if action.done:
         flash(_("Tag %(label)s deleted.", label=label), "success")
     return redirect_to(url_for("admin.tags"))

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from ..clock import local_today
 from ..domain import DomainError
 from ..extensions import db
-from ..forms import attach_error
+from ..forms import user_action
 from ..htmx import redirect_to
 from ..models import REVIEW_DECISION_LABELS, Initiative, Review, ReviewDecision
 from ..permissions import can_read_summary, can_review, require
@@ -81,14 +81,10 @@ def review_decide(review_id: int, initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     form = DecisionForm(request.form)
     if form.validate_on_submit():
-        try:
+        with user_action(form) as action:
             record_decision(current_user, review, initiative, form.decision.data,
                             form.note.data or "", form.follow_up_on.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if action.done:
             flash(_("Decision recorded for “%(title)s”.", title=initiative.title), "success")
             return redirect_to(url_for("review.review_detail", review_id=review.id)
                                + f"#agenda-{initiative.id}")
