@@ -43,6 +43,13 @@ def days_between(start: datetime, now: datetime | None = None) -> int:
     return (local_today(now) - to_local(start).date()).days
 
 
+def date_window() -> tuple[date, date]:
+    """The first and last date the app accepts on a form or in an import (``QUICKWIN_DATE_MIN_YEAR``
+    to ``QUICKWIN_DATE_MAX_YEAR``): a plausible date, so a typo like 2207 is refused."""
+    config = current_app.config
+    return date(config["DATE_MIN_YEAR"], 1, 1), date(config["DATE_MAX_YEAR"], 12, 31)
+
+
 def week_bounds(day: date) -> tuple[date, date]:
     """Monday and the following Monday of the ISO week containing ``day``."""
     monday = day - timedelta(days=day.weekday())

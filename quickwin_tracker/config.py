@@ -143,6 +143,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         STALE_DAYS=_env_int("QUICKWIN_STALE_DAYS", 21),
         FOLLOWUP_MONTHS=os.environ.get("QUICKWIN_FOLLOWUP_MONTHS", "3,6"),
         MEASUREMENT_NUDGE_DAYS=_env_int("QUICKWIN_MEASUREMENT_NUDGE_DAYS", 30),
+        # The plausible dates: every date on a form or in an import lies in these years
+        # (``clock.date_window``); a typo such as 2207 is refused with a message.
+        DATE_MIN_YEAR=_env_int("QUICKWIN_DATE_MIN_YEAR", 2000),
+        DATE_MAX_YEAR=_env_int("QUICKWIN_DATE_MAX_YEAR", 2100),
     )
     if "SECRET_KEY" not in test_config:
         app.config["SECRET_KEY"] = _secret_key(instance)
@@ -185,6 +189,13 @@ def _validate(app: Flask) -> None:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
+    for key, env in (("DATE_MIN_YEAR", "QUICKWIN_DATE_MIN_YEAR"),
+                     ("DATE_MAX_YEAR", "QUICKWIN_DATE_MAX_YEAR")):
+        value = app.config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 9999:
+            raise ConfigError(f"{env} must be a year from 1900 to 9999, got {value!r}")
+    if app.config["DATE_MIN_YEAR"] > app.config["DATE_MAX_YEAR"]:
+        raise ConfigError("QUICKWIN_DATE_MIN_YEAR must not be later than QUICKWIN_DATE_MAX_YEAR")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty")
     _validate_scheduler(app)
