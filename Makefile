@@ -39,7 +39,7 @@ test: dev-install
 
 ## Re-extract translatable strings into the catalogue templates (developers).
 extract-messages: dev-install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project "Quick-Win Tracker" -o quickwin_tracker/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k Nn_:1,2 --no-location --sort-output --project "Quick-Win Tracker" -o quickwin_tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i quickwin_tracker/translations/messages.pot -d quickwin_tracker/translations --no-fuzzy-matching
 
 translations: dev-install

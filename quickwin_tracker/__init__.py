@@ -13,6 +13,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from . import assets, permissions
 from .config import load_config
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     register_extensions(app)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_context(app)
@@ -55,6 +57,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     configure_logging(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a whole number that fits the database's integer ids
+    (0 … 2**31 − 1). A larger one is no row there, so the URL matches no route and answers 404,
+    instead of reaching the database, whose driver refuses the number (a 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _select_locale() -> str:

@@ -6,9 +6,10 @@ predicates (see ``register_template_context``) so a control is shown only when i
 
 The rules (issues #2 and #3):
 - staff create, edit and move initiatives of their own unit; an initiative's team members (from
-  any unit) may edit and move it too;
-- managers do the same for their unit, and only they (and admins) approve: move an initiative
-  out of the first stage;
+  any unit) may edit its content and move it too, but only the owning unit (and admins) may change
+  its owning unit, owner, team and archive state (``can_manage``);
+- managers do the same for their unit, and only the owning unit's manager (and admins) approve:
+  move an initiative out of the first stage (a manager of another unit on the team may not);
 - reviewers (the Sekda's office) see everything and change nothing;
 - admins do everything, including people, units and stages.
 - reviewers and admins verify or return submitted measurements (the one change reviewers make);
@@ -85,15 +86,41 @@ def can_edit(user: User | None, initiative: Initiative) -> Decision:
     return deny(_l("Only the owning unit and the initiative's team can change it."))
 
 
+def can_manage(user: User | None, initiative: Initiative) -> Decision:
+    """May ``user`` change who owns ``initiative``: its owning unit, owner and team, and whether it
+    is archived? The owning unit's staff and manager, and admins; team members from other units
+    edit its content only."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role == Role.ADMIN:
+        return ALLOW
+    if user.role == Role.REVIEWER:
+        return deny(_l("Reviewers can read everything but change nothing."))
+    if user.unit_id is not None and user.unit_id == initiative.unit_id:
+        return ALLOW
+    return deny(_l("Only the owning unit can change the unit, owner, team or archive state of "
+                   "an initiative."))
+
+
 def can_move(user: User | None, initiative: Initiative, to_stage: Stage, first_stage: Stage) -> Decision:
-    """May ``user`` move ``initiative`` into ``to_stage``? ``first_stage`` is the approval stage."""
+    """May ``user`` move ``initiative`` into ``to_stage``? ``first_stage`` is the approval stage:
+    leaving it needs the owning unit's manager (or an admin)."""
     decision = can_edit(user, initiative)
     if not decision:
         return decision
     leaving_first = initiative.stage_id == first_stage.id and to_stage.id != first_stage.id
-    if leaving_first and user.role not in (Role.MANAGER, Role.ADMIN):
-        return deny(_l("Only the unit's head (manager) can approve a proposal."))
+    if leaving_first and not can_approve(user, initiative):
+        return deny(_l("Only the owning unit's head (manager) can approve a proposal."))
     return ALLOW
+
+
+def can_approve(user: User | None, initiative: Initiative) -> bool:
+    """The owning unit's manager, or an admin (the rule of ``can_move`` for leaving the first
+    stage; templates use it to offer only the stages a move may reach)."""
+    if not _signed_in(user):
+        return False
+    return user.role == Role.ADMIN or (
+        user.role == Role.MANAGER and user.unit_id is not None and user.unit_id == initiative.unit_id)
 
 
 def can_administer(user: User | None) -> Decision:
@@ -164,6 +191,7 @@ TEMPLATE_PREDICATES = {
     "can_create_in": can_create_in,
     "can_edit": can_edit,
     "can_move": can_move,
+    "can_manage": can_manage,
     "can_administer": can_administer,
     "can_verify": can_verify,
     "can_read_summary": can_read_summary,

@@ -39,16 +39,21 @@ from quickwin_tracker.models import (
 from quickwin_tracker.review.cycle import start_review
 from quickwin_tracker.review.periods import preset
 
-PEOPLE = ("anonymous", "other_staff", "reviewer", "manager", "staff", "admin")
+# team_member and team_manager: staff and manager of another unit, on the initiative's team.
+PEOPLE = ("anonymous", "other_staff", "reviewer", "manager", "staff", "admin", "team_member",
+          "team_manager")
 
 # rule -> who may (everyone else signed in gets 403; "owner_only" gives others 404)
 ALLOWED = {
     "public": set(PEOPLE),
     "token": set(PEOPLE),  # the URL carries a signed or secret token
     "signed_in": set(PEOPLE) - {"anonymous"},
-    "create": {"other_staff", "manager", "staff", "admin"},
-    "edit_initiative": {"staff", "manager", "admin"},
-    "summary": {"reviewer", "manager", "admin"},
+    "create": {"other_staff", "manager", "staff", "admin", "team_member", "team_manager"},
+    # the content: the owning unit and the team
+    "edit_initiative": {"staff", "manager", "admin", "team_member", "team_manager"},
+    # its unit, owner, team and archive state: the owning unit only (permissions.can_manage)
+    "manage_initiative": {"staff", "manager", "admin"},
+    "summary": {"reviewer", "manager", "admin", "team_manager"},
     "reviewer": {"reviewer", "admin"},
     "admin": {"admin"},
     "comment_author": {"staff"},
@@ -100,8 +105,8 @@ RULES: dict[str, str] = {
     "transfer.template_csv": "create",
     "transfer.template_xlsx": "create",
     "initiatives.edit": "edit_initiative",
-    "initiatives.archive": "edit_initiative",
-    "initiatives.unarchive": "edit_initiative",
+    "initiatives.archive": "manage_initiative",
+    "initiatives.unarchive": "manage_initiative",
     "board.move_form": "edit_initiative",
     "board.move": "edit_initiative",
     "milestones.add": "edit_initiative",
@@ -160,7 +165,8 @@ def build_world(make_initiative) -> World:
     people: dict[str, User | None] = {"anonymous": None}
     for role, person_unit, key in (("staff", unit, "staff"), ("staff", other_unit, "other_staff"),
                                    ("manager", unit, "manager"), ("reviewer", None, "reviewer"),
-                                   ("admin", None, "admin")):
+                                   ("admin", None, "admin"), ("staff", other_unit, "team_member"),
+                                   ("manager", other_unit, "team_manager")):
         people[key] = User(email=f"{key}{n}@example.go.id", name=f"{key} {n}", role=role,
                            unit=person_unit, password_hash=CHEAP_HASH, locale="en")
         db.session.add(people[key])
@@ -168,6 +174,7 @@ def build_world(make_initiative) -> World:
     staff = people["staff"]
     staff.calendar_token = f"cal-token-{n}-{'x' * 20}"
     initiative = make_initiative(unit=unit)
+    initiative.members = [people["team_member"], people["team_manager"]]
     milestone = Milestone(initiative=initiative, title="Survey", due_date=date(2027, 1, 15))
     indicator = Indicator(initiative=initiative, name="Warga terlayani", unit_of_measure="orang")
     evidence = Evidence(stored_name=f"missing-{n}.pdf", original_name="bukti.pdf",

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -12,14 +11,14 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
-from ..forms import BoundedIntegerField
+from ..forms import BaseForm, BoundedIntegerField
 from ..lifecycle.gates import CHECKS
 from ..models import ROLE_LABELS, TAG_KIND_LABELS
 
 NONE = 0
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"))
@@ -43,7 +42,7 @@ class UserForm(FlaskForm):
         self.locale.choices = list(LANGUAGE_CHOICES)
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32),
@@ -54,7 +53,7 @@ class UnitForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class StageForm(FlaskForm):
+class StageForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32),
@@ -85,7 +84,7 @@ class StageForm(FlaskForm):
         self.gates.choices = [(code, check.label) for code, check in CHECKS.items()]
 
 
-class TagForm(FlaskForm):
+class TagForm(BaseForm):
     kind = SelectField(_l("Kind of plan"))
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        description=_l("E.g. “11.2” for an SDG target, or the programme number."))

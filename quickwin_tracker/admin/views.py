@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -55,7 +56,11 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserForm(obj=user, unit=user.unit_id or NONE) if request.method == "GET" else UserForm()
+    # Ids for the selects: given the ORM objects (``obj=``), WTForms selects nothing and the
+    # browser sends each select's first option.
+    form = UserForm(data=dict(email=user.email, name=user.name, role=user.role,
+                              unit=user.unit_id or NONE, locale=user.locale, active=user.active)
+                    if request.method == "GET" else None)
     _unit_choices(form)
     if form.validate_on_submit():
         with user_action(form) as action:
@@ -76,10 +81,14 @@ def user_edit(user_id: int):
 # --------------------------------------------------------------------------- units
 
 
-def _head_choices(form: UnitForm) -> None:
+def _head_choices(form: UnitForm, unit: Unit | None = None) -> None:
+    """Active people, and the unit's current head even if no longer active (else the select would
+    show, and send, another one)."""
+    current = unit.head_id if unit is not None else None
     form.head.choices = [(NONE, _("— none —"))] + [
-        (u.id, u.name)
-        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+        (u.id, u.name if u.active else _("%(name)s (inactive)", name=u.name))
+        for u in db.session.scalars(
+            select(User).where(sa.or_(User.active.is_(True), User.id == current)).order_by(User.name))
     ]
 
 
@@ -119,8 +128,10 @@ def unit_new():
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
-    form = UnitForm(obj=unit, head=unit.head_id or NONE) if request.method == "GET" else UnitForm()
-    _head_choices(form)
+    form = UnitForm(data=dict(code=unit.code, name=unit.name, head=unit.head_id or NONE,
+                              active=unit.active)
+                    if request.method == "GET" else None)
+    _head_choices(form, unit)
     if form.validate_on_submit():
         with user_action(form) as action:
             people.update_unit(

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms import BaseForm
 from ..models import LOCALES
 from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -10,7 +10,7 @@ LANGUAGE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]
 assert [c for c, _ in LANGUAGE_CHOICES] == list(LOCALES)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
     remember = BooleanField(_l("Keep me signed in on this device"))
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BaseForm):
     """A new password twice; the rules (``passwords.py``) are checked by the view, which knows
     the account."""
 
@@ -41,12 +41,12 @@ class PasswordForm(NewPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send the link"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(BaseForm):
     locale = SelectField(_l("Language"))
     submit = SubmitField(_l("Save language"))
 

@@ -1,19 +1,21 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SubmitField
+from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
+
+from ..forms import BaseForm, BoundedIntegerField
 
 TOP = "top"
 BOTTOM = "bottom"
+KEEP = "keep"  # where it is now: in its own stage, no move at all; in another, the bottom
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     """One form for the drag-and-drop post and the keyboard/no-JS "move to" control."""
 
     stage = SelectField(_l("Move to stage"), validators=[DataRequired()])
-    # "top", "bottom", or the id of the card it should follow.
+    # "keep", "top", "bottom", or the id of the card it should follow.
     after = SelectField(_l("Position"), validators=[Optional()], validate_choice=False)
-    version = IntegerField(validators=[InputRequired()])
+    version = BoundedIntegerField(validators=[InputRequired()])
     submit = SubmitField(_l("Move"))
     # Filters of the board the move was made on, so the answer re-renders the same view.
     unit = HiddenField()
@@ -21,3 +23,4 @@ class MoveForm(FlaskForm):
     dimension = HiddenField()
     q = HiddenField()
     mine = HiddenField()
+

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..htmx import is_htmx, redirect_to, render
 from ..models import Dimension, Initiative, Stage
-from ..permissions import can_edit, require
+from ..permissions import can_edit, can_move, require
 from . import bp
-from .forms import BOTTOM, TOP, MoveForm
+from .forms import BOTTOM, KEEP, TOP, MoveForm
 from .live import board_version
 from .services import (
     STATUS_CHOICES,
@@ -106,9 +106,18 @@ def cell_more(dimension: str, stage: str):
 
 
 def _move_form(initiative: Initiative, stages: list[Stage], formdata=None) -> MoveForm:
+    """The "move to" form, its own stage and "where it is now" selected, so that the form sent
+    unchanged moves nothing. Shown (no ``formdata``), it offers the stages this user may move the
+    card into (a proposal stays in the first stage unless the reader may approve it); posted, any
+    stage, so that a refused move is answered with its reason (``move_initiative``)."""
     form = MoveForm(formdata=formdata, version=initiative.version,
-                    stage=initiative.stage.code, after=BOTTOM)
-    form.stage.choices = [(s.code, s.name) for s in stages]
+                    stage=initiative.stage.code, after=KEEP)
+    first = stages[0] if stages else initiative.stage
+    form.stage.choices = [
+        (s.code, s.name) for s in stages
+        if formdata is not None or s.id == initiative.stage_id
+        or can_move(current_user, initiative, s, first)
+    ]
     return form
 
 
@@ -121,8 +130,9 @@ def _position_choices(initiative: Initiative, stage_code: str | None) -> list[tu
                Initiative.archived.is_(False), Initiative.id != initiative.id)
         .order_by(Initiative.position, Initiative.id)
     ).all()
+    keep = _("Where it is now") if stage.id == initiative.stage_id else _("At the bottom")
     return (
-        [(TOP, _("At the top")), (BOTTOM, _("At the bottom"))]
+        [(KEEP, keep), (TOP, _("At the top")), (BOTTOM, _("At the bottom"))]
         + [(str(i), _("After “%(title)s”", title=t)) for i, t in others]
     )
 
@@ -162,11 +172,18 @@ def move(initiative_id: int):
         return render_template("board/move.html", form=form, initiative=initiative,
                                filters=filters), 422
     to_stage = next(s for s in stages if s.code == form.stage.data)
-    after = form.after.data or TOP
+    after = form.after.data or KEEP
+    if after == KEEP and to_stage.id == from_stage.id:
+        message = _("“%(title)s” stays where it is.", title=initiative.title)
+        if is_htmx():
+            return _move_answer(dimension, [from_stage.id], filters, message, 200,
+                                moved_id=initiative.id)
+        flash(message, "info")
+        return redirect_to(url_for("board.index", **filters.as_args()))
     try:
         if after == TOP:
             after_id = None
-        elif after == BOTTOM:
+        elif after in (BOTTOM, KEEP):
             after_id = db.session.scalar(
                 select(Initiative.id)
                 .where(Initiative.dimension_id == initiative.dimension_id,

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
+from ..forms import BaseForm
 from .services import MAX_BODY
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     """The body only; its rules (not empty, at most ``MAX_BODY`` characters) live in the service.
 
     ``field_id`` gives the textarea a page-unique id: the add box and an open edit box can be on

@@ -112,7 +112,7 @@ def edit_comment(actor: User, comment: Comment, body: str | None,
     if not decision:
         raise Forbidden(decision.reason)
     text = _clean_body(body)
-    if text == comment.body:
+    if text == comment.body.strip():  # (as the form shows it, once cleaned)
         return False
     comment.body = text
     comment.edited_at = now

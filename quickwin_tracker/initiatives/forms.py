@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
+    BooleanField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -12,8 +11,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import CONFIRM_PAST_LABEL, BaseForm, DateField
 
-class InitiativeForm(FlaskForm):
+
+class InitiativeForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     benefit = TextAreaField(
         _l("Citizen benefit"),
@@ -25,6 +26,8 @@ class InitiativeForm(FlaskForm):
     unit = SelectField(_l("Unit (OPD)"), coerce=int, validators=[InputRequired()])
     owner = SelectField(_l("Owner"), coerce=int, validators=[Optional()])
     target_date = DateField(_l("Target rollout date"), validators=[Optional()])
+    # Shown only when a new initiative's target date lies in the past (``forms.check_not_past``).
+    target_date_confirm = BooleanField(CONFIRM_PAST_LABEL)
     members = SelectMultipleField(
         _l("Team members"), coerce=int, validators=[Optional()],
         description=_l("People from any unit who work on it with the owner; they may edit it too."),
@@ -37,8 +40,9 @@ class InitiativeForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ArchiveSearchForm(FlaskForm):
+class ArchiveSearchForm(BaseForm):
     class Meta:
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+

@@ -17,7 +17,7 @@ from ..clock import utcnow
 from ..domain import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..models import Dimension, Initiative, Tag, Unit, User
-from ..permissions import can_create_in, can_edit
+from ..permissions import can_create_in, can_edit, can_manage
 from ..search import contains_any
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,11 @@ def create_initiative(actor: User, data: InitiativeData, now: datetime | None = 
     return initiative
 
 
-def _valid_members(members: list[User]) -> list[User]:
-    inactive = [m.name for m in members if not m.active]
+def _valid_members(members: list[User], current: list[User] | None = None) -> list[User]:
+    """The team, sorted by name; people joining it must have active accounts (those already on
+    it stay when their account is deactivated, until someone removes them)."""
+    kept = {m.id for m in current or ()}
+    inactive = [m.name for m in members if not m.active and m.id not in kept]
     if inactive:
         raise Invalid(_l("Inactive accounts cannot join a team: %(names)s", names=", ".join(inactive)),
                       "members")
@@ -136,6 +139,10 @@ TRACKED_FIELDS = ("title", "benefit", "description", "dimension", "unit", "owner
                   "members", "tags")
 
 
+# Who owns the initiative: only the owning unit (and admins) may change these (``can_manage``).
+OWNERSHIP_FIELDS = ("unit", "owner", "members")
+
+
 def update_initiative(
     actor: User,
     initiative: Initiative,
@@ -143,20 +150,14 @@ def update_initiative(
     expected_version: int | None,
     now: datetime | None = None,
 ) -> dict[str, list[Any]]:
-    """Apply the edit; return the changed fields as ``{field: [old, new]}``."""
+    """Apply the edit; return the changed fields as ``{field: [old, new]}``. Nothing changed:
+    nothing is written (no Activity, the version stays)."""
     now = now or utcnow()
     decision = can_edit(actor, initiative)
     if not decision:
         raise Forbidden(decision.reason)
-    if data.unit.id != initiative.unit_id:
-        # Handing an initiative to another unit: the actor must be allowed there too.
-        decision = can_create_in(actor, data.unit)
-        if not decision:
-            raise Forbidden(decision.reason, "unit")
-        _check_unit(data)
     if expected_version is not None and expected_version != initiative.version:
         raise Conflict(STALE_MESSAGE)
-    _check_owner(data)
 
     new_values = {
         "title": data.title.strip(),
@@ -166,7 +167,7 @@ def update_initiative(
         "unit": data.unit,
         "owner": data.owner,
         "target_date": data.target_date,
-        "members": _valid_members(data.members),
+        "members": sorted(data.members, key=lambda u: u.name),
         "tags": sorted(data.tags, key=lambda t: (t.kind, t.code)),
     }
     changes: dict[str, list[Any]] = {}
@@ -178,6 +179,22 @@ def update_initiative(
             changes[name] = [_display(old), _display(new)]
     if not changes:
         return changes
+
+    ownership = [name for name in OWNERSHIP_FIELDS if name in changes]
+    if ownership:
+        decision = can_manage(actor, initiative)
+        if not decision:
+            raise Forbidden(decision.reason, ownership[0])
+    if "unit" in changes:
+        # Handing an initiative to another unit: the actor must be allowed there too.
+        decision = can_create_in(actor, data.unit)
+        if not decision:
+            raise Forbidden(decision.reason, "unit")
+        _check_unit(data)
+    if "owner" in changes or "unit" in changes:
+        _check_owner(data)
+    if "members" in changes:
+        new_values["members"] = _valid_members(data.members, initiative.members)
 
     old_dimension_id = initiative.dimension_id
     for name in changes:
@@ -199,7 +216,7 @@ def update_initiative(
 
 def archive_initiative(actor: User, initiative: Initiative, now: datetime | None = None) -> None:
     now = now or utcnow()
-    decision = can_edit(actor, initiative)
+    decision = can_manage(actor, initiative)
     if not decision:
         raise Forbidden(decision.reason)
     if initiative.archived:
@@ -215,7 +232,7 @@ def archive_initiative(actor: User, initiative: Initiative, now: datetime | None
 
 def unarchive_initiative(actor: User, initiative: Initiative, now: datetime | None = None) -> None:
     now = now or utcnow()
-    decision = can_edit(actor, initiative)
+    decision = can_manage(actor, initiative)
     if not decision:
         raise Forbidden(decision.reason)
     if not initiative.archived:

@@ -8,60 +8,103 @@ from sqlalchemy import select
 from ..board.services import active_stages
 from ..domain import DomainError
 from ..extensions import db
-from ..forms import attach_error, page_number
+from ..forms import attach_error, check_not_past, page_number
 from ..htmx import redirect_to, render
 from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
-from ..permissions import can_create_in, can_edit, require
+from ..permissions import can_create_in, can_edit, can_manage, require
 from ..review.cycle import decisions_for
 from . import bp, services
 from .forms import ArchiveSearchForm, InitiativeForm
+from .services import OWNERSHIP_FIELDS
 
 NO_OWNER = 0
 
 
 def _fill_choices(form: InitiativeForm, initiative: Initiative | None = None) -> None:
     """Choices the current user may pick: the active units they may create in (the rule is
-    ``permissions.can_create_in``), plus the initiative's own unit when editing."""
+    ``permissions.can_create_in``), the people who may own or join an initiative; and, when
+    editing, the initiative's current unit, owner and team even where they would no longer be
+    offered (an inactive account, a reviewer): a select without its current value selected would
+    submit another one, and saving the title would change the owner."""
     form.dimension.choices = [
         (d.id, d.name) for d in db.session.scalars(select(Dimension).order_by(Dimension.position))
     ]
-    current = initiative.unit_id if initiative is not None else None
-    form.unit.choices = [
-        (u.id, f"{u.code} · {u.name}")
-        for u in db.session.scalars(select(Unit).order_by(Unit.code))
-        if u.id == current or (u.active and can_create_in(current_user, u))
-    ]
-    owners = db.session.scalars(
-        select(User)
-        .where(User.active.is_(True), User.unit_id.is_not(None),
-               User.role.in_((Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)))
-        .order_by(User.name)
-    )
-    owners = list(owners)
-    form.owner.choices = [(NO_OWNER, _("— no owner yet —"))] + [
-        (u.id, f"{u.name} ({u.unit.code})") for u in owners
-    ]
-    form.members.choices = [(u.id, f"{u.name} ({u.unit.code})") for u in owners]
+    if form.unit is not None:
+        current = initiative.unit_id if initiative is not None else None
+        form.unit.choices = [
+            (u.id, f"{u.code} · {u.name}")
+            for u in db.session.scalars(select(Unit).order_by(Unit.code))
+            if u.id == current or (u.active and can_create_in(current_user, u))
+        ]
+    if form.owner is not None or form.members is not None:
+        people = list(db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.unit_id.is_not(None),
+                   User.role.in_((Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)))
+            .order_by(User.name)
+        ))
+        current_people = []
+        if initiative is not None:
+            current_people = [u for u in [initiative.owner, *initiative.members] if u is not None]
+        offered = {u.id for u in people}
+        people += sorted({u.id: u for u in current_people if u.id not in offered}.values(),
+                         key=lambda u: u.name)
+        if form.owner is not None:
+            form.owner.choices = [(NO_OWNER, _("— no owner yet —"))] + [
+                (u.id, _person_label(u)) for u in people]
+        if form.members is not None:
+            form.members.choices = [(u.id, _person_label(u)) for u in people]
     form.tags.choices = [
         (t.id, f"{t.label} · {t.name}")
         for t in db.session.scalars(select(Tag).order_by(Tag.kind, Tag.code))
     ]
 
 
-def _data(form: InitiativeForm) -> services.InitiativeData:
+def _person_label(user: User) -> str:
+    label = f"{user.name} ({user.unit.code})" if user.unit is not None else user.name
+    return label if user.active else _("%(name)s (inactive)", name=label)
+
+
+def _form_values(initiative: Initiative) -> dict:
+    """The initiative as the edit form shows it: ids for the selects (WTForms would take the ORM
+    objects of ``obj=`` ahead of ids, and select nothing)."""
+    return dict(
+        title=initiative.title, benefit=initiative.benefit, description=initiative.description,
+        dimension=initiative.dimension_id, unit=initiative.unit_id,
+        owner=initiative.owner_id or NO_OWNER, target_date=initiative.target_date,
+        members=[m.id for m in initiative.members], tags=[t.id for t in initiative.tags],
+        version=initiative.version,
+    )
+
+
+def _limit_to_content(form: InitiativeForm, initiative: Initiative) -> None:
+    """A team member from another unit edits the content only: the ownership fields leave the
+    form (the page shows them as text) and keep their current values (``_data``)."""
+    if not can_manage(current_user, initiative):
+        for name in OWNERSHIP_FIELDS:
+            delattr(form, name)
+
+
+def _data(form: InitiativeForm, initiative: Initiative | None = None) -> services.InitiativeData:
+    """What the form says; fields the form does not carry keep the initiative's values."""
+    def chosen(name: str, current):
+        return getattr(form, name).data if getattr(form, name) is not None else current
+
+    unit_id = chosen("unit", initiative.unit_id if initiative else None)
+    owner_id = chosen("owner", initiative.owner_id if initiative else None)
+    member_ids = chosen("members", [m.id for m in initiative.members] if initiative else [])
     return services.InitiativeData(
         title=form.title.data,
         benefit=form.benefit.data,
         description=form.description.data or "",
         dimension=db.session.get(Dimension, form.dimension.data),
-        unit=db.session.get(Unit, form.unit.data),
-        owner=db.session.get(User, form.owner.data) if form.owner.data else None,
+        unit=db.session.get(Unit, unit_id),
+        owner=db.session.get(User, owner_id) if owner_id else None,
         target_date=form.target_date.data,
-        members=list(db.session.scalars(select(User).where(User.id.in_(form.members.data or [])))),
+        members=list(db.session.scalars(select(User).where(User.id.in_(member_ids or [])))),
         tags=list(db.session.scalars(select(Tag).where(Tag.id.in_(form.tags.data or [])))),
     )
-
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,7 +116,7 @@ def new():
     if request.method == "GET":
         form.unit.data = current_user.unit_id
         form.owner.data = current_user.id if current_user.unit_id else NO_OWNER
-    if form.validate_on_submit():
+    if form.validate_on_submit() and check_not_past(form.target_date, form.target_date_confirm):
         try:
             initiative = services.create_initiative(current_user, _data(form))
             db.session.commit()
@@ -113,18 +156,8 @@ def detail(initiative_id: int):
 def edit(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_edit(current_user, initiative))
-    if request.method == "GET":
-        form = InitiativeForm(
-            obj=initiative,
-            dimension=initiative.dimension_id,
-            unit=initiative.unit_id,
-            owner=initiative.owner_id or NO_OWNER,
-            version=initiative.version,
-            members=[m.id for m in initiative.members],
-            tags=[t.id for t in initiative.tags],
-        )
-    else:
-        form = InitiativeForm()
+    form = InitiativeForm(data=_form_values(initiative) if request.method == "GET" else None)
+    _limit_to_content(form, initiative)
     _fill_choices(form, initiative)
     if form.validate_on_submit():
         try:
@@ -132,7 +165,8 @@ def edit(initiative_id: int):
         except ValueError:
             expected = -1
         try:
-            changes = services.update_initiative(current_user, initiative, _data(form), expected)
+            changes = services.update_initiative(current_user, initiative, _data(form, initiative),
+                                                 expected)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -155,7 +189,7 @@ def edit(initiative_id: int):
 
 def _archive_action(initiative_id: int, action, message: str):
     initiative = db.get_or_404(Initiative, initiative_id)
-    require(can_edit(current_user, initiative))
+    require(can_manage(current_user, initiative))
     try:
         action(current_user, initiative)
         db.session.commit()

@@ -2,22 +2,24 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
+from ..forms import CONFIRM_PAST_LABEL, BaseForm, DateField
 from ..models import Milestone, User
 from .services import DOWN, TITLE_MAX, UP, eligible_responsibles
 
 NOBODY = 0
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(BaseForm):
     """Add or edit. Built with a prefix ("new", "m<id>") so several forms on one page keep
     distinct element ids."""
 
     title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     due_date = DateField(_l("Due date"), validators=[InputRequired()])
+    # Shown only when a new milestone's due date lies in the past (``forms.check_not_past``).
+    due_date_confirm = BooleanField(CONFIRM_PAST_LABEL)
     responsible = SelectField(_l("Responsible"), coerce=int, default=NOBODY)
     submit = SubmitField(_l("Save"))
 
@@ -33,11 +35,11 @@ class MilestoneForm(FlaskForm):
         return self
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """Complete, reopen, delete: nothing but the CSRF token."""
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     direction = StringField(validators=[DataRequired(), AnyOf([UP, DOWN])])
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from ..domain import DomainError
 from ..extensions import db
-from ..forms import attach_error
+from ..forms import attach_error, check_not_past
 from ..htmx import changed, wants_fragment
 from ..models import Initiative, Milestone, User
 from ..permissions import can_edit, require
@@ -101,7 +101,7 @@ def section(initiative_id: int):
 def add(initiative_id: int):
     initiative, _m = _load(initiative_id)
     form = new_form(initiative, formdata=request.form)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not check_not_past(form.due_date, form.due_date_confirm):
         return _invalid(initiative, form, None)
     try:
         milestone = services.add_milestone(_actor(), initiative, form.title.data,

@@ -10,10 +10,8 @@ import math
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     Field,
     SelectChoice,
     SelectField,
@@ -24,6 +22,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import NumberInput
 
+from ..forms import BaseForm, DateField
 from ..models import Direction
 from .evidence import ACCEPT
 
@@ -64,7 +63,7 @@ DIRECTION_CHOICES = [
 ]
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(BaseForm):
     name = StringField(_l("Indicator"), validators=[InputRequired(), Length(max=200)],
                        description=_l("What citizens feel, e.g. “waiting time at the counter”."))
     unit_of_measure = StringField(_l("Unit of measure"), validators=[Optional(), Length(max=40)],
@@ -76,7 +75,7 @@ class IndicatorForm(FlaskForm):
     target_date = DateField(_l("Target date"), validators=[Optional()])
 
 
-class MeasurementForm(FlaskForm):
+class MeasurementForm(BaseForm):
     value = NumberField(_l("Value"), validators=[InputRequired()])
     measured_on = DateField(_l("Measured on"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
@@ -85,6 +84,6 @@ class MeasurementForm(FlaskForm):
     evidence = FileField(_l("Evidence file"), render_kw={"accept": ACCEPT})
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)],
                            render_kw={"required": True, "rows": 2})

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..forms import BoundedIntegerField
+from ..forms import BaseForm, BoundedIntegerField
 from ..reminders.services import MAX_LEAD_DAYS
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(BaseForm):
     digest_enabled = BooleanField(_l("Send me the weekly digest"))
     reminders_enabled = BooleanField(
         _l("Send me reminders (milestones, quiet initiatives, measurements, mentions)"))

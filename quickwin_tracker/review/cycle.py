@@ -158,14 +158,18 @@ def record_decision(actor: User, review: Review, initiative: Initiative, decisio
         kind = ReviewDecisionKind(decision)
     except ValueError as exc:
         raise Invalid(_l("Choose continue, escalate, stop or scale up."), "decision") from exc
-    if follow_up_on is not None and follow_up_on < local_today(now):
+    entry = db.session.scalar(sa.select(ReviewDecision).where(
+        ReviewDecision.review_id == review.id, ReviewDecision.initiative_id == initiative.id))
+    if entry is not None and (entry.decision, entry.note, entry.follow_up_on) == (
+            kind.value, note.strip(), follow_up_on):
+        return entry  # the decision as it stands: nothing to record
+    if follow_up_on is not None and follow_up_on < local_today(now) and (
+            entry is None or entry.follow_up_on != follow_up_on):
         raise Invalid(_l("The follow-up date is in the past."), "follow_up_on")
     if kind in (ReviewDecisionKind.ESCALATE, ReviewDecisionKind.STOP) and not note.strip():
         raise Invalid(_l("Say why: a note is required to escalate or stop."), "note")
     if initiative.archived:
         raise Conflict(_l("This initiative is archived."))
-    entry = db.session.scalar(sa.select(ReviewDecision).where(
-        ReviewDecision.review_id == review.id, ReviewDecision.initiative_id == initiative.id))
     if entry is None:
         entry = ReviewDecision(review=review, initiative=initiative)
         db.session.add(entry)

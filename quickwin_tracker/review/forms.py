@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import BaseForm, DateField
 from ..models import REVIEW_DECISION_LABELS
 from .periods import PRESET_LABELS
 
 
-class StartReviewForm(FlaskForm):
+class StartReviewForm(BaseForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)],
                         description=_l("Empty: “Review <period>”."))
     period = SelectField(_l("Period"))
@@ -19,11 +19,12 @@ class StartReviewForm(FlaskForm):
         self.period.choices = [(k, v) for k, v in PRESET_LABELS.items()]
 
 
-class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), validators=[DataRequired()])
+class DecisionForm(BaseForm):
+    decision = SelectField(_l("Decision"), validators=[DataRequired(message=_l("Choose a decision."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
     follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.decision.choices = [(k.value, v) for k, v in REVIEW_DECISION_LABELS.items()]
+        # "" is the page's "choose…" option: refused as missing, not as an unknown choice.
+        self.decision.choices = [("", "")] + [(k.value, v) for k, v in REVIEW_DECISION_LABELS.items()]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..forms import BaseForm
 
-class ImportForm(FlaskForm):
+
+class ImportForm(BaseForm):
     # The file is checked by ``imports.check_upload`` (presence, name, size, content), so that
     # every refusal reads the same and lands next to this field.
     file = FileField(
@@ -20,6 +21,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(BaseForm):
     upload = HiddenField(validators=[InputRequired()])
     submit = SubmitField(_l("Import"))
+
