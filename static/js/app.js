@@ -144,6 +144,31 @@
     if (focusable) focusable.focus();
   });
 
+  // ---------------------------------------------------------------- filters and history
+  // The filters live in the URL (bookmarks, sharing, Back). htmx swaps only #board, so after
+  // Back or Forward the page it restores shows the filter controls as they were when it was
+  // kept (already changed to the next filters): set them from the restored URL, so the next
+  // change starts from what the board shows.
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "board-filters") return;
+    var params = event.detail.parameters;  // empty filters stay out of the URL
+    Object.keys(params).forEach(function (key) { if (params[key] === "") delete params[key]; });
+  });
+
+  function filtersFromUrl() {
+    var form = document.getElementById("board-filters");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "submit" || el.type === "hidden") return;
+      if (el.type === "checkbox") el.checked = params.getAll(el.name).indexOf(el.value) >= 0;
+      else el.value = params.get(el.name) || "";
+    });
+  }
+
+  document.addEventListener("htmx:historyRestore", filtersFromUrl);
+
   // ---------------------------------------------------------------- errors htmx does not swap
 
   document.addEventListener("htmx:responseError", function (event) {

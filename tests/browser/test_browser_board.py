@@ -224,6 +224,48 @@ def test_filter_by_unit_and_back(page: Page, live_server, login):
     wait_sortable(page)  # the restored board can still be dragged
 
 
+def test_back_and_forward_restore_the_filters_with_the_cards(page: Page, live_server, login):
+    """Issue #10: after Back, the filter controls show the filters of the restored board, and
+    the next filter change starts from them."""
+    ids = live_server.data.initiatives
+    login(page, live_server, live_server.data.manager)
+    cards = page.locator("#board li.card")
+    unit, dimension, status = (page.locator("#filter-unit"), page.locator("#filter-dimension"),
+                               page.locator("#filter-status"))
+
+    unit.select_option("DKIS")
+    expect(page).to_have_url(re.compile(r"[?&]unit=DKIS(&|$)"))
+    expect(cards).to_have_count(4)
+    dimension.select_option("environment")
+    expect(page).to_have_url(re.compile(r"dimension=environment"))
+    expect(cards).to_have_count(0)
+
+    page.go_back()  # to unit=DKIS
+    expect(page).not_to_have_url(re.compile(r"dimension="))
+    expect(cards).to_have_count(4)
+    expect(unit).to_have_value("DKIS")
+    expect(dimension).to_have_value("")
+
+    page.go_back()  # to the whole board
+    expect(page).not_to_have_url(re.compile(r"unit="))
+    expect(cards).to_have_count(len(ids))
+    expect(unit).to_have_value("")
+
+    page.go_forward()  # to unit=DKIS again
+    expect(page).to_have_url(re.compile(r"[?&]unit=DKIS(&|$)"))
+    expect(unit).to_have_value("DKIS")
+    expect(dimension).to_have_value("")
+    expect(cards).to_have_count(4)
+
+    # A later change keeps the restored filters.
+    status.select_option("on_track")
+    expect(page).to_have_url(re.compile(r"unit=DKIS.*status=on_track|status=on_track.*unit=DKIS"))
+    expect(page).not_to_have_url(re.compile(r"dimension=environment"))
+    for card_id in page.locator("#board li.card").evaluate_all(
+            "cards => cards.map(c => c.dataset.initiativeId)"):
+        assert int(card_id) in {ids[k] for k in ("portal", "aduan", "wifi", "cctv")}
+
+
 def test_without_javascript_the_move_page_works(new_context, live_server, login):
     context = new_context(java_script_enabled=False)
     page = context.new_page()
