@@ -120,7 +120,7 @@ def test_only_the_owning_units_manager_approves(client, auth, world, person, all
         "stage": "approved", "after": "top", "version": initiative.version})
     assert response.status_code == (200 if allowed else 403)
     if not allowed:
-        assert "head (manager)" in response.get_data(as_text=True)
+        assert "move-message refused" in response.get_data(as_text=True)
     db.session.expire_all()
     assert (db.session.get(Initiative, initiative.id).stage.code == "approved") == allowed
 
