@@ -274,7 +274,10 @@ def test_one_bad_row_imports_nothing_and_is_reported(app, city, auth, client):
         ({"target_date": "31/02/2027"}, "target_date", "“31/02/2027” is not a date"),
         ({"target_date": "next week"}, "target_date", "“next week” is not a date"),
         ({"target_date": "12/31/2027"}, "target_date", "“12/31/2027” is not a date"),
-        ({"target_date": "1899-01-01"}, "target_date", "“1899-01-01” is not a date"),
+        ({"target_date": "1899-01-01"}, "target_date",
+         "1899-01-01 is outside the accepted years: 2000 to 2100."),
+        ({"target_date": "31/03/2207"}, "target_date",
+         "2207-03-31 is outside the accepted years: 2000 to 2100."),
         ({"title": ""}, "title", "The title is missing."),
         ({"title": "x" * 201}, "title", "At most 200 characters (this has 201)."),
         ({"benefit": "  "}, "benefit", "The citizen benefit is missing."),
@@ -592,3 +595,21 @@ def test_both_steps_carry_a_csrf_token(city, client, app_config):
                        data={"upload": token_of(preview), "csrf_token": token(html)})
     assert done.status_code == 303
     assert count() == 1
+
+
+# --------------------------------------------------------------------------- the date window
+
+
+@pytest.mark.parametrize("app_config", [{"DATE_MIN_YEAR": 2020, "DATE_MAX_YEAR": 2030}])
+def test_import_dates_follow_the_configured_window(city, auth, client, app_config):
+    auth.login(city["staff"])
+    content = xlsx_bytes([row(title="Terlalu awal", target_date="31/12/2019"),
+                          row(title="Pas", target_date="2030-12-31"),
+                          row(title="Terlalu jauh", target_date=datetime(2031, 1, 1)),
+                          row(title="Angka Excel", target_date=73051)])  # 2100-01-01
+    errors = errors_of(upload(client, content, "jendela.xlsx"))
+    assert errors == [
+        (2, COLUMN["target_date"], "2019-12-31 is outside the accepted years: 2020 to 2030."),
+        (4, COLUMN["target_date"], "2031-01-01 is outside the accepted years: 2020 to 2030."),
+        (5, COLUMN["target_date"], "2100-01-01 is outside the accepted years: 2020 to 2030."),
+    ]

@@ -10,8 +10,9 @@ Three steps, none of which trusts the previous one:
    any case, any column order; unknown columns are ignored and listed), and check *every* row
    against the same rules as ``initiatives.services.create_initiative`` (permission per unit,
    active unit, owner active and in the unit) plus the file's own: known dimension, unit and plan
-   tags, a real date, title and benefit present and not too long, no duplicate title within a unit,
-   neither in the file nor among the non-archived initiatives. Nothing is written.
+   tags, a real date within the years the app accepts (``clock.date_window()``), title and benefit
+   present and not too long, no duplicate title within a unit, neither in the file nor among the
+   non-archived initiatives. Nothing is written.
 3. **Import** (:func:`import_initiatives`): the caller plans again (the data may have changed since
    the preview) and, when the plan has no error, this writes all rows in the caller's transaction:
    one multi-row INSERT for the initiatives, one for their plan tags and one for their "imported"
@@ -53,7 +54,7 @@ from openpyxl.utils.datetime import from_excel
 
 from .. import activity
 from ..board.services import first_stage
-from ..clock import local_today, utcnow
+from ..clock import date_window, local_today, utcnow
 from ..domain import Invalid
 from ..extensions import db
 from ..initiatives.services import InitiativeData, _check_owner, _check_unit
@@ -405,37 +406,52 @@ def _text(value: Any) -> str:
     return _CONTROL.sub("", str(value)).strip()
 
 
-def _in_range(day: date) -> date:
-    if not 2000 <= day.year <= 2100:
-        raise ValueError("implausible year")
+class OutsideWindow(ValueError):
+    """A real date outside the accepted years (``clock.date_window``)."""
+
+    def __init__(self, day: date, window: tuple[date, date]):
+        super().__init__(f"{day} is outside {window[0].year}-{window[1].year}")
+        self.day = day
+        self.window = window
+
+
+def parse_date(value: Any, epoch: datetime | None = None,
+               window: tuple[date, date] | None = None) -> date | None:
+    """A real Excel date, a date number (XLSX), ``2027-03-31`` or ``31/03/2027``; ``None`` when
+    blank. Raises ``ValueError`` otherwise, :class:`OutsideWindow` for a date outside ``window``
+    (default: ``clock.date_window()``, the years the whole app accepts)."""
+    day = _parse_day(value, epoch)
+    if day is None:
+        return None
+    first, last = window or date_window()
+    if not first <= day <= last:
+        raise OutsideWindow(day, (first, last))
     return day
 
 
-def parse_date(value: Any, epoch: datetime | None = None) -> date | None:
-    """A real Excel date, a date number (XLSX), ``2027-03-31`` or ``31/03/2027``; ``None`` when
-    blank. Raises ``ValueError`` otherwise."""
+def _parse_day(value: Any, epoch: datetime | None) -> date | None:
     if _blank(value):
         return None
     if isinstance(value, datetime):
-        return _in_range(value.date())
+        return value.date()
     if isinstance(value, date):
-        return _in_range(value)
+        return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if epoch is None or not 0 < value < 2958466:
             raise ValueError("not a date number")
-        return _in_range(from_excel(value, epoch).date())
+        return from_excel(value, epoch).date()
     if not isinstance(value, str):
         raise ValueError("not a date")
     text = value.strip()
     try:
-        return _in_range(date.fromisoformat(text))
+        return date.fromisoformat(text)
     except ValueError:
         pass
     try:
-        return _in_range(datetime.fromisoformat(text).date())
+        return datetime.fromisoformat(text).date()
     except ValueError:
         pass
-    return _in_range(datetime.strptime(text, "%d/%m/%Y").date())
+    return datetime.strptime(text, "%d/%m/%Y").date()
 
 
 def _split_tags(text: str) -> list[str]:
@@ -506,6 +522,7 @@ class _RowChecker:
         self.header = header
         self.lookups = lookups
         self.epoch = epoch
+        self.window = date_window()
         self.seen: dict[tuple[str, int], int] = {}  # (title, unit id) → first row
 
     def _column(self, key: str) -> tuple[str, str]:
@@ -575,7 +592,11 @@ class _RowChecker:
 
         target_date = None
         try:
-            target_date = parse_date(raw("target_date"), self.epoch)
+            target_date = parse_date(raw("target_date"), self.epoch, self.window)
+        except OutsideWindow as outside:
+            error("target_date", _("%(value)s is outside the accepted years: %(first)d to "
+                                   "%(last)d.", value=outside.day.isoformat(),
+                                   first=outside.window[0].year, last=outside.window[1].year))
         except (ValueError, TypeError, OverflowError):
             error("target_date", _("“%(value)s” is not a date: write it as 2027-03-31 or "
                                    "31/03/2027.", value=_text(raw("target_date"))))
