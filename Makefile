@@ -39,8 +39,8 @@ test: dev-install
 
 ## Re-extract translatable strings into the catalogue templates (developers).
 extract-messages: dev-install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k Nn_:1,2 --no-location --sort-output --project "Quick-Win Tracker" -o quickwin_tracker/translations/messages.pot .
-	$(BIN)/pybabel update -i quickwin_tracker/translations/messages.pot -d quickwin_tracker/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k Nn_:1,2 --no-location --sort-output --project "Quick-Win Tracker" --width 100 -o quickwin_tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i quickwin_tracker/translations/messages.pot -d quickwin_tracker/translations --no-fuzzy-matching --width 100
 
 translations: dev-install
 	$(BIN)/pybabel compile -d quickwin_tracker/translations

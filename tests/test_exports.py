@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -232,6 +233,90 @@ def test_csv_is_the_same_list_with_a_bom(city, auth, client):
     assert antrean["Created"] == "2026-01-05 09:30"
     assert antrean["Archived"] == "no"
     assert antrean["Status"] == "on track"
+
+
+# A field of a CSV line as written: a bare number, or a quoted text ("" for a quote inside).
+FIELD = r'(?:-?\d+(?:\.\d+)?|"(?:[^"]|"")*")'
+
+
+def csv_lines(response):
+    """The raw lines of a CSV response (no field in these tests holds a line break)."""
+    text = response.data.decode("utf-8-sig")
+    lines = text.split("\r\n")
+    assert lines[-1] == ""
+    return lines[:-1]
+
+
+def test_csv_quotes_every_text_field_and_leaves_numbers_and_dates_readable(city, auth, client):
+    auth.login(city["staff"])
+    response = client.get("/transfer/initiatives.csv")
+    lines = csv_lines(response)
+    for line in lines:
+        assert re.fullmatch(f"{FIELD}(?:,{FIELD})*", line), line
+    assert lines[0].startswith('"ID","Title","Citizen benefit",')
+    antrean = lines[2]
+    assert antrean.startswith(f'{city["antrean"].id},"Antrean online puskesmas",')
+    assert ',"no"' in antrean  # the archived flag is text
+    # Read back: numbers are numbers, dates and times ISO, as before.
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")),
+                           quoting=csv.QUOTE_NONNUMERIC))
+    header, values = rows[0], dict(zip(rows[0], rows[2], strict=True))
+    assert header[0] == "ID" and values["ID"] == city["antrean"].id  # (a float: unquoted)
+    assert date.fromisoformat(values["Target rollout date"]) == city["today"] + timedelta(days=3000)
+    assert datetime.fromisoformat(values["Created"]) == CREATED_LOCAL
+    bus = dict(zip(header, rows[1], strict=True))
+    assert bus["Target rollout date"] == "" and bus["Owner"] == ""
+
+
+def test_csv_neutralises_formulas_wherever_a_cell_could_start(city, auth, client):
+    city["antrean"].title = '=HYPERLINK("http://example.com","klik")'
+    city["antrean"].benefit = "Hemat antre;=cmd|' /C calc'!A0;x"
+    city["staff"].name = "@Sari, +Staf"
+    city["other"].name = 'Budi;"-Dishub'
+    city["dinkes"].name = "Dinas Kesehatan\t=1+1\n-2"
+    db.session.commit()
+    auth.login(city["staff"])
+    for sep, delimiter in (("comma", ","), ("semicolon", ";")):
+        response = client.get(f"/transfer/initiatives.csv?sep={sep}")
+        text = response.data.decode("utf-8-sig")
+        header, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        antrean = dict(zip(header, rows[1], strict=True))
+        assert antrean["Title"] == "'=HYPERLINK(\"http://example.com\",\"klik\")"
+        assert antrean["Citizen benefit"] == "Hemat antre;'=cmd|' /C calc'!A0;x"
+        assert antrean["Owner"] == "'@Sari, '+Staf"
+        assert antrean["Team"] == "Budi;\"'-Dishub"
+        assert antrean["Unit"] == "Dinas Kesehatan\t'=1+1\n'-2"
+        # A reader that ignores the quotes and splits on any separator still finds no cell
+        # that starts a formula.
+        for piece in re.split(r'[,;\t\r\n]', text):
+            assert not piece.lstrip(' "').startswith(("=", "+", "-", "@")), piece
+
+
+def test_csv_content_type_has_one_charset(city, auth, client):
+    auth.login(city["staff"])
+    for path in ("/transfer/initiatives.csv", "/transfer/initiatives.csv?sep=semicolon",
+                 "/transfer/import-template.csv"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Type"].count("charset") == 1
+    xlsx = client.get("/transfer/initiatives.xlsx").headers["Content-Type"]
+    assert xlsx == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_csv_separated_by_semicolons_for_indonesian_excel(city, auth, client):
+    auth.login(city["staff"])
+    comma = client.get("/transfer/initiatives.csv?unit=DINKES")
+    semicolon = client.get("/transfer/initiatives.csv?unit=DINKES&sep=semicolon")
+    assert semicolon.status_code == 200
+    assert semicolon.headers["Content-Disposition"].endswith(".csv")
+    assert csv_lines(semicolon)[0].startswith('"ID";"Title";"Citizen benefit";')
+    read = [list(csv.reader(io.StringIO(r.data.decode("utf-8-sig")), delimiter=d))
+            for r, d in ((comma, ","), (semicolon, ";"))]
+    assert read[0] == read[1]
+    assert client.get("/transfer/initiatives.csv?sep=tab").status_code == 400
+    html = client.get("/board/?unit=DINKES").get_data(as_text=True)
+    assert 'href="/transfer/initiatives.csv?sep=semicolon&amp;unit=DINKES"' in html
 
 
 @pytest.mark.parametrize(

@@ -202,7 +202,7 @@ def differences(before, after, *, only_inserts_allowed: bool) -> list[str]:
         gained = [r for r in new if r not in old]
         if len(lost) == len(gained) == 1 and len(lost[0]) == len(gained[0]):
             columns = [c.name for c in db.metadata.tables[name].columns]
-            changed = {columns[i]: (a, b) for i, (a, b) in enumerate(zip(lost[0], gained[0]))
+            changed = {columns[i]: (a, b) for i, (a, b) in enumerate(zip(lost[0], gained[0], strict=True))
                        if a != b}
             found.append(f"{name}: row {lost[0][0]} changed {changed}")
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import time
@@ -274,7 +275,10 @@ def test_one_bad_row_imports_nothing_and_is_reported(app, city, auth, client):
         ({"target_date": "31/02/2027"}, "target_date", "“31/02/2027” is not a date"),
         ({"target_date": "next week"}, "target_date", "“next week” is not a date"),
         ({"target_date": "12/31/2027"}, "target_date", "“12/31/2027” is not a date"),
-        ({"target_date": "1899-01-01"}, "target_date", "“1899-01-01” is not a date"),
+        ({"target_date": "1899-01-01"}, "target_date",
+         "1899-01-01 is outside the accepted years: 2000 to 2100."),
+        ({"target_date": "31/03/2207"}, "target_date",
+         "2207-03-31 is outside the accepted years: 2000 to 2100."),
         ({"title": ""}, "title", "The title is missing."),
         ({"title": "x" * 201}, "title", "At most 200 characters (this has 201)."),
         ({"benefit": "  "}, "benefit", "The citizen benefit is missing."),
@@ -592,3 +596,283 @@ def test_both_steps_carry_a_csrf_token(city, client, app_config):
                        data={"upload": token_of(preview), "csrf_token": token(html)})
     assert done.status_code == 303
     assert count() == 1
+
+
+# --------------------------------------------------------------------------- crafted files
+
+# Workbooks built from raw XML (a few kilobytes zipped, unpacking to millions of rows, cells or
+# texts): each must be refused, with its message next to the file field, within 2 seconds. The
+# bound is a correctness limit (a request that holds a worker for longer is the attack), measured
+# as the wall time of the whole request, so it is generous: refusals take milliseconds.
+REFUSAL_SECONDS = 2.0
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PART_TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def sheet_xml(data: bytes, dimension: str | None = None, encoding: str = "utf-8") -> bytes:
+    dim = f'<dimension ref="{dimension}"/>'.encode() if dimension else b""
+    head = f'<?xml version="1.0" encoding="{encoding}"?><worksheet xmlns="{MAIN_NS}">'.encode()
+    return head + dim + b"<sheetData>" + data + b"</sheetData></worksheet>"
+
+
+def text_row(number: int, values) -> bytes:
+    from xml.sax.saxutils import escape
+
+    cells = "".join(f'<c r="{chr(65 + n)}{number}" t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+                    for n, v in enumerate(values) if v not in ("", None))
+    return f'<row r="{number}">{cells}</row>'.encode()
+
+
+def crafted_xlsx(*sheets: bytes, strings: bytes | None = None, styles: bytes | None = None) -> bytes:
+    """A workbook zipped from raw parts: ``sheets`` (whole sheet documents), optionally a
+    shared-strings table (its ``<si>`` entries) and a styles part."""
+    overrides = [f'<Override PartName="/xl/workbook.xml" ContentType="{PART_TYPES}.sheet.main+xml"/>']
+    relations = []
+    entries = []
+    for n, _sheet in enumerate(sheets, start=1):
+        overrides.append(f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+                         f'ContentType="{PART_TYPES}.worksheet+xml"/>')
+        relations.append(f'<Relationship Id="rId{n}" Type="{REL_NS}/worksheet" '
+                         f'Target="worksheets/sheet{n}.xml"/>')
+        entries.append(f'<sheet name="Sheet{n}" sheetId="{n}" r:id="rId{n}"/>')
+    if strings is not None:
+        overrides.append(f'<Override PartName="/xl/sharedStrings.xml" '
+                         f'ContentType="{PART_TYPES}.sharedStrings+xml"/>')
+        relations.append(f'<Relationship Id="rIdS" Type="{REL_NS}/sharedStrings" '
+                         f'Target="sharedStrings.xml"/>')
+    if styles is not None:
+        overrides.append(f'<Override PartName="/xl/styles.xml" ContentType="{PART_TYPES}.styles+xml"/>')
+        relations.append(f'<Relationship Id="rIdT" Type="{REL_NS}/styles" Target="styles.xml"/>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            f'ContentType="application/xml"/>{"".join(overrides)}</Types>'))
+        archive.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        archive.writestr("xl/workbook.xml", (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            f'<sheets>{"".join(entries)}</sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships">{"".join(relations)}</Relationships>'))
+        for n, sheet in enumerate(sheets, start=1):
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", sheet)
+        if strings is not None:
+            archive.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst xmlns="{MAIN_NS}">'
+                             .encode() + strings + b"</sst>")
+        if styles is not None:
+            archive.writestr("xl/styles.xml", styles)
+    return buffer.getvalue()
+
+
+HEADER_ROW = text_row(1, HEADERS)
+
+
+def _numbered_blank_rows():
+    return sheet_xml(HEADER_ROW + b"".join(b'<row r="%d"/>' % n for n in range(2, 100_002)))
+
+
+def _styles_bomb():
+    return (f'<?xml version="1.0"?><styleSheet xmlns="{MAIN_NS}"><cellXfs count="1">'.encode()
+            + b'<xf numFmtId="0"/>' * 200_000 + b"</cellXfs></styleSheet>")
+
+
+CRAFTED = {
+    # name: (builder, words of the message next to the file field)
+    "100,000 numbered blank rows": (_numbered_blank_rows, "more than 30,000 rows, counting empty"),
+    "a million blank rows, no dimension": (
+        lambda: sheet_xml(HEADER_ROW + b"<row/>" * 1_000_000), "more than 30,000 rows, counting empty"),
+    "a million blank rows under a dimension that admits them": (
+        lambda: sheet_xml(HEADER_ROW + b"<row/>" * 1_000_000, "A1:H1000001"),
+        "more than 30,000 rows, counting empty"),
+    "rows of empty cells": (
+        lambda: sheet_xml(HEADER_ROW + (b"<row>" + b"<c/>" * 50 + b"</row>") * 100_000, "A1:AX100001"),
+        "more than 300,000 cells, counting empty"),
+    "one row of a million empty cells": (
+        lambda: sheet_xml(HEADER_ROW + b"<row>" + b"<c/>" * 1_000_000 + b"</row>", "A1:H2"),
+        "more than 300,000 cells, counting empty"),
+    "a lone row far below (openpyxl fills the gap)": (
+        lambda: sheet_xml(HEADER_ROW + text_row(1_048_576, row()), "A1:H1048576"),
+        "more than 30,000 rows, counting empty"),
+    "blank rows with a namespace prefix": (
+        lambda: sheet_xml(b"").replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=")
+        .replace(b"<sheetData>", b"<x:sheetData>" + b"<x:row/>" * 1_000_000)
+        .replace(b"</sheetData></worksheet>", b"</x:sheetData></x:worksheet>"),
+        "more than 30,000 rows, counting empty"),
+    "blank rows in UTF-16": (
+        lambda: sheet_xml(b"<row/>" * 1_000_000, encoding="utf-16").decode().encode("utf-16"),
+        "more than 30,000 rows, counting empty"),
+    "a sheet larger than the cap once unpacked": (
+        lambda: sheet_xml(b'<row><c t="inlineStr"><is><t>' + b"a" * (33 * 1024 * 1024)
+                          + b"</t></is></c></row>"),
+        "A sheet of the workbook is larger than 32 MB once unpacked"),
+    "rows made by entity expansion": (
+        lambda: (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY r "<row/><row/><row/><row/>">]>'
+                 + sheet_xml(b"&r;" * 100_000).split(b"?>", 1)[1]),
+        "not a spreadsheet we can read"),
+}
+
+
+@functools.cache
+def crafted_workbook(name: str) -> bytes:
+    if name == "150,000 different shared strings":
+        return crafted_xlsx(sheet_xml(b'<row><c t="s"><v>0</v></c></row>'),
+                            strings=b"".join(b"<si><t>%d</t></si>" % n for n in range(150_000)))
+    if name == "a million empty shared strings":
+        return crafted_xlsx(sheet_xml(b'<row><c t="s"><v>0</v></c></row>'),
+                            strings=b"<si/>" * 1_000_000)
+    if name == "a style table of 200,000 cell formats":
+        return crafted_xlsx(sheet_xml(HEADER_ROW), styles=_styles_bomb())
+    return crafted_xlsx(CRAFTED[name][0]())
+
+
+MESSAGES = {name: message for name, (_build, message) in CRAFTED.items()} | {
+    "150,000 different shared strings": "more text than an import reads (at most 100,000",
+    "a million empty shared strings": "more text than an import reads (at most 100,000",
+    "a style table of 200,000 cell formats": "too complex to read (its part xl/styles.xml",
+}
+
+
+def refusal(client, content, name):
+    started = time.monotonic()
+    response = upload(client, content, name)
+    elapsed = time.monotonic() - started
+    html = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="file-error">(.*?)</p>', html, re.S)
+    return response, elapsed, error.group(1).replace("&#39;", "'") if error else html
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_a_crafted_workbook_is_refused_quickly(app, city, auth, client, name):
+    content = crafted_workbook(name)
+    assert len(content) < 512 * 1024  # small to upload, big once unpacked
+    auth.login(city["staff"])
+    response, elapsed, message = refusal(client, content, "bom.xlsx")
+    print(f"\n{name}: {len(content):,} bytes zipped, refused in {elapsed:.3f} s")
+    assert response.status_code == 422
+    assert MESSAGES[name] in message, message
+    assert elapsed < REFUSAL_SECONDS
+    assert stored_uploads(app) == [] and count() == 0
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("blank lines", b"Judul,Manfaat,Dimensi\n" + b"\n" * 4_000_000, "more than 30,000 rows"),
+        ("blank Windows lines", b"\r\n" * 2_000_000 + b"Judul,Manfaat,Dimensi\r\n",
+         "more than 30,000 rows"),
+        ("rows of empty fields", b"Judul,Manfaat,Dimensi\n" + b",,,,,,,,,,,,,,,,,,,\n" * 200_000,
+         "more than 300,000 cells"),
+        ("one line of a million fields", b"Judul,Manfaat,Dimensi" + b"," * 1_000_000 + b"\n",
+         "more than 300,000 cells"),
+    ],
+)
+def test_a_crafted_csv_is_refused_quickly(app, city, auth, client, name, content, message):
+    assert len(content) <= 5 * 1024 * 1024  # within the upload limit
+    auth.login(city["staff"])
+    response, elapsed, shown = refusal(client, content, "bom.csv")
+    print(f"\nCSV of {name}: refused in {elapsed:.3f} s")
+    assert response.status_code == 422
+    assert message in shown, shown
+    assert elapsed < REFUSAL_SECONDS
+    assert count() == 0
+
+
+def test_the_refusals_are_translated(city, auth, client):
+    city["staff"].locale = "id"
+    db.session.commit()
+    auth.login(city["staff"])
+    _response, _elapsed, message = refusal(client, crafted_workbook("a million blank rows, no dimension"),
+                                           "bom.xlsx")
+    assert message == t("The file has more than %(max)s rows, counting empty ones. Delete the "
+                        "empty rows below the table, or split the file, and upload it again.",
+                        max="30.000")
+    assert "baris" in message
+
+
+def test_reading_stops_at_the_time_budget(monkeypatch, city, auth, client):
+    from quickwin_tracker.transfer import tables
+
+    ticks = iter(range(0, 10**6, 5))  # every look at the clock: five seconds later
+    monkeypatch.setattr(tables, "_clock", lambda: next(ticks))
+    auth.login(city["staff"])
+    for content, name in ((xlsx_bytes([row()] * 20), "lambat.xlsx"),
+                          (csv_bytes([row()] * 20), "lambat.csv")):
+        response, _elapsed, message = refusal(client, content, name)
+        assert response.status_code == 422
+        assert "Reading the file took longer than 20 seconds" in message
+    assert count() == 0
+
+
+def test_a_big_second_sheet_the_import_does_not_read_is_no_reason_to_refuse(city, auth, client):
+    auth.login(city["staff"])
+    first = sheet_xml(HEADER_ROW + text_row(2, row()), "A1:H2")
+    second = sheet_xml(b"".join(text_row(n, [f"Referensi {n}", "x"]) for n in range(1, 40_001)),
+                       "A1:B40000")
+    preview = upload(client, crafted_xlsx(first, second), "dua-sheet.xlsx")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert confirm(client, token_of(preview)).status_code == 303
+    assert count() == 1
+
+
+def test_rows_beyond_a_too_small_dimension_are_read(city, auth, client):
+    """openpyxl stops at the sheet's <dimension> when left to itself: rows below it were dropped
+    without a word."""
+    auth.login(city["staff"])
+    sheet = sheet_xml(HEADER_ROW + text_row(2, row()) + text_row(3, row(title="Baris tiga")), "A1")
+    preview = upload(client, crafted_xlsx(sheet), "dimensi.xlsx")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert confirm(client, token_of(preview)).status_code == 303
+    assert set(db.session.scalars(sa.select(Initiative.title))) == {
+        "Antrean online puskesmas", "Baris tiga"}
+
+
+def test_shared_strings_read_as_openpyxl_reads_them(city, auth, client):
+    """Our shared-strings reader gives each text without its formatting or phonetic runs."""
+    auth.login(city["staff"])
+    texts = [f"<si><t>{h}</t></si>" for h in HEADERS] + [
+        '<si><r><t xml:space="preserve">Antrean </t></r><r><rPr><b/></rPr><t>online</t></r>'
+        "<rPh sb=\"0\" eb=\"1\"><t>x</t></rPh></si>",
+        "<si><t>Warga tidak antre &amp; tidak menunggu.</t></si>",
+        "<si><t>living</t></si>", "<si><t>DINKES</t></si>",
+    ]
+    header = "".join(f'<c r="{chr(65 + n)}1" t="s"><v>{n}</v></c>' for n in range(len(HEADERS)))
+    data = "".join(f'<c r="{letter}2" t="s"><v>{index}</v></c>'
+                   for letter, index in (("A", 8), ("B", 9), ("D", 10), ("E", 11)))
+    sheet = sheet_xml(f'<row r="1">{header}</row><row r="2">{data}</row>'.encode(), "A1:H2")
+    content = crafted_xlsx(sheet, strings="".join(texts).encode())
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:  # openpyxl, for comparison
+        assert archive.namelist()
+    expected = list(load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+                    .iter_rows(values_only=True))[1]
+    assert expected[0] == "Antrean online"
+    preview = upload(client, content, "teks.xlsx")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert confirm(client, token_of(preview)).status_code == 303
+    created = db.session.scalar(sa.select(Initiative))
+    assert (created.title, created.benefit) == ("Antrean online", "Warga tidak antre & tidak menunggu.")
+
+
+# --------------------------------------------------------------------------- the date window
+
+
+@pytest.mark.parametrize("app_config", [{"DATE_MIN_YEAR": 2020, "DATE_MAX_YEAR": 2030}])
+def test_import_dates_follow_the_configured_window(city, auth, client, app_config):
+    auth.login(city["staff"])
+    content = xlsx_bytes([row(title="Terlalu awal", target_date="31/12/2019"),
+                          row(title="Pas", target_date="2030-12-31"),
+                          row(title="Terlalu jauh", target_date=datetime(2031, 1, 1)),
+                          row(title="Angka Excel", target_date=73051)])  # 2100-01-01
+    errors = errors_of(upload(client, content, "jendela.xlsx"))
+    assert errors == [
+        (2, COLUMN["target_date"], "2019-12-31 is outside the accepted years: 2020 to 2030."),
+        (4, COLUMN["target_date"], "2031-01-01 is outside the accepted years: 2020 to 2030."),
+        (5, COLUMN["target_date"], "2100-01-01 is outside the accepted years: 2020 to 2030."),
+    ]

@@ -37,7 +37,7 @@ def _path(rule, converters, huge: int) -> str:
                                                            "stage": "proposed"}.get(name, "x")
     path = rule.rule
     for name, value in values.items():
-        path = re.sub(r"<(?:[a-z]+:)?%s>" % name, str(value), path)
+        path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(value), path)
     return path
 
 

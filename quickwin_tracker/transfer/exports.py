@@ -11,15 +11,34 @@ workbook, the milestones and the indicators with their latest verified measureme
 filter, being derived, is applied after assessing, as on the board.
 
 Cells have real types: numbers are numbers, dates are dates with a date format, datetimes are in
-the city's time zone (Excel has none). Text is always written as text, never as a formula: a title
-starting with ``=`` stays a title (in the CSV such cells get a leading apostrophe, the usual guard
-against spreadsheet formula injection).
+the city's time zone (Excel has none). In the workbook, text is always written as a text cell,
+never as a formula: a title starting with ``=`` stays exactly that title. The workbook is the
+faithful export.
+
+The CSV cannot type its cells, so it guards them (spreadsheet formula injection):
+
+* Every field but a number is quoted (``csv.QUOTE_NONNUMERIC``), so a comma, a semicolon or a
+  line break in a text stays inside its field for any reader that honours quotes.
+* :func:`neutralise` puts an apostrophe before every character that could start a formula (``=``,
+  ``+``, ``-``, ``@``, tab, carriage return) *wherever a spreadsheet could start a cell*: at the
+  start of a text, and right after a ``,``, ``;``, tab or line break inside it (spaces and double
+  quotes between are skipped). A reader that ignores the quotes splits a text on its own
+  separator: Excel with Indonesian settings splits a comma-separated file on ``;``, so a title
+  ``a;=HYPERLINK(…)`` would give a cell ``=HYPERLINK(…)``. Prefixing only the whole value (the
+  usual guard) leaves that second cell a formula; escaping each place a cell could start leaves
+  every piece text (Excel hides an apostrophe that starts a cell). The price: such a text shows
+  the apostrophe in the middle (``Hemat 10%, '-5 menit``); the workbook keeps it exact.
+* ``sep=semicolon`` gives the same file separated by ``;``, which Excel with Indonesian (or any
+  comma-decimal) settings opens into columns directly; the default is ``,``.
+* The body is UTF-8 with a byte-order mark (Excel reads the Indonesian names right), and the
+  ``Content-Type`` says so once: ``text/csv; charset=utf-8``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,7 +75,8 @@ from ..models import (
 )
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = "text/csv; charset=utf-8"  # a whole Content-Type: give it as ``content_type``
+CSV_SEPARATORS = {"comma": ",", "semicolon": ";"}  # the ``sep`` argument of the CSV export
 
 # Excel's built-in formats 14 and 22 show dates in the reader's own locale (dd/mm/yyyy in
 # Indonesia); openpyxl maps these strings to those ids.
@@ -65,7 +85,9 @@ DATETIME_FORMAT = "m/d/yy h:mm"
 PERCENT_FORMAT = "0.0%"
 NUMBER_FORMAT = "General"
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A formula trigger where a spreadsheet could start a cell: at the start, or after a separator
+# some reader might split on (spaces and quotes between are skipped). See the module's docstring.
+_CELL_START = re.compile(r"(^|[,;\t\r\n])([ \"]*)(?=[=+\-@\t\r])")
 
 
 @dataclass(frozen=True)
@@ -365,34 +387,42 @@ def workbook_bytes(export: Export) -> bytes:
     return buffer.getvalue()
 
 
-def _csv_value(column: Column, value: Any) -> str:
+def neutralise(text: str) -> str:
+    """``text`` with an apostrophe before each formula trigger that could start a cell."""
+    return _CELL_START.sub(r"\1\2'", text)
+
+
+def _csv_value(column: Column, value: Any) -> Any:
+    """A number stays a number (written unquoted); everything else becomes text (quoted)."""
     if value is None:
         return ""
+    if column.kind in ("int", "number", "percent"):
+        return value
     if column.kind == "bool":
         return _("yes") if value else _("no")
     if column.kind == "date":
         return value.isoformat()
     if column.kind == "datetime":
         return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if column.kind == "text" and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return neutralise(str(value))
 
 
-def csv_text(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV with a byte-order mark, so Excel reads the UTF-8 (Indonesian names) right."""
+def csv_text(columns: Sequence[Column], rows: Iterable[Sequence[Any]],
+             delimiter: str = ",") -> str:
+    """CSV with a byte-order mark, so Excel reads the UTF-8 (Indonesian names) right; every
+    field but a number quoted, every text neutralised (see the module's docstring)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([str(c.header) for c in columns])
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([neutralise(str(c.header)) for c in columns])
     for row in rows:
         writer.writerow([_csv_value(c, v) for c, v in zip(columns, row, strict=True)])
     return buffer.getvalue()
 
 
-def initiatives_csv(export: Export) -> bytes:
-    return csv_text(INITIATIVE_COLUMNS, (i.values() for i in export.initiatives)).encode("utf-8")
+def initiatives_csv(export: Export, delimiter: str = ",") -> bytes:
+    return csv_text(INITIATIVE_COLUMNS, (i.values() for i in export.initiatives),
+                    delimiter).encode("utf-8")
 
 
 def file_name(extension: str, today: date | None = None) -> str:

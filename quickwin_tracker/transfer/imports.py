@@ -6,12 +6,14 @@ Three steps, none of which trusts the previous one:
    ``QUICKWIN_IMPORT_MAX_MB``), an ``.xlsx`` or ``.csv`` name, and content that really is one: a
    ZIP that openpyxl can open, or text (UTF-8, or Windows-1252 as older Excel saves it) without
    control characters. Anything else raises :class:`FileRefused` (shown next to the file field).
-2. **Plan** (:func:`plan_import`): read the first sheet, find the header row (either language,
+2. **Plan** (:func:`plan_import`): read the first sheet, within the caps and the time budget of
+   :mod:`.tables` (a crafted file cannot stall the server), find the header row (either language,
    any case, any column order; unknown columns are ignored and listed), and check *every* row
    against the same rules as ``initiatives.services.create_initiative`` (permission per unit,
    active unit, owner active and in the unit) plus the file's own: known dimension, unit and plan
-   tags, a real date, title and benefit present and not too long, no duplicate title within a unit,
-   neither in the file nor among the non-archived initiatives. Nothing is written.
+   tags, a real date within the years the app accepts (``clock.date_window()``), title and benefit
+   present and not too long, no duplicate title within a unit, neither in the file nor among the
+   non-archived initiatives. Nothing is written.
 3. **Import** (:func:`import_initiatives`): the caller plans again (the data may have changed since
    the preview) and, when the plan has no error, this writes all rows in the caller's transaction:
    one multi-row INSERT for the initiatives, one for their plan tags and one for their "imported"
@@ -34,9 +36,6 @@ import os
 import re
 import secrets
 import time
-import warnings
-import zipfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -44,29 +43,37 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from .. import activity
 from ..board.services import first_stage
-from ..clock import local_today, utcnow
+from ..clock import date_window, local_today, utcnow
 from ..domain import Invalid
 from ..extensions import db
 from ..initiatives.services import InitiativeData, _check_owner, _check_unit
 from ..models import Activity, Dimension, Initiative, Stage, Tag, Unit, User, initiative_tag
 from ..permissions import Decision, can_create_in
+from .tables import CONTROL_CHARACTERS as _CONTROL
+from .tables import (
+    FIELD,
+    HEADER_SEARCH_ROWS,
+    MAX_ROWS,
+    FileRefused,
+    Table,
+    not_a_spreadsheet,
+    read_table,
+    refuse_binary,
+    size_label,
+    too_many_rows,
+)
+from .tables import blank as _blank
 
 log = logging.getLogger(__name__)
 
-FIELD = "file"
-MAX_ROWS = 20_000  # data rows per file
-MAX_COLUMNS = 50  # columns read per row; the rest are ignored
-MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a workbook's content, unzipped (zip-bomb guard)
-HEADER_SEARCH_ROWS = 10  # the header may sit below a title row or two
 UPLOAD_TTL = timedelta(hours=1)
 EXTENSIONS = (".xlsx", ".csv")
 ACCEPT = ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
@@ -75,23 +82,7 @@ TITLE_MAX = 200  # as the initiative form
 BENEFIT_MAX = 2000
 DESCRIPTION_MAX = 10000
 
-# Common files that are surely not a table (text checks would catch most, not all, of them).
-BINARY_SIGNATURES = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!",
-                     b"7z\xbc\xaf")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-class FileRefused(Invalid):
-    """The file is not one we can read (its message goes next to the file field)."""
-
-    def __init__(self, message: Any):
-        super().__init__(message, FIELD)
-
-
-def not_a_spreadsheet() -> FileRefused:
-    return FileRefused(_("This file is not a spreadsheet we can read. Upload an Excel workbook "
-                         "(.xlsx) or a CSV file, for example one made from the template."))
 
 
 # --------------------------------------------------------------------------- the columns
@@ -163,12 +154,6 @@ def max_bytes() -> int:
     return int(current_app.config["IMPORT_MAX_BYTES"])
 
 
-def size_label(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{format_decimal(max(1, round(size / 1024)))} KB"
-    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
-
-
 def too_large_message(limit: int | None = None) -> str:
     return _("The file is too large: at most %(size)s is accepted.",
              size=size_label(max_bytes() if limit is None else limit))
@@ -203,105 +188,6 @@ def check_upload(upload: Upload | None, limit: int | None = None) -> CheckedUplo
     if name.lower().endswith(".xlsx") and kind != "xlsx":
         raise not_a_spreadsheet()  # whatever it is, it is not the workbook its name claims
     return CheckedUpload(content, kind, name, hashlib.sha256(content).hexdigest())
-
-
-# --------------------------------------------------------------------------- reading the table
-
-
-@dataclass
-class Table:
-    rows: list[tuple[int, list[Any]]]  # (row number as the spreadsheet shows it, values)
-    epoch: datetime | None = None  # the workbook's date system, for bare date numbers
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _non_blank_rows(rows: Iterable[Iterable[Any]]) -> Iterator[tuple[int, list[Any]]]:
-    count = 0
-    for number, values in enumerate(rows, start=1):
-        values = list(values)[:MAX_COLUMNS]
-        if all(_blank(v) for v in values):
-            continue
-        count += 1
-        if count > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise FileRefused(_("The file has more than %(max)s rows; split it into smaller files.",
-                                max=format_decimal(MAX_ROWS)))
-        yield number, values
-
-
-def refuse_binary(content: bytes) -> None:
-    """Refuse, by their first bytes, files that are surely not a table."""
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRefused(_("This is an old Excel file (.xls). Save it as an Excel workbook "
-                            "(.xlsx) or as CSV, then upload it again."))
-    if content.startswith(BINARY_SIGNATURES):
-        raise not_a_spreadsheet()
-
-
-def read_table(content: bytes) -> Table:
-    if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(content)
-    refuse_binary(content)
-    return _read_csv(content)
-
-
-def _read_xlsx(content: bytes) -> Table:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise not_a_spreadsheet() from exc
-    if unzipped > MAX_UNCOMPRESSED:
-        raise FileRefused(_("The workbook is too large once unpacked."))
-    # openpyxl parses a file from anywhere: a malformed one can fail in many ways (zip, XML,
-    # styles, missing parts), so every failure while reading means "not a workbook we can read".
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "extension is not supported"
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            try:
-                if not workbook.worksheets:
-                    raise not_a_spreadsheet()
-                sheet = workbook.worksheets[0]
-                rows = list(_non_blank_rows(
-                    sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)))
-                epoch = workbook.epoch
-            finally:
-                workbook.close()
-    except FileRefused:
-        raise
-    except Exception as exc:  # noqa: BLE001  (see above)
-        log.info("refused an unreadable workbook: %r", exc)
-        raise not_a_spreadsheet() from exc
-    return Table(rows, epoch)
-
-
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")  # "CSV (comma delimited)" from Excel on Windows
-    except UnicodeDecodeError as exc:
-        raise not_a_spreadsheet() from exc
-
-
-def _read_csv(content: bytes) -> Table:
-    text = _decode(content)
-    if _CONTROL.search(text):  # binary data, not text
-        raise not_a_spreadsheet()
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    # Excel writes ";" where the decimal separator is a comma (Indonesian settings).
-    delimiter = max((",", ";", "\t"), key=first.count)
-    try:
-        rows = list(_non_blank_rows(csv.reader(io.StringIO(text, newline=""),
-                                               delimiter=delimiter)))
-    except csv.Error as exc:
-        raise not_a_spreadsheet() from exc
-    return Table(rows)
 
 
 # --------------------------------------------------------------------------- planning
@@ -405,37 +291,52 @@ def _text(value: Any) -> str:
     return _CONTROL.sub("", str(value)).strip()
 
 
-def _in_range(day: date) -> date:
-    if not 2000 <= day.year <= 2100:
-        raise ValueError("implausible year")
+class OutsideWindow(ValueError):
+    """A real date outside the accepted years (``clock.date_window``)."""
+
+    def __init__(self, day: date, window: tuple[date, date]):
+        super().__init__(f"{day} is outside {window[0].year}-{window[1].year}")
+        self.day = day
+        self.window = window
+
+
+def parse_date(value: Any, epoch: datetime | None = None,
+               window: tuple[date, date] | None = None) -> date | None:
+    """A real Excel date, a date number (XLSX), ``2027-03-31`` or ``31/03/2027``; ``None`` when
+    blank. Raises ``ValueError`` otherwise, :class:`OutsideWindow` for a date outside ``window``
+    (default: ``clock.date_window()``, the years the whole app accepts)."""
+    day = _parse_day(value, epoch)
+    if day is None:
+        return None
+    first, last = window or date_window()
+    if not first <= day <= last:
+        raise OutsideWindow(day, (first, last))
     return day
 
 
-def parse_date(value: Any, epoch: datetime | None = None) -> date | None:
-    """A real Excel date, a date number (XLSX), ``2027-03-31`` or ``31/03/2027``; ``None`` when
-    blank. Raises ``ValueError`` otherwise."""
+def _parse_day(value: Any, epoch: datetime | None) -> date | None:
     if _blank(value):
         return None
     if isinstance(value, datetime):
-        return _in_range(value.date())
+        return value.date()
     if isinstance(value, date):
-        return _in_range(value)
+        return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if epoch is None or not 0 < value < 2958466:
             raise ValueError("not a date number")
-        return _in_range(from_excel(value, epoch).date())
+        return from_excel(value, epoch).date()
     if not isinstance(value, str):
         raise ValueError("not a date")
     text = value.strip()
     try:
-        return _in_range(date.fromisoformat(text))
+        return date.fromisoformat(text)
     except ValueError:
         pass
     try:
-        return _in_range(datetime.fromisoformat(text).date())
+        return datetime.fromisoformat(text).date()
     except ValueError:
         pass
-    return _in_range(datetime.strptime(text, "%d/%m/%Y").date())
+    return datetime.strptime(text, "%d/%m/%Y").date()
 
 
 def _split_tags(text: str) -> list[str]:
@@ -506,6 +407,7 @@ class _RowChecker:
         self.header = header
         self.lookups = lookups
         self.epoch = epoch
+        self.window = date_window()
         self.seen: dict[tuple[str, int], int] = {}  # (title, unit id) → first row
 
     def _column(self, key: str) -> tuple[str, str]:
@@ -575,7 +477,11 @@ class _RowChecker:
 
         target_date = None
         try:
-            target_date = parse_date(raw("target_date"), self.epoch)
+            target_date = parse_date(raw("target_date"), self.epoch, self.window)
+        except OutsideWindow as outside:
+            error("target_date", _("%(value)s is outside the accepted years: %(first)d to "
+                                   "%(last)d.", value=outside.day.isoformat(),
+                                   first=outside.window[0].year, last=outside.window[1].year))
         except (ValueError, TypeError, OverflowError):
             error("target_date", _("“%(value)s” is not a date: write it as 2027-03-31 or "
                                    "31/03/2027.", value=_text(raw("target_date"))))
@@ -614,8 +520,7 @@ def plan_import(actor: User, content: bytes, file_name: str) -> ImportPlan:
     table = read_table(content)
     header, rows = _find_header(table)
     if len(rows) > MAX_ROWS:
-        raise FileRefused(_("The file has more than %(max)s rows; split it into smaller files.",
-                            max=format_decimal(MAX_ROWS)))
+        raise too_many_rows()
     plan = ImportPlan(file_name, ignored_columns=header.ignored, read_rows=len(rows))
     if not rows:
         raise FileRefused(_("The file has the column names but no rows to import."))

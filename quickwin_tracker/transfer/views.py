@@ -48,8 +48,10 @@ def _language() -> str:
     return locale.language if locale is not None else "id"
 
 
-def _download(content: bytes, mimetype: str, name: str) -> Response:
-    response = Response(content, mimetype=mimetype)
+def _download(content: bytes, content_type: str, name: str) -> Response:
+    # ``content_type``, not ``mimetype``: werkzeug appends a charset to a text/* mimetype even
+    # when it already has one ("text/csv; charset=utf-8; charset=utf-8").
+    response = Response(content, content_type=content_type)
     response.headers.set("Content-Disposition", "attachment", filename=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -73,8 +75,12 @@ def export_xlsx():
 @bp.get("/initiatives.csv")
 @login_required
 def export_csv():
+    """The initiative list as CSV; ``sep=semicolon`` for Excel with Indonesian settings."""
     export = _export(details=False)
-    return _download(exports.initiatives_csv(export), exports.CSV_MIMETYPE,
+    delimiter = exports.CSV_SEPARATORS.get(request.args.get("sep") or "comma")
+    if delimiter is None:
+        abort(400, description=_("Unknown separator: use sep=comma or sep=semicolon."))
+    return _download(exports.initiatives_csv(export, delimiter), exports.CSV_MIMETYPE,
                      exports.file_name("csv"))
 
 
