@@ -160,9 +160,8 @@ def test_the_date_window_follows_the_configuration(app, client, auth, team, dime
 
 def test_every_date_field_refuses_an_implausible_date(app, team, make_initiative):
     """Each date field of every form, bound to 2207-01-01, fails with the window message."""
-    from werkzeug.datastructures import MultiDict
-
     from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
 
     with app.test_request_context(), force_locale("en"):
         for cls in _form_classes():
