@@ -1,7 +1,9 @@
 """Forms of the outcomes section. Several are on one page, so each gets a prefix (see views.py).
 
 Field checks only; the domain rules (direction vs baseline → target, no future dates, http(s)
-links, evidence type and size, a reason to return) live in ``services.py`` and ``evidence.py``.
+links, evidence type and size, a reason to return, correct or withdraw) live in ``services.py``
+and ``evidence.py``. The one exception is a target equal to the baseline, refused here too so the
+message is next to the field before anything else is checked.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from ..models import Direction
@@ -74,6 +76,12 @@ class IndicatorForm(FlaskForm):
     direction = SelectField(_l("Direction"), choices=DIRECTION_CHOICES,
                             default=Direction.HIGHER.value, validators=[InputRequired()])
     target_date = DateField(_l("Target date"), validators=[Optional()])
+
+    def validate_target(self, field: Field) -> None:
+        if field.data is not None and self.baseline.data is not None \
+                and field.data == self.baseline.data:
+            raise ValidationError(_("The target must differ from the baseline: progress is "
+                                    "measured from one to the other."))
 
 
 class MeasurementForm(FlaskForm):

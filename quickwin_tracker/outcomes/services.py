@@ -131,6 +131,9 @@ def _clean_indicator(data: IndicatorData) -> dict[str, Any]:
     baseline = _number(data.baseline, "baseline")
     target = _number(data.target, "target")
     if baseline is not None and target is not None:
+        if target == baseline:
+            raise Invalid(_l("The target must differ from the baseline: progress is measured from "
+                             "one to the other."), "target")
         if data.direction == Direction.HIGHER.value and target < baseline:
             raise Invalid(_l("“Higher is better” needs a target above the baseline: choose "
                              "“lower is better” or check the baseline and target."), "direction")
