@@ -31,6 +31,7 @@ from ..lifecycle.progress import progress
 from ..models import (
     Activity,
     Direction,
+    Evidence,
     Indicator,
     Initiative,
     Measurement,
@@ -38,7 +39,7 @@ from ..models import (
     User,
 )
 from ..permissions import can_edit, can_verify
-from .evidence import check_upload, save_evidence
+from .evidence import check_upload, remove_after_commit, save_evidence
 
 log = logging.getLogger(__name__)
 
@@ -192,18 +193,30 @@ def update_indicator(actor: User, indicator: Indicator, data: IndicatorData,
 
 
 def delete_indicator(actor: User, indicator: Indicator, now: datetime | None = None) -> None:
-    """Delete the indicator and its measurements (their evidence files stay, see the report)."""
+    """Delete the indicator, its measurements and their evidence: the Evidence rows now, their
+    files once the transaction commits (a rollback keeps both). Evidence another indicator's
+    measurement still refers to is kept."""
     now = now or utcnow()
     initiative = indicator.initiative
     _check_can_change(actor, initiative)
     count = db.session.scalar(
         sa.select(sa.func.count()).select_from(Measurement)
         .where(Measurement.indicator_id == indicator.id))
+    own = sa.select(Measurement.evidence_id).where(Measurement.indicator_id == indicator.id,
+                                                   Measurement.evidence_id.is_not(None))
+    shared = sa.select(Measurement.evidence_id).where(Measurement.indicator_id != indicator.id,
+                                                      Measurement.evidence_id.is_not(None))
+    files = list(db.session.scalars(
+        sa.select(Evidence).where(Evidence.id.in_(own), Evidence.id.not_in(shared))))
     activity.record(actor, "indicator_deleted", initiative, now=now, indicator_id=indicator.id,
-                    name=indicator.name, measurements=count)
-    db.session.delete(indicator)
+                    name=indicator.name, measurements=count, evidence_files=len(files))
+    db.session.delete(indicator)  # its measurements go with it (cascade)
+    for item in files:
+        db.session.delete(item)
     db.session.flush()
-    log.info("%s deleted indicator %s (%d measurements)", actor.email, indicator.id, count)
+    remove_after_commit(files)
+    log.info("%s deleted indicator %s (%d measurements, %d evidence files)", actor.email,
+             indicator.id, count, len(files))
 
 
 # --------------------------------------------------------------------------- measurements
@@ -373,9 +386,14 @@ def _indicator_deleted(entry: Activity) -> str:
     count = int(data.get("measurements") or 0)
     if not count:
         return _("deleted the outcome indicator “%(name)s”", name=data.get("name", "?"))
-    return ngettext("deleted the outcome indicator “%(name)s” and its %(num)d measurement",
+    text = ngettext("deleted the outcome indicator “%(name)s” and its %(num)d measurement",
                     "deleted the outcome indicator “%(name)s” and its %(num)d measurements",
                     count, name=data.get("name", "?"))
+    files = int(data.get("evidence_files") or 0)
+    if files:
+        text += " " + ngettext("(and %(num)d evidence file)", "(and %(num)d evidence files)",
+                               files)
+    return text
 
 
 def _measured(data: dict[str, Any]) -> dict[str, str]:
