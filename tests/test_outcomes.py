@@ -390,7 +390,7 @@ def test_nobody_verifies_their_own_measurement(team, auth, client):
     auth.login(team["admin"])
     page = client.get(urls(team)["page"]).get_data(as_text=True)
     assert review_url(team, own, "verify") not in page
-    assert t("You recorded this; another reviewer verifies it.") in page
+    assert t("You recorded or corrected this; another reviewer verifies it.") in page
     assert client.post(review_url(team, own, "verify")).status_code == 403
     assert client.post(review_url(team, own, "return"),
                        data={f"return-{own.id}-reason": "x"}).status_code == 403

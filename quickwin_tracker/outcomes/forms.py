@@ -96,3 +96,22 @@ class MeasurementForm(FlaskForm):
 class ReturnForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)],
                            render_kw={"required": True, "rows": 2})
+
+
+class CorrectionForm(FlaskForm):
+    """Correct a recorded measurement: its value, date and note, and why (required: the service
+    says so next to the field)."""
+
+    value = NumberField(_l("Value"), validators=[InputRequired()])
+    measured_on = DateField(_l("Measured on"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)],
+                         render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[Optional(), Length(max=1000)],
+                           render_kw={"required": True, "rows": 2})
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for withdrawing it"),
+                           validators=[Optional(), Length(max=1000)],
+                           render_kw={"required": True, "rows": 2})
