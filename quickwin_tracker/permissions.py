@@ -9,7 +9,8 @@ The rules (issues #2 and #3):
   any unit) may edit and move it too;
 - managers do the same for their unit, and only they (and admins) approve: move an initiative
   out of the first stage;
-- reviewers (the Sekda's office) see everything and change nothing;
+- reviewers (the Sekda's office) see everything and change no initiative (their one change is to
+  outcome measurements, below);
 - admins do everything, including people, units and stages.
 - reviewers and admins verify or return submitted measurements (the one change reviewers make);
 - a recorded measurement is corrected or withdrawn, with a reason, by the initiative's editors
