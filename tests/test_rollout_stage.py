@@ -26,6 +26,7 @@ from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle import gates
 from quickwin_tracker.lifecycle.status import Status, assess_many, rolled_out
 from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage
+from quickwin_tracker.review.cycle import build_agenda
 from quickwin_tracker.review.periods import preset
 from quickwin_tracker.review.services import build_summary
 
@@ -107,6 +108,8 @@ def figures(client, city) -> dict[str, object]:
         "headline": asdict(summary.headline),
         "throughput": summary.throughput,
         "stale": {row.unit.code: row.stale for row in summary.unit_rows},
+        "review agenda, stale": {e["title"] for e in build_agenda(summary, NOW)
+                                 if "stale" in e["why"]},
         "statuses": {i.id: assessed[i.id][0].status for i in initiatives},
         "gates": {code: list(stage.gates) for code, stage in stages.items()},
         "gate to roll out": [m.check for m in gates.missing_to_enter(
@@ -132,6 +135,7 @@ def test_a_stage_after_the_rollout_stage_changes_no_figure(city, client, auth, s
     assert before["headline"]["active"] == 2 and before["headline"]["rolled_out_year"] == 2
     assert before["gate to roll out"] == ["all_milestones_done", "has_measurement"]
     assert before["digest rollouts"] == ["Akta lahir di rumah sakit"]
+    assert before["review agenda, stale"] == {"Antrean daring"}
 
     response = client.post("/admin/stages/new", data={
         "code": "evaluated", "name_id": "Evaluasi", "name_en": "Evaluated", "expected_days": "90"})
