@@ -78,7 +78,12 @@ def make_rollout_stage(stage: Stage) -> None:
     if stage.retired:
         raise Invalid(_l("A retired stage cannot be the rollout stage; restore it first."),
                       "rollout")
-    previous = [s for s in _ordered() if s.rollout and s.id != stage.id]
+    # Lock every stage row and read them afresh (PostgreSQL; SQLite serialises writers): of two
+    # admins marking different stages at once, the second waits and moves the first one's mark.
+    current = db.session.scalars(
+        sa.select(Stage).order_by(Stage.id).with_for_update()
+        .execution_options(populate_existing=True))
+    previous = [s for s in current if s.rollout and s.id != stage.id]
     for other in previous:
         other.rollout = False
     db.session.flush()  # first: the unique index allows one marked stage at any moment
