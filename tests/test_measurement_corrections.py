@@ -323,3 +323,41 @@ def test_archived_initiatives_keep_their_measurements(team, auth, client):
         services.withdraw_measurement(team["staff"], m, "x")
     db.session.rollback()
     assert fresh(m).status == "submitted" and trail(team) == []
+
+
+def test_the_status_rule_follows_corrections_and_withdrawals(team, make_initiative):
+    """Half the time to the target date has passed: a verified 90 % is on track; once that figure
+    is corrected (awaiting verification again) or withdrawn, the older verified 0 % counts and the
+    initiative is at risk."""
+    from quickwin_tracker.board.services import active_stages
+    from quickwin_tracker.lifecycle.status import Status, assess_many
+
+    today = local_today()
+    initiative = make_initiative(team["unit"], stage="in_progress",
+                                 created_at=datetime.now(UTC) - timedelta(days=100),
+                                 stage_entered_at=datetime.now(UTC),
+                                 target_date=today + timedelta(days=100))
+    indicator = Indicator(initiative=initiative, name="Waktu tunggu", baseline=30.0, target=10.0,
+                          direction="lower")
+    db.session.add(indicator)
+    db.session.commit()
+    team = {**team, "indicator": indicator}
+    add(team, 30.0, status="verified", day=today - timedelta(days=60))
+    good = add(team, 12.0, status="verified", day=today - timedelta(days=2))
+
+    def status():
+        db.session.expire_all()
+        fresh_initiative = db.session.get(Initiative, initiative.id)
+        return assess_many([fresh_initiative], active_stages(), today)[initiative.id][0].status
+
+    assert status() == Status.ON_TRACK
+    services.correct_measurement(team["reviewer"], fresh(good), services.CorrectionData(
+        value=13.0, measured_on=good.measured_on, reason="Pembulatan"))
+    db.session.commit()
+    assert status() == Status.AT_RISK
+    services.verify_measurement(team["reviewer2"], fresh(good))
+    db.session.commit()
+    assert status() == Status.ON_TRACK
+    services.withdraw_measurement(team["admin"], fresh(good), "Sensor rusak")
+    db.session.commit()
+    assert status() == Status.AT_RISK

@@ -49,7 +49,7 @@ def test_nothing_wrong_is_on_track(english):
     assert result.summary == "on track"
 
 
-def test_the_last_stage_is_done_whatever_else(english):
+def test_a_rolled_out_stage_is_done_whatever_else(english):
     late = facts(stage_id=FINAL, entered=days_ago(400), target=days_ago(30),
                  overdue=[("Sosialisasi", days_ago(60))], progress=[-20.0])
     result = assess(late, stage(id_=FINAL), DONE, TODAY)
