@@ -198,12 +198,20 @@ class User(UserMixin, db.Model):
 
 
 class Stage(LocalizedName, db.Model):
-    """A workflow column. Ordered by ``position``; retired stages leave the board."""
+    """A workflow column. Ordered by ``position``; retired stages leave the board.
+
+    Exactly one active stage is the **rollout stage** (``rollout``): entering it is rolling a quick
+    win out, and initiatives in it, or in any stage placed after it, count as rolled out (see
+    ``lifecycle.status.rolled_out``). The admin services keep it exactly one and active; the
+    partial unique index makes a second one impossible.
+    """
 
     __tablename__ = "stage"
     __table_args__ = (
         sa.CheckConstraint("wip_limit IS NULL OR wip_limit > 0", name="wip_limit_positive"),
         sa.CheckConstraint("expected_days IS NULL OR expected_days > 0", name="expected_days_positive"),
+        sa.Index("uq_stage_rollout", "rollout", unique=True,
+                 sqlite_where=sa.text("rollout"), postgresql_where=sa.text("rollout")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,6 +225,8 @@ class Stage(LocalizedName, db.Model):
     expected_days: Mapped[int | None]
     # Codes of the checks an initiative must pass to enter this stage (see ``lifecycle/gates.py``).
     gates: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
+    # The rollout stage (exactly one active stage; see the class docstring).
+    rollout: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"<Stage {self.code}>"
@@ -437,6 +447,12 @@ class MeasurementStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     VERIFIED = "verified"
     RETURNED = "returned"
+    WITHDRAWN = "withdrawn"  # taken back with a reason: shown, never counted
+
+
+# Measurements that stand as measured (returned and withdrawn ones do not): what "has a
+# measurement" and "last measured on" read. Progress counts verified ones only.
+STANDING_MEASUREMENT_STATUSES = (MeasurementStatus.SUBMITTED.value, MeasurementStatus.VERIFIED.value)
 
 
 class Evidence(db.Model):
@@ -458,11 +474,16 @@ class Evidence(db.Model):
 
 class Measurement(db.Model):
     """A value of an indicator on a date, with its evidence. Counts toward progress only once a
-    reviewer has verified it."""
+    reviewer has verified it.
+
+    Never edited silently: a correction (new value, date or note, with a reason) sends it back to
+    "submitted" and is kept in the trail with old → new; a withdrawal (with a reason) makes it
+    "withdrawn": still listed, counted nowhere."""
 
     __tablename__ = "measurement"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('submitted', 'verified', 'returned')", name="status_valid"),
+        sa.CheckConstraint("status IN ('submitted', 'verified', 'returned', 'withdrawn')",
+                           name="status_valid"),
         sa.Index("ix_measurement_indicator_date", "indicator_id", "measured_on"),
         sa.Index("ix_measurement_status", "status"),
     )
@@ -480,11 +501,19 @@ class Measurement(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The latest correction (the trail has every one, with old → new and the reason).
+    corrected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
     evidence: Mapped[Evidence | None] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 class Comment(db.Model):

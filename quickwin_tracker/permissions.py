@@ -10,9 +10,14 @@ The rules (issues #2 and #3):
   its owning unit, owner, team and archive state (``can_manage``);
 - managers do the same for their unit, and only the owning unit's manager (and admins) approve:
   move an initiative out of the first stage (a manager of another unit on the team may not);
-- reviewers (the Sekda's office) see everything and change nothing;
+- reviewers (the Sekda's office) see everything and change no initiative (their one change is to
+  outcome measurements, below);
 - admins do everything, including people, units and stages.
 - reviewers and admins verify or return submitted measurements (the one change reviewers make);
+- a recorded measurement is corrected or withdrawn, with a reason, by the initiative's editors
+  while it is not verified (submitted or returned); a verified one is the city's figure, so only
+  reviewers and admins correct or withdraw it, and a correction always sends it back to
+  "submitted" for another reviewer to verify (``can_amend_measurement``);
 - every signed-in user may comment; authors edit their own comment for 15 minutes.
 Every signed-in, active user may view the whole city's board and initiatives.
 """
@@ -26,7 +31,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from .clock import utcnow
-from .models import Comment, Initiative, Role, Stage, Unit, User
+from .models import Comment, Initiative, Measurement, MeasurementStatus, Role, Stage, Unit, User
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,23 @@ def can_verify(user: User | None) -> Decision:
     return ALLOW
 
 
+def can_amend_measurement(user: User | None, initiative: Initiative,
+                          measurement: Measurement) -> Decision:
+    """Correct or withdraw ``measurement`` (of ``initiative``), always with a reason.
+
+    Not yet verified (submitted or returned): the initiative's editors (``can_edit``), as they
+    recorded it. Verified: it counts toward the progress the Sekda and citizens see, so only
+    reviewers and admins; the unit asks them. (A withdrawn one is final: the service refuses.)"""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if measurement.status == MeasurementStatus.VERIFIED.value:
+        if user.role in (Role.REVIEWER, Role.ADMIN):
+            return ALLOW
+        return deny(_l("This measurement has been verified: only a reviewer can correct or "
+                       "withdraw it now. Ask the Smart City team."))
+    return can_edit(user, initiative)
+
+
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 
 
@@ -194,6 +216,7 @@ TEMPLATE_PREDICATES = {
     "can_manage": can_manage,
     "can_administer": can_administer,
     "can_verify": can_verify,
+    "can_amend_measurement": can_amend_measurement,
     "can_read_summary": can_read_summary,
     "can_review": can_review,
     "can_comment": can_comment,

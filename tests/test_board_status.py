@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from quickwin_tracker.board.services import BoardFilters, load_board
 from quickwin_tracker.clock import local_today
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import Indicator, Measurement, Milestone
+from quickwin_tracker.models import Indicator, Measurement, Milestone, Stage
 
 
 @pytest.fixture
@@ -245,10 +245,23 @@ def test_status_filtered_board_is_a_constant_number_of_queries(team, auth, clien
     assert large.count <= 12, large.statements
 
 
-def test_done_stage_is_the_last_active_one(team, auth, client, make_card, stages):
-    card = make_card(stage="pilot")
-    stages["rolled_out"].retired = True
+def test_done_means_rolled_out_the_rollout_stage_and_after(team, auth, client, make_card,
+                                                           stages):
+    """Done is a property of the rollout stage (and the stages after it), not of the last
+    position; moving the property re-assesses the cards the board keeps."""
+    from quickwin_tracker.admin import services as admin
+
+    stages["evaluated"] = admin.create_stage("evaluated", "Evaluasi", "Evaluated", None)
     db.session.commit()
+    pilot, rolled, evaluated = (make_card(stage=code) for code in
+                                ("pilot", "rolled_out", "evaluated"))
     auth.login(team["staff"])
-    html = card_html(client.get("/board/").get_data(as_text=True), card.id)
-    assert "status-done" in html
+
+    def done() -> set[int]:
+        html = client.get("/board/").get_data(as_text=True)
+        return {c.id for c in (pilot, rolled, evaluated) if "status-done" in card_html(html, c.id)}
+
+    assert done() == {rolled.id, evaluated.id}
+    admin.make_rollout_stage(db.session.get(Stage, stages["pilot"].id))
+    db.session.commit()
+    assert done() == {pilot.id, rolled.id, evaluated.id}

@@ -343,6 +343,73 @@ def test_failed_flush_after_the_write_removes_the_file(team, folder, monkeypatch
     assert files_in(folder) == []
 
 
+# --------------------------------------------------------------------------- no leftovers
+
+
+def _two_measurements_with_files(team, folder):
+    data = services.MeasurementData(value=3.0, measured_on=date(2026, 1, 1))
+    paths = []
+    for content, name in ((PDF, "a.pdf"), (PNG, "b.png")):
+        m = services.record_measurement(team["staff"], team["indicator"], data,
+                                        _storage(content, name))
+        paths.append(folder / m.evidence.stored_name)
+    db.session.commit()
+    assert files_in(folder) == sorted(paths) and count(Evidence) == 2
+    return paths
+
+
+def test_deleting_an_indicator_deletes_its_evidence_after_the_commit(team, auth, client, hx,
+                                                                    folder):
+    paths = _two_measurements_with_files(team, folder)
+    auth.login(team["staff"])
+    url = f"/initiatives/{team['initiative'].id}/indicators/{team['indicator'].id}/delete"
+    response = client.post(url, headers=hx)
+    assert response.status_code == 200
+    assert count(Indicator) == 0 and count(Measurement) == 0 and count(Evidence) == 0
+    assert files_in(folder) == [] and not any(p.exists() for p in paths)
+    entry = db.session.scalar(sa.select(Activity).where(Activity.verb == "indicator_deleted"))
+    assert (entry.data["measurements"], entry.data["evidence_files"]) == (2, 2)
+
+
+def test_files_stay_until_the_commit_and_a_rollback_keeps_them(team, folder):
+    paths = _two_measurements_with_files(team, folder)
+    indicator = db.session.get(Indicator, team["indicator"].id)
+    services.delete_indicator(team["staff"], indicator)
+    assert count(Evidence) == 0  # flushed, not committed: the files are still there
+    assert files_in(folder) == sorted(paths)
+    db.session.rollback()
+    assert files_in(folder) == sorted(paths)
+    assert count(Evidence) == 2 and count(Measurement) == 2
+    # A later, unrelated commit does not remove them either.
+    db.session.add(Indicator(initiative_id=team["initiative"].id, name="Lain"))
+    db.session.commit()
+    assert files_in(folder) == sorted(paths)
+
+
+def test_evidence_another_indicator_uses_is_kept(team, folder):
+    [first, second] = _two_measurements_with_files(team, folder)
+    shared = db.session.scalar(sa.select(Evidence).where(Evidence.stored_name == first.name))
+    other = Indicator(initiative_id=team["initiative"].id, name="Indikator lain")
+    db.session.add(other)
+    db.session.flush()
+    db.session.add(Measurement(indicator_id=other.id, value=1.0, measured_on=date(2026, 1, 2),
+                               evidence_id=shared.id))
+    db.session.commit()
+    services.delete_indicator(team["staff"], db.session.get(Indicator, team["indicator"].id))
+    db.session.commit()
+    assert files_in(folder) == [first] and not second.exists()
+    assert [e.stored_name for e in db.session.scalars(sa.select(Evidence))] == [first.name]
+
+
+def test_a_file_a_row_still_names_is_never_removed(team, folder):
+    """Belt and braces: the commit hook asks the database before it removes a file."""
+    [first, second] = _two_measurements_with_files(team, folder)
+    keep = db.session.scalar(sa.select(Evidence).where(Evidence.stored_name == first.name))
+    evidence.remove_after_commit([keep])  # (wrongly) handed over while its row stays
+    db.session.commit()
+    assert files_in(folder) == sorted([first, second])
+
+
 def test_service_checks_before_writing(team, folder):
     data = services.MeasurementData(value=None, measured_on=date(2026, 1, 1))
     with pytest.raises(Invalid) as refused:

@@ -265,8 +265,8 @@ def test_admin_stage_forms(world, data):
     ids = world["ids"]
     valid = {"code": ["review", "pilot"], "name_id": ["Tinjau"], "name_en": ["Review"],
              "wip_limit": ["1", "0", "-5"], "expected_days": ["30", "0"],
-             "gates": ["has_owner", "has_target_date"]}
-    fields = ["code", "name_id", "name_en", "wip_limit", "expected_days", "gates"]
+             "gates": ["has_owner", "has_target_date"], "rollout": ["y"]}
+    fields = ["code", "name_id", "name_en", "wip_limit", "expected_days", "gates", "rollout"]
     post(world, "/admin/stages/new", data.draw(field_values(fields, valid, multi=("gates",))))
     stage_id = data.draw(st.sampled_from(ids["stage_id"]))
     post(world, f"/admin/stages/{stage_id}", data.draw(field_values(fields, valid, multi=("gates",))))

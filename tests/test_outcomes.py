@@ -126,6 +126,9 @@ def test_add_indicator_with_htmx_returns_the_section(team, auth, client, hx):
         # a direction that contradicts baseline → target: the message sits next to "direction"
         ({"direction": "higher", "baseline": "40", "target": "10"}, "direction"),
         ({"direction": "lower", "baseline": "10", "target": "40"}, "direction"),
+        # baseline equal to target: progress would be undefined (issue 10)
+        ({"baseline": "10", "target": "10"}, "target"),
+        ({"baseline": "10", "target": "10,0"}, "target"),
     ],
 )
 def test_bad_indicator_input_gets_a_message_next_to_the_field(team, auth, client, hx, overrides,
@@ -142,6 +145,25 @@ def test_bad_indicator_input_gets_a_message_next_to_the_field(team, auth, client
         assert '<details class="add-indicator" open>' in html
     assert count(Indicator) == 1
     assert count(Activity) == before
+
+
+def test_baseline_equal_to_target_is_refused_in_the_service_too(team):
+    for baseline, direction in ((12.0, "higher"), (0.0, "lower")):
+        data = services.IndicatorData(name="Sama", baseline=baseline, target=baseline,
+                                      direction=direction)
+        with pytest.raises(Invalid) as refused:
+            services.add_indicator(team["staff"], team["initiative"], data)
+        assert refused.value.field == "target"
+        assert refused.value.message == t("The target must differ from the baseline: progress "
+                                          "is measured from one to the other.")
+        with pytest.raises(Invalid):
+            services.update_indicator(team["staff"], team["indicator"], data)
+        db.session.rollback()
+    assert db.session.get(Indicator, team["indicator"].id).target == 10.0
+    # Either one alone is fine (not measurable yet).
+    services.add_indicator(team["staff"], team["initiative"],
+                           services.IndicatorData(name="Belum", baseline=12.0))
+    db.session.commit()
 
 
 def test_comma_decimals_are_understood(team, auth, client):
@@ -368,7 +390,7 @@ def test_nobody_verifies_their_own_measurement(team, auth, client):
     auth.login(team["admin"])
     page = client.get(urls(team)["page"]).get_data(as_text=True)
     assert review_url(team, own, "verify") not in page
-    assert t("You recorded this; another reviewer verifies it.") in page
+    assert t("You recorded or corrected this; another reviewer verifies it.") in page
     assert client.post(review_url(team, own, "verify")).status_code == 403
     assert client.post(review_url(team, own, "return"),
                        data={f"return-{own.id}-reason": "x"}).status_code == 403

@@ -281,6 +281,28 @@ def test_followup_three_and_six_months_after_rollout(app, team, make_initiative,
     assert f"{BASE}/initiatives/{launched.id}#outcomes" in text
 
 
+def test_followups_count_from_the_rollout_not_from_a_post_rollout_stage(app, team,
+                                                                       make_initiative):
+    """A stage after the rollout stage (issue 10) still counts as rolled out: moving on into it
+    neither restarts the follow-up clock nor makes the quick win "stale" work."""
+    from quickwin_tracker.admin.services import create_stage
+
+    evaluated = create_stage("evaluated", "Evaluasi", "Evaluated", None)
+    launched = make_initiative(team["unit"], stage="rolled_out", title="E-KTP Online",
+                               owner=team["owner"], stage_entered_at=at(2026, 5, 31, 10, 0))
+    activity.record(team["owner"], "moved", launched, now=at(2026, 5, 31, 10, 0),
+                    from_stage="pilot", to_stage="rolled_out")
+    activity.record(team["owner"], "moved", launched, now=at(2026, 7, 20, 10, 0),
+                    from_stage="rolled_out", to_stage="evaluated")
+    launched.stage, launched.stage_entered_at = evaluated, at(2026, 7, 20, 10, 0)
+    db.session.commit()
+
+    [plan] = services.plan_followups(at(2026, 8, 31, 0, 30))  # 31 May + 3 months
+    assert plan.context["item"].rolled_out_on == date(2026, 5, 31)
+    assert services.plan_followups(at(2026, 10, 20, 0, 30)) == []  # not 20 July + 3 months
+    assert services.stale_initiatives(at(2026, 12, 1, 8)) == []
+
+
 def test_followup_months_are_configurable(app, team, make_initiative):
     app.config["FOLLOWUP_MONTHS"] = (1,)
     make_initiative(team["unit"], stage="rolled_out", owner=team["owner"],

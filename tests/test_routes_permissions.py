@@ -119,6 +119,10 @@ RULES: dict[str, str] = {
     "outcomes.edit_indicator": "edit_initiative",
     "outcomes.delete_indicator": "edit_initiative",
     "outcomes.record_measurement": "edit_initiative",
+    # the world's measurement is submitted: its unit corrects or withdraws it (a verified one:
+    # reviewers and admins, see test_a_verified_measurement_is_amended_by_reviewers_and_admins)
+    "outcomes.correct_measurement": "edit_initiative",
+    "outcomes.withdraw_measurement": "edit_initiative",
     "comments.edit": "comment_author",
     # the Sekda's office
     "review.summary": "summary",
@@ -309,6 +313,23 @@ def test_digest_preview_of_someone_else_is_admin_only(app, make_initiative):
         assert (response.status_code == 200) == expected_ok, (person, response.status_code)
         if not expected_ok:
             assert response.status_code == 403
+
+
+@pytest.mark.parametrize("endpoint", ["outcomes.correct_measurement",
+                                      "outcomes.withdraw_measurement"])
+def test_a_verified_measurement_is_amended_by_reviewers_and_admins(app, make_initiative, endpoint):
+    """Once verified, a measurement is the city's figure: its unit no longer corrects or
+    withdraws it (permissions.can_amend_measurement)."""
+    for person in PEOPLE:
+        world = build_world(make_initiative)  # each gets a fresh one: an allowed POST changes it
+        measurement = db.session.get(Measurement, world.params["measurement_id"])
+        measurement.status = "verified"
+        db.session.commit()
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        path = app.url_map.bind("localhost").build(endpoint, url_values(endpoint, rule, world),
+                                                   method="POST")
+        response = visit(app, world, person, "POST", path)
+        assert verdict("reviewer", person, response) is None, (person, response.status_code)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from tests.conftest import base_config
 
 TODAY = date(2026, 11, 27)
 FINAL = 99
+DONE = {FINAL}  # the rolled-out stage ids (lifecycle.status.rolled_out)
 
 
 @pytest.fixture(scope="module")
@@ -42,16 +43,16 @@ def days_ago(n: int) -> date:
 
 
 def test_nothing_wrong_is_on_track(english):
-    result = assess(facts(), stage(), FINAL, TODAY)
+    result = assess(facts(), stage(), DONE, TODAY)
     assert result.status == Status.ON_TRACK
     assert result.reasons == []
     assert result.summary == "on track"
 
 
-def test_the_last_stage_is_done_whatever_else(english):
+def test_a_rolled_out_stage_is_done_whatever_else(english):
     late = facts(stage_id=FINAL, entered=days_ago(400), target=days_ago(30),
                  overdue=[("Sosialisasi", days_ago(60))], progress=[-20.0])
-    result = assess(late, stage(id_=FINAL), FINAL, TODAY)
+    result = assess(late, stage(id_=FINAL), DONE, TODAY)
     assert result.status == Status.DONE
     assert result.reasons == []
     assert (Status.DONE.icon, Status.DONE.label) == ("✔", "done")
@@ -65,7 +66,7 @@ def test_the_last_stage_is_done_whatever_else(english):
     (40, Status.OFF_TRACK),
 ])
 def test_overdue_milestone(english, days, status):
-    result = assess(facts(overdue=[("Pelatihan petugas", days_ago(days))]), stage(), FINAL, TODAY)
+    result = assess(facts(overdue=[("Pelatihan petugas", days_ago(days))]), stage(), DONE, TODAY)
     assert result.status == status
     if days:
         assert [r.kind for r in result.reasons] == ["milestone_overdue"]
@@ -73,8 +74,8 @@ def test_overdue_milestone(english, days, status):
 
 
 def test_overdue_text_is_singular_for_one_day(english):
-    one = assess(facts(overdue=[("A", days_ago(1))]), stage(), FINAL, TODAY)
-    many = assess(facts(overdue=[("B", days_ago(14))]), stage(), FINAL, TODAY)
+    one = assess(facts(overdue=[("A", days_ago(1))]), stage(), DONE, TODAY)
+    many = assess(facts(overdue=[("B", days_ago(14))]), stage(), DONE, TODAY)
     assert one.reasons[0].text == "milestone “A” is 1 day overdue"
     assert many.reasons[0].text == "milestone “B” is 14 days overdue"
 
@@ -87,7 +88,7 @@ def test_overdue_text_is_singular_for_one_day(english):
 ])
 def test_time_in_stage(english, in_stage, status):
     result = assess(facts(entered=days_ago(in_stage), created=days_ago(in_stage)), stage(30),
-                    FINAL, TODAY)
+                    DONE, TODAY)
     assert result.status == status
     if status != Status.ON_TRACK:
         assert result.reasons[0].kind == "stage_too_long"
@@ -96,7 +97,7 @@ def test_time_in_stage(english, in_stage, status):
 
 def test_stage_without_expected_duration_never_complains(english):
     result = assess(facts(entered=days_ago(900), created=days_ago(900), target=None), stage(None),
-                    FINAL, TODAY)
+                    DONE, TODAY)
     assert result.status == Status.ON_TRACK
 
 
@@ -105,16 +106,16 @@ def test_stage_days_are_counted_in_the_city(english):
     tight = stage(expected_days=1)
     f = facts(target=None)
     f.stage_entered_at = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)  # 23:30 WITA on the 25th
-    assert assess(f, tight, FINAL, TODAY).status == Status.OFF_TRACK  # 2 days: doubled
+    assert assess(f, tight, DONE, TODAY).status == Status.OFF_TRACK  # 2 days: doubled
     f.stage_entered_at = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)  # 00:30 WITA on the 26th
-    assert assess(f, tight, FINAL, TODAY).status == Status.ON_TRACK  # 1 day: not exceeded
+    assert assess(f, tight, DONE, TODAY).status == Status.ON_TRACK  # 1 day: not exceeded
 
 
 def test_target_date(english):
-    passed = assess(facts(target=days_ago(1)), stage(), FINAL, TODAY)
+    passed = assess(facts(target=days_ago(1)), stage(), DONE, TODAY)
     assert passed.status == Status.OFF_TRACK
     assert [r.kind for r in passed.reasons] == ["target_passed"]
-    assert assess(facts(target=TODAY), stage(), FINAL, TODAY).status == Status.ON_TRACK
+    assert assess(facts(target=TODAY), stage(), DONE, TODAY).status == Status.ON_TRACK
 
 
 @pytest.mark.parametrize("measured, status", [
@@ -129,7 +130,7 @@ def test_outcome_behind_time_elapsed(english, measured, status):
     # Created 100 days ago, target in 100 days: half the time has passed.
     f = facts(created=days_ago(100), entered=TODAY, target=TODAY + timedelta(days=100),
               progress=[measured])
-    result = assess(f, stage(), FINAL, TODAY)
+    result = assess(f, stage(), DONE, TODAY)
     assert result.status == status
     if status != Status.ON_TRACK:
         assert [r.kind for r in result.reasons] == ["outcome_behind"]
@@ -139,21 +140,21 @@ def test_outcome_behind_time_elapsed(english, measured, status):
 def test_outcome_is_the_mean_of_measured_indicators(english):
     f = facts(created=days_ago(100), target=TODAY + timedelta(days=100),
               progress=[10.0, None, 20.0])
-    result = assess(f, stage(), FINAL, TODAY)
+    result = assess(f, stage(), DONE, TODAY)
     assert result.status == Status.AT_RISK  # mean 15, 35 behind
     assert "outcome at 15%" in result.reasons[0].text
 
 
 def test_no_measurement_is_not_judged_behind(english):
     f = facts(created=days_ago(300), target=TODAY + timedelta(days=1), progress=[None, None])
-    assert assess(f, stage(), FINAL, TODAY).status == Status.ON_TRACK
-    assert assess(facts(progress=[]), stage(), FINAL, TODAY).status == Status.ON_TRACK
+    assert assess(f, stage(), DONE, TODAY).status == Status.ON_TRACK
+    assert assess(facts(progress=[]), stage(), DONE, TODAY).status == Status.ON_TRACK
 
 
 def test_several_reasons_the_worst_wins_and_all_are_listed(english):
     f = facts(entered=days_ago(40), created=days_ago(40), target=days_ago(2),
               overdue=[("Rapat koordinasi", days_ago(3))])
-    result = assess(f, stage(30), FINAL, TODAY)
+    result = assess(f, stage(30), DONE, TODAY)
     assert result.status == Status.OFF_TRACK
     kinds = [r.kind for r in result.reasons]
     assert kinds[0] == "target_passed"  # off track first, then the at-risk ones

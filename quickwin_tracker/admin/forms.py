@@ -73,6 +73,13 @@ class StageForm(BaseForm):
         description=_l("Longer than this, an initiative is “at risk”; twice as long, “off track”. "
                        "Empty: no limit."),
     )
+    rollout = BooleanField(
+        _l("This is the rollout stage"),
+        description=_l("Entering it rolls a quick win out. Initiatives here, and in any stage "
+                       "after it (an evaluation stage, say), count as rolled out: done, on the "
+                       "public page and in the summary's rollouts. Exactly one stage is the "
+                       "rollout stage: ticking this moves the mark here."),
+    )
     gates = SelectMultipleField(
         _l("To enter this stage, an initiative…"),
         option_widget=CheckboxInput(),

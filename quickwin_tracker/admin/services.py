@@ -1,4 +1,10 @@
-"""Stage administration. People and units live in ``auth.services`` (shared with the CLI)."""
+"""Stage administration. People and units live in ``auth.services`` (shared with the CLI).
+
+Exactly one active stage is the rollout stage (``Stage.rollout``; what it means:
+``lifecycle.status``): marking another stage moves the mark there, and the rollout stage cannot
+be unmarked, retired or deleted until another stage carries it. The database allows at most one
+(a partial unique index); these functions keep it exactly one, and active.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +38,10 @@ def _valid_gates(gates: list[str] | None) -> list[str]:
 
 
 def create_stage(code: str, name_id: str, name_en: str, wip_limit: int | None,
-                 expected_days: int | None = None, gates: list[str] | None = None) -> Stage:
+                 expected_days: int | None = None, gates: list[str] | None = None,
+                 rollout: bool = False) -> Stage:
+    """A new stage, placed last. It does not become the rollout stage unless ``rollout``: a stage
+    added after the rollout stage is a post-rollout stage (see ``lifecycle.status``)."""
     if db.session.scalar(sa.select(Stage).where(Stage.code == code)) is not None:
         raise Invalid(_l("A stage with this code already exists."), "code")
     stages = _ordered()
@@ -40,18 +49,54 @@ def create_stage(code: str, name_id: str, name_en: str, wip_limit: int | None,
                   expected_days=expected_days, gates=_valid_gates(gates), position=len(stages))
     db.session.add(stage)
     db.session.flush()
+    if rollout:
+        make_rollout_stage(stage)
     log.info("stage %s created", code)
     return stage
 
 
 def update_stage(stage: Stage, name_id: str, name_en: str, wip_limit: int | None,
-                 expected_days: int | None = None, gates: list[str] | None = None) -> Stage:
+                 expected_days: int | None = None, gates: list[str] | None = None,
+                 rollout: bool | None = None) -> Stage:
+    """Save the stage's settings; ``rollout`` True makes it the rollout stage, False on the
+    rollout stage is refused (another stage must be marked instead), None leaves it."""
+    if rollout is False and stage.rollout:
+        raise Invalid(_l("One stage must be the rollout stage. To move it, tick this box on the "
+                         "stage that should be the rollout stage instead."), "rollout")
     stage.name_id, stage.name_en, stage.wip_limit = name_id.strip(), name_en.strip(), wip_limit
     stage.expected_days = expected_days
     stage.gates = _valid_gates(gates)
     db.session.flush()
+    if rollout and not stage.rollout:
+        make_rollout_stage(stage)
     log.info("stage %s updated", stage.code)
     return stage
+
+
+def make_rollout_stage(stage: Stage) -> None:
+    """Make ``stage`` the rollout stage (the mark leaves the stage that had it)."""
+    if stage.retired:
+        raise Invalid(_l("A retired stage cannot be the rollout stage; restore it first."),
+                      "rollout")
+    # Lock every stage row and read them afresh (PostgreSQL; SQLite serialises writers): of two
+    # admins marking different stages at once, the second waits and moves the first one's mark.
+    current = db.session.scalars(
+        sa.select(Stage).order_by(Stage.id).with_for_update()
+        .execution_options(populate_existing=True))
+    previous = [s for s in current if s.rollout and s.id != stage.id]
+    for other in previous:
+        other.rollout = False
+    db.session.flush()  # first: the unique index allows one marked stage at any moment
+    stage.rollout = True
+    db.session.flush()
+    log.info("stage %s is the rollout stage (was %s)", stage.code,
+             ", ".join(s.code for s in previous) or "none")
+
+
+def _refuse_rollout_stage(stage: Stage) -> None:
+    if stage.rollout:
+        raise Conflict(_l("%(name)s is the rollout stage: first mark another stage as the "
+                          "rollout stage (edit that stage).", name=stage.name))
 
 
 def move_stage(stage: Stage, offset: int) -> None:
@@ -81,6 +126,7 @@ def retire_stage(stage: Stage) -> None:
     active = [s for s in _ordered() if not s.retired]
     if len(active) <= 1:
         raise Conflict(_l("The board needs at least one stage."))
+    _refuse_rollout_stage(stage)
     if n := _initiatives_in(stage, include_archived=False):
         raise Conflict(
             _l("%(num)d initiatives are still in this stage; move them first.", num=n)
@@ -103,6 +149,7 @@ def delete_stage(stage: Stage) -> None:
         )
     if not stage.retired and len([s for s in _ordered() if not s.retired]) <= 1:
         raise Conflict(_l("The board needs at least one stage."))
+    _refuse_rollout_stage(stage)
     db.session.delete(stage)
     db.session.flush()
     _renumber(_ordered())

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms import user_action
 from ..htmx import redirect_to
 from ..lifecycle.gates import CHECKS
+from ..lifecycle.status import rolled_out
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
 from . import bp, services
 from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
@@ -159,7 +160,8 @@ def stages():
         ).all()
     )
     rows = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)).all()
-    return render_template("admin/stages.html", stages=rows, counts=counts, checks=CHECKS)
+    return render_template("admin/stages.html", stages=rows, counts=counts, checks=CHECKS,
+                           rolled=rolled_out(rows))
 
 
 @bp.route("/stages/new", methods=["GET", "POST"])
@@ -169,7 +171,7 @@ def stage_new():
         with user_action(form) as action:
             stage = services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
                                           form.wip_limit.data, form.expected_days.data,
-                                          form.gates.data)
+                                          form.gates.data, rollout=form.rollout.data)
         if action.done:
             flash(_("Stage %(name)s created.", name=stage.name), "success")
             return redirect_to(url_for("admin.stages"))
@@ -183,11 +185,13 @@ def stage_edit(stage_id: int):
     form = StageForm(obj=stage) if request.method == "GET" else StageForm(code=stage.code)
     form.code.data = stage.code  # the code is permanent
     if form.validate_on_submit():
-        services.update_stage(stage, form.name_id.data, form.name_en.data, form.wip_limit.data,
-                              form.expected_days.data, form.gates.data)
-        db.session.commit()
-        flash(_("Stage %(name)s saved.", name=stage.name), "success")
-        return redirect_to(url_for("admin.stages"))
+        with user_action(form) as action:
+            services.update_stage(stage, form.name_id.data, form.name_en.data, form.wip_limit.data,
+                                  form.expected_days.data, form.gates.data,
+                                  rollout=form.rollout.data)
+        if action.done:
+            flash(_("Stage %(name)s saved.", name=stage.name), "success")
+            return redirect_to(url_for("admin.stages"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/stage_form.html", form=form, stage=stage), status
 

@@ -43,8 +43,8 @@ from ..lifecycle.status import (
     StageRule,
     Status,
     assess,
-    final_stage_id,
     gather_facts,
+    rolled_out,
 )
 from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User, initiative_member
 from ..permissions import can_edit, can_move
@@ -543,14 +543,16 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
     """Set each card's status, reasons, next milestone and outcome progress, and the texts the
     template shows (two queries for all of them; ``scope``: a SELECT of the cards' ids, see
     ``lifecycle.status.load_facts``). The rule is ``lifecycle.status.assess``, applied to each
-    card as it is. ``stages`` must be all the active stages: the last one means "done".
+    card as it is. ``stages`` must be all the active stages: the rollout stage and those after it
+    mean "done" (``lifecycle.status.rolled_out``).
 
     Cards whose inputs did not change since the process last derived them get the same results
     back (``CardLooks``); only the others are read and assessed."""
     today = today or local_today()
     texts, tz = Texts(), city_tz()
     looks = CardLooks.of_app().generation((today, str(texts.locale), tuple(
-        (s.id, s.position, s.retired, s.expected_days, s.name_id, s.name_en) for s in stages)))
+        (s.id, s.position, s.retired, s.rollout, s.expected_days, s.name_id, s.name_en)
+        for s in stages)))
     fresh: dict[int, Card] = {}
     for card in cards:
         if not looks.restore(card):
@@ -562,7 +564,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
     # skipped); a few: their ids are listed.
     gather_facts(fresh, today, scope if len(fresh) > 500 else None)
     stage_of = {s.id: StageRule.of(s) for s in stages}
-    final = final_stage_id(stages)
+    done = rolled_out(stages)
     look = {status: (status.value, status.label, STATUS_ICONS[status]) for status in Status}
     days_texts: dict[int, str] = {}
     progress_texts: dict[int, str] = {}
@@ -574,7 +576,7 @@ def attach_status(cards: Iterable[Card], stages: list[Stage], today: date | None
         stage = stage_of.get(card.stage_id)
         if stage is None:  # a retired stage (its cards are not on the board; a move answer)
             stage = stage_of[card.stage_id] = StageRule.of(db.session.get(Stage, card.stage_id))
-        assessment = assess(card, stage, final, today, texts, tz)
+        assessment = assess(card, stage, done, today, texts, tz)
         card.status = status = assessment.status
         card.status_value, card.status_label, card.status_icon = look[status]
         card.status_text = "; ".join([r.text for r in assessment.reasons])
@@ -785,7 +787,7 @@ def move_initiative(
             )
 
     if to_stage.id != from_stage.id:
-        lacking = gates.missing(initiative, to_stage)
+        lacking = gates.missing_to_enter(initiative, from_stage, to_stage)
         if lacking:
             raise MoveRefused(
                 422, _l("“%(title)s” cannot enter %(stage)s yet. It still needs:",

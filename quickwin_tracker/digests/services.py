@@ -36,7 +36,7 @@ from ..activity import localized_name
 from ..clock import local_today
 from ..extensions import db
 from ..lifecycle.progress import progress
-from ..lifecycle.status import Status, assess_many, final_stage_id, latest_verified_value
+from ..lifecycle.status import Status, assess_many, latest_verified_value, rolled_out
 from ..mail.outbox import RenderedEmail
 from ..models import (
     Activity,
@@ -393,6 +393,7 @@ def _measurements(unit_id: int, week_start: date) -> list[MeasurementItem]:
         .join(Indicator, Indicator.id == Measurement.indicator_id)
         .join(Initiative, Initiative.id == Indicator.initiative_id)
         .where(Initiative.unit_id == unit_id, Initiative.archived.is_(False),
+               Measurement.status != MeasurementStatus.WITHDRAWN.value,
                Measurement.recorded_at >= start, Measurement.recorded_at < end)
         .order_by(Measurement.recorded_at, Measurement.id)
     ).all()
@@ -487,11 +488,11 @@ def _reviewer_digest(digest: Digest, stages: list[Stage]) -> None:
     digest.by_unit = _count_rows(rows, statuses, "unit_id", units)
     digest.at_risk = _at_risk(statuses)
     digest.status_totals = dict(Counter(s.status.value for s in statuses.values()))
-    final = final_stage_id(stages)
-    final_code = next((s.code for s in stages if s.id == final), None)
+    done = rolled_out(stages)
     seen: set[int] = set()
     for move in reversed(_moves(week_start, None)):
-        if final_code and (move.data or {}).get("to_stage") == final_code and move.id not in seen:
+        data = move.data or {}
+        if done.rolls_out(data.get("from_stage"), data.get("to_stage")) and move.id not in seen:
             seen.add(move.id)
             digest.rolled_out.append(RolloutItem(title=move.title, url=_initiative_url(move.id),
                                                  unit_code=move.unit_code, at=move.created_at))

@@ -2,10 +2,14 @@
 
 Admins choose, per stage, from the fixed set of checks in ``CHECKS``; the defaults (migration
 0003) are: entering Approved needs an owner, a target date and an outcome indicator with baseline
-and target; entering Rolled out needs every milestone done and at least one measurement.
+and target; entering Rolled out needs every milestone done and at least one measurement. Gates
+belong to the stage they guard, never to a position.
 
 ``missing(initiative, stage)`` returns what is missing, in words, each with the part of the
-initiative page where it is fixed; an empty list means the gate is open.
+initiative page where it is fixed; an empty list means the gate is open. ``missing_to_enter``
+is what a move checks: the target stage's gate and, when the move rolls the initiative out by
+entering a stage placed after the rollout stage (an "Evaluasi", say), the rollout stage's gate
+too, so no rollout skips the rollout checks.
 """
 
 from __future__ import annotations
@@ -17,7 +21,16 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Indicator, Initiative, Measurement, MeasurementStatus, Milestone, Stage
+from ..models import (
+    STANDING_MEASUREMENT_STATUSES,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    Stage,
+)
+from .status import rolled_out
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,7 @@ def _measurements(i: Initiative, statuses: tuple[str, ...]) -> int:
 
 
 def _has_measurement(i: Initiative) -> bool:
-    return _measurements(i, (MeasurementStatus.SUBMITTED.value, MeasurementStatus.VERIFIED.value)) > 0
+    return _measurements(i, STANDING_MEASUREMENT_STATUSES) > 0  # not returned or withdrawn
 
 
 def _has_verified_measurement(i: Initiative) -> bool:
@@ -100,9 +113,27 @@ CHECKS: dict[str, Check] = {c.code: c for c in (
 
 def missing(initiative: Initiative, stage: Stage) -> list[Missing]:
     """What ``initiative`` lacks to enter ``stage`` (unknown check codes are ignored)."""
+    return _missing(initiative, stage.gates or [])
+
+
+def _missing(initiative: Initiative, codes: list[str]) -> list[Missing]:
     result = []
-    for code in stage.gates or []:
+    for code in codes:
         check = CHECKS.get(code)
         if check is not None and not check.passes(initiative):
             result.append(Missing(code, str(check.missing_text), check.anchor))
     return result
+
+
+def missing_to_enter(initiative: Initiative, from_stage: Stage, to_stage: Stage) -> list[Missing]:
+    """What ``initiative`` lacks to move from ``from_stage`` into ``to_stage``: the gate of
+    ``to_stage`` and, if the move rolls it out past the rollout stage, the rollout stage's gate
+    as well (each check once, in ``CHECKS`` order)."""
+    codes = list(to_stage.gates or [])
+    if to_stage.id != from_stage.id:
+        rolled = rolled_out(db.session.scalars(sa.select(Stage)))
+        if rolled.stage_id not in (None, to_stage.id) and rolled.rolls_out(from_stage.code,
+                                                                            to_stage.code):
+            rollout_stage = db.session.get(Stage, rolled.stage_id)
+            codes += [c for c in rollout_stage.gates or [] if c not in codes]
+    return _missing(initiative, [c for c in CHECKS if c in codes])

@@ -6,7 +6,8 @@
   a value that falls toward the target gives positive progress.
 - It may pass 100 (over-achievement: the target was beaten) and go below 0 (worse than the
   baseline); callers show both as such, and clamp only the width of a progress bar.
-- Baseline equal to target: 100 when the value is at or beyond the target in the indicator's
+- Baseline equal to target: refused when an indicator is saved (progress is undefined); for rows
+  saved before that rule, 100 when the value is at or beyond the target in the indicator's
   direction, else 0.
 - A direction that contradicts baseline → target (e.g. "higher is better" with a target below the
   baseline) is refused when the indicator is saved; here it is computed by the formula alone.

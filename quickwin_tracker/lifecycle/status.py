@@ -2,7 +2,7 @@
 
 The rule (``assess``), in order:
 
-1. In the last active stage (rolled out): **done**.
+1. Rolled out (in the rollout stage or a stage placed after it, see ``rolled_out``): **done**.
 2. Otherwise every problem found gives a reason with a severity; the status is the worst one:
    - a milestone not done past its due date (in the city's time zone: due today is not overdue
      before midnight WITA): at risk; 14 days or more overdue: off track;
@@ -15,14 +15,23 @@ The rule (``assess``), in order:
 
 ``load_facts`` gathers what the rule needs for many initiatives in a constant number of queries
 (open milestones, the latest verified measurement per indicator), for the board, pages and digests.
+
+**Rolled out** is a property of a stage, not a position: admins mark one active stage as the
+rollout stage (``Stage.rollout``). ``rolled_out(stages)`` is the one answer every feature asks
+(status rule, board, summary, public page, digests, reminders, gates): the rollout stage and every
+stage placed after it. A stage after the rollout stage (an "Evaluasi", say) is a post-rollout
+stage: its initiatives were rolled out and stay so (done, on the public page, not active, not
+stale), so adding one, or moving initiatives into it, changes none of the figures. Rolling out is
+*entering* these stages from one that is not (``RolledOut.rolls_out``), which is what the summary
+and the digests count, and what the rollout stage's gate guards whichever of them is entered.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -30,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..clock import city_tz, local_date, local_today
 from ..extensions import core_rows, db
-from ..models import Indicator, Measurement, MeasurementStatus, Milestone, Stage
+from ..models import Activity, Indicator, Measurement, MeasurementStatus, Milestone, Stage
 from ..texts import Texts
 from .progress import mean_progress, progress
 
@@ -123,12 +132,13 @@ class StageRule(NamedTuple):
         return cls(stage.id, stage.expected_days, stage.name)
 
 
-def assess(facts: Facts, stage: Stage | StageRule, final_stage_id: int, today: date,
+def assess(facts: Facts, stage: Stage | StageRule, done: Container[int], today: date,
            texts: Texts | None = None, tz: tzinfo | None = None) -> Assessment:
     """The status of one initiative and why. ``facts`` is a ``Facts`` or anything with its fields
-    (the board's cards are). ``texts`` and ``tz`` (the current catalogue and the city's zone) may
-    be passed in by callers assessing many."""
-    if facts.stage_id == final_stage_id:
+    (the board's cards are); ``done``: the rolled-out stage ids (``rolled_out(stages)``).
+    ``texts`` and ``tz`` (the current catalogue and the city's zone) may be passed in by callers
+    assessing many."""
+    if facts.stage_id in done:
         return Assessment(Status.DONE)
     texts = texts or Texts()
     tz = tz or city_tz()
@@ -255,10 +265,65 @@ def latest_verified_value() -> sa.ScalarSelect[float]:
     )
 
 
-def final_stage_id(stages: Iterable[Stage]) -> int | None:
-    """The last active stage: initiatives there are done."""
-    active = [s for s in stages if not s.retired]
-    return max(active, key=lambda s: (s.position, s.id)).id if active else None
+@dataclass(frozen=True, slots=True)
+class RolledOut:
+    """Which stages count as rolled out (see the module docstring): the rollout stage and every
+    stage placed after it. ``stage_id in rolled`` asks about one stage."""
+
+    stage_id: int | None = None  # the rollout stage (None: no stage is marked)
+    stage_ids: frozenset[int] = frozenset()
+    codes: frozenset[str] = frozenset()  # the same stages' codes, as the trail keeps them
+
+    def __contains__(self, stage_id: object) -> bool:
+        return stage_id in self.stage_ids
+
+    def rolls_out(self, from_code: str | None, to_code: str | None) -> bool:
+        """Does a move between these stages (codes, as in a "moved" trail entry) roll out?"""
+        return to_code in self.codes and from_code not in self.codes
+
+    def rollout_moves(self) -> sa.ColumnElement[bool]:
+        """``rolls_out`` in SQL, over ``Activity`` rows: the "moved" entries that rolled out."""
+        to_code = Activity.data["to_stage"].as_string()
+        from_code = Activity.data["from_stage"].as_string()
+        if not self.codes:
+            return sa.false()
+        return sa.and_(Activity.verb == "moved", to_code.in_(self.codes),
+                       sa.or_(from_code.is_(None), from_code.not_in(self.codes)))
+
+
+def rolled_out(stages: Iterable[Stage]) -> RolledOut:
+    """The rolled-out stages among ``stages`` (all stages, or the active ones: retired stages hold
+    no initiative on the board): the active stage marked ``rollout`` and every stage after it by
+    position. Nothing when no active stage is marked."""
+    ordered = sorted(stages, key=lambda s: (s.position, s.id))
+    start = next((n for n, s in enumerate(ordered) if s.rollout and not s.retired), None)
+    if start is None:
+        return RolledOut()
+    after = ordered[start:]
+    return RolledOut(ordered[start].id, frozenset(s.id for s in after),
+                     frozenset(s.code for s in after))
+
+
+def rollout_dates(initiatives: Mapping[int, datetime], rolled: RolledOut) -> dict[int, datetime]:
+    """When each initiative was rolled out: the latest trail entry that moved it into a rolled-out
+    stage from one that was not, else its ``stage_entered_at`` (the value of ``initiatives``:
+    initiative id -> stage_entered_at, for initiatives in rolled-out stages; data imported or
+    seeded without a trail). One query; none when ``initiatives`` is empty."""
+    if not initiatives:
+        return {}
+    moved = dict(db.session.execute(
+        sa.select(Activity.initiative_id, sa.func.max(Activity.created_at))
+        .where(Activity.initiative_id.in_(list(initiatives)), rolled.rollout_moves())
+        .group_by(Activity.initiative_id)
+    ).all())
+    return {i: _aware_utc(moved.get(i)) or entered for i, entered in initiatives.items()}
+
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    """An aggregate over a UTCDateTime column comes back naive on SQLite."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
@@ -267,7 +332,7 @@ def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
     """``assess`` for each of ``initiatives`` (``scope``: see ``load_facts``)."""
     today = today or local_today()
     by_id = {s.id: StageRule.of(s) for s in stages}
-    final = final_stage_id(stages)
+    done = rolled_out(stages)
     facts = load_facts(initiatives, today, scope)
     texts, tz = Texts(), city_tz()
     result: dict[int, tuple[Assessment, Facts]] = {}
@@ -276,7 +341,7 @@ def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],
         if stage is None:
             stage = by_id[f.stage_id] = StageRule.of(db.session.get(Stage, f.stage_id))
         f.entered_on = local_date(f.stage_entered_at, tz)
-        result[initiative_id] = (assess(f, stage, final, today, texts, tz), f)
+        result[initiative_id] = (assess(f, stage, done, today, texts, tz), f)
     return result
 
 

@@ -2,9 +2,10 @@
 
 x: date of measurement; y: value. Dashed lines mark the baseline and the target. The line joins
 verified measurements only (what counts); verified points are filled, submitted ones hollow,
-returned ones drawn as a cross. No script and no ``style`` attributes (only presentation
-attributes and classes), so it survives a strict Content-Security-Policy; every text is escaped.
-The measurements table next to it carries the same data for screen readers and printing.
+returned ones drawn as a cross; withdrawn ones are left out (the table lists them). No script
+and no ``style`` attributes (only presentation attributes and classes), so it survives a strict
+Content-Security-Policy; every text is escaped. The measurements table next to it carries the
+same data for screen readers and printing.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def _summary(indicator: Indicator, ordered: Sequence[Measurement]) -> str:
 
 def indicator_chart_svg(indicator: Indicator, measurements: Iterable[Measurement],
                         width: int = 480, height: int = 200) -> Markup:
-    ordered = sorted(measurements, key=lambda m: (m.measured_on, m.id or 0))
+    ordered = sorted((m for m in measurements if m.status != MeasurementStatus.WITHDRAWN.value),
+                     key=lambda m: (m.measured_on, m.id or 0))
     unit = indicator.unit_of_measure or ""
     refs = [v for v in (indicator.baseline, indicator.target) if v is not None]
     lo, hi = value_range([m.value for m in ordered] + refs)

@@ -16,6 +16,11 @@
   closed after an error) a session hook deletes it; on commit it is kept. A crash of the whole
   process between the write and the commit can still leave a file without a row; such files are
   unreachable (downloads go through the row) and safe to delete.
+- **No leftovers.** Deleting Evidence rows (with an indicator) hands their files to
+  :func:`remove_after_commit`: they are deleted only once the transaction has committed, so a
+  rollback never leaves a row pointing at a deleted file; a file whose name some Evidence row still
+  carries at that moment is kept. A crash between the commit and the deletion leaves an
+  unreachable file, as above.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +38,7 @@ from typing import Any, Protocol
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
@@ -52,7 +58,8 @@ TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 ACCEPT = ",".join(TYPES)  # for the file input's ``accept`` attribute (a hint; the server decides)
 FIELD = "evidence"
-_PENDING = "outcomes.evidence_pending"
+_PENDING = "outcomes.evidence_pending"  # written in this transaction: removed unless it commits
+_DOOMED = "outcomes.evidence_doomed"  # deleted rows' files: removed once it commits
 
 
 class Upload(Protocol):
@@ -194,19 +201,48 @@ def download_name(evidence: Evidence) -> str:
     return (stem or "evidence") + extension
 
 
+def remove_after_commit(items: Iterable[Evidence]) -> None:
+    """Delete the files of these (deleted, flushed) Evidence rows once the current transaction
+    commits; if it does not, they stay with their rows."""
+    db.session.info.setdefault(_DOOMED, []).extend(path_of(item) for item in items)
+
+
 # --------------------------------------------------------------------------- orphan cleanup
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_committed_files(session: Session) -> None:
-    if not session.in_nested_transaction():  # a released savepoint commits nothing yet
-        session.info.pop(_PENDING, None)
+    if session.in_nested_transaction():  # a released savepoint commits nothing yet
+        return
+    session.info.pop(_PENDING, None)
+    doomed = session.info.pop(_DOOMED, [])
+    if doomed:
+        _remove_files(session, doomed)
+
+
+def _remove_files(session: Session, paths: list[Path]) -> None:
+    """Remove committed deletions' files, except any a row still names (the session is between
+    transactions here: a connection of its own asks)."""
+    with session.get_bind().connect() as conn:
+        named = set(conn.scalars(select(Evidence.stored_name).where(
+            Evidence.stored_name.in_([p.name for p in paths]))))
+    for path in paths:
+        if path.name in named:
+            log.warning("kept evidence file %s: a row still refers to it", path.name)
+            continue
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - logged, never fatal
+            log.warning("could not remove deleted evidence file %s", path)
+        else:
+            log.info("removed evidence file %s: its row was deleted", path.name)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _remove_uncommitted_files(session: Session, transaction: Any) -> None:
     if transaction.parent is not None:
         return
+    session.info.pop(_DOOMED, None)  # not committed (after a commit, already handled): kept
     for path in session.info.pop(_PENDING, []):
         try:
             path.unlink(missing_ok=True)

@@ -1,7 +1,9 @@
 """Forms of the outcomes section. Several are on one page, so each gets a prefix (see views.py).
 
 Field checks only; the domain rules (direction vs baseline → target, no future dates, http(s)
-links, evidence type and size, a reason to return) live in ``services.py`` and ``evidence.py``.
+links, evidence type and size, a reason to return, correct or withdraw) live in ``services.py``
+and ``evidence.py``. The one exception is a target equal to the baseline, refused here too so the
+message is next to the field before anything else is checked.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from ..forms import BaseForm, DateField
@@ -74,6 +76,12 @@ class IndicatorForm(BaseForm):
                             default=Direction.HIGHER.value, validators=[InputRequired()])
     target_date = DateField(_l("Target date"), validators=[Optional()])
 
+    def validate_target(self, field: Field) -> None:
+        if field.data is not None and self.baseline.data is not None \
+                and field.data == self.baseline.data:
+            raise ValidationError(_("The target must differ from the baseline: progress is "
+                                    "measured from one to the other."))
+
 
 class MeasurementForm(BaseForm):
     value = NumberField(_l("Value"), validators=[InputRequired()])
@@ -86,4 +94,23 @@ class MeasurementForm(BaseForm):
 
 class ReturnForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)],
+                           render_kw={"required": True, "rows": 2})
+
+
+class CorrectionForm(BaseForm):
+    """Correct a recorded measurement: its value, date and note, and why (required: the service
+    says so next to the field)."""
+
+    value = NumberField(_l("Value"), validators=[InputRequired()])
+    measured_on = DateField(_l("Measured on"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)],
+                         render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[Optional(), Length(max=1000)],
+                           render_kw={"required": True, "rows": 2})
+
+
+class WithdrawForm(BaseForm):
+    reason = TextAreaField(_l("Reason for withdrawing it"),
+                           validators=[Optional(), Length(max=1000)],
                            render_kw={"required": True, "rows": 2})

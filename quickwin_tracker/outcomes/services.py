@@ -5,7 +5,17 @@ message belongs next to), changes, records exactly one Activity and flushes; the
 
 Progress "to the Sekda" counts verified measurements only: :func:`indicator_progress` is the
 progress of an indicator's latest *verified* measurement (latest by date, then by id, as in
-``lifecycle.status.load_facts``). Submitted and returned measurements are shown, never counted.
+``lifecycle.status.load_facts``). Submitted, returned and withdrawn measurements are shown, never
+counted.
+
+A recorded measurement is never edited silently: :func:`correct_measurement` (new value, date or
+note, with a reason) and :func:`withdraw_measurement` (with a reason) each leave one trail entry
+with what it was, and who may do which is ``permissions.can_amend_measurement``. A correction
+always sends the measurement back to "submitted", so a reviewer other than the corrector checks
+the new figure; a withdrawn measurement stays listed with its reason and counts nowhere.
+
+Deleting an indicator deletes its measurements and their evidence (rows now, files once the
+transaction has committed: ``evidence.remove_after_commit``).
 """
 
 from __future__ import annotations
@@ -31,20 +41,23 @@ from ..lifecycle.progress import progress
 from ..models import (
     Activity,
     Direction,
+    Evidence,
     Indicator,
     Initiative,
     Measurement,
     MeasurementStatus,
     User,
 )
-from ..permissions import can_edit, can_verify
-from .evidence import check_upload, save_evidence
+from ..permissions import can_amend_measurement, can_edit, can_verify
+from .evidence import check_upload, remove_after_commit, save_evidence
 
 log = logging.getLogger(__name__)
 
 NAME_MAX = 200
 UNIT_MAX = 40
 LINK_MAX = 500
+NOTE_MAX = 2000
+REASON_MAX = 1000
 
 DIRECTION_LABELS = {
     Direction.HIGHER.value: _l("higher is better"),
@@ -54,8 +67,9 @@ STATUS_LABELS = {
     MeasurementStatus.SUBMITTED.value: _l("awaiting verification"),
     MeasurementStatus.VERIFIED.value: _l("verified"),
     MeasurementStatus.RETURNED.value: _l("returned"),
+    MeasurementStatus.WITHDRAWN.value: _l("withdrawn"),
 }
-STATUS_ICONS = {"submitted": "○", "verified": "●", "returned": "✖"}
+STATUS_ICONS = {"submitted": "○", "verified": "●", "returned": "✖", "withdrawn": "⊘"}
 FIELD_LABELS = {
     "name": _l("name"),
     "unit_of_measure": _l("unit of measure"),
@@ -63,6 +77,11 @@ FIELD_LABELS = {
     "target": _l("target"),
     "direction": _l("direction"),
     "target_date": _l("target date"),
+}
+MEASUREMENT_FIELD_LABELS = {
+    "value": _l("value"),
+    "measured_on": _l("date measured"),
+    "note": _l("note"),
 }
 
 
@@ -131,6 +150,9 @@ def _clean_indicator(data: IndicatorData) -> dict[str, Any]:
     baseline = _number(data.baseline, "baseline")
     target = _number(data.target, "target")
     if baseline is not None and target is not None:
+        if target == baseline:
+            raise Invalid(_l("The target must differ from the baseline: progress is measured from "
+                             "one to the other."), "target")
         if data.direction == Direction.HIGHER.value and target < baseline:
             raise Invalid(_l("“Higher is better” needs a target above the baseline: choose "
                              "“lower is better” or check the baseline and target."), "direction")
@@ -189,18 +211,30 @@ def update_indicator(actor: User, indicator: Indicator, data: IndicatorData,
 
 
 def delete_indicator(actor: User, indicator: Indicator, now: datetime | None = None) -> None:
-    """Delete the indicator and its measurements (their evidence files stay, see the report)."""
+    """Delete the indicator, its measurements and their evidence: the Evidence rows now, their
+    files once the transaction commits (a rollback keeps both). Evidence another indicator's
+    measurement still refers to is kept."""
     now = now or utcnow()
     initiative = indicator.initiative
     _check_can_change(actor, initiative)
     count = db.session.scalar(
         sa.select(sa.func.count()).select_from(Measurement)
         .where(Measurement.indicator_id == indicator.id))
+    own = sa.select(Measurement.evidence_id).where(Measurement.indicator_id == indicator.id,
+                                                   Measurement.evidence_id.is_not(None))
+    shared = sa.select(Measurement.evidence_id).where(Measurement.indicator_id != indicator.id,
+                                                      Measurement.evidence_id.is_not(None))
+    files = list(db.session.scalars(
+        sa.select(Evidence).where(Evidence.id.in_(own), Evidence.id.not_in(shared))))
     activity.record(actor, "indicator_deleted", initiative, now=now, indicator_id=indicator.id,
-                    name=indicator.name, measurements=count)
-    db.session.delete(indicator)
+                    name=indicator.name, measurements=count, evidence_files=len(files))
+    db.session.delete(indicator)  # its measurements go with it (cascade)
+    for item in files:
+        db.session.delete(item)
     db.session.flush()
-    log.info("%s deleted indicator %s (%d measurements)", actor.email, indicator.id, count)
+    remove_after_commit(files)
+    log.info("%s deleted indicator %s (%d measurements, %d evidence files)", actor.email,
+             indicator.id, count, len(files))
 
 
 # --------------------------------------------------------------------------- measurements
@@ -227,6 +261,30 @@ def _clean_link(link: str) -> str:
     return link
 
 
+def _check_measured_on(day: date | None, now: datetime) -> date:
+    if day is None:
+        raise Invalid(_l("Enter the date of the measurement."), "measured_on")
+    if day > local_today(now):
+        raise Invalid(_l("The date of a measurement cannot be in the future."), "measured_on")
+    return day
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise Invalid(_l("At most %(max)d characters.", max=NOTE_MAX), "note")
+    return note
+
+
+def _clean_reason(reason: str | None, missing: Any) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(missing, "reason")
+    if len(reason) > REASON_MAX:
+        raise Invalid(_l("At most %(max)d characters.", max=REASON_MAX), "reason")
+    return reason
+
+
 def record_measurement(actor: User, indicator: Indicator, data: MeasurementData,
                        upload: Any = None, now: datetime | None = None) -> Measurement:
     """Record a value (status: submitted) with an optional evidence file (a ``FileStorage``)."""
@@ -234,10 +292,7 @@ def record_measurement(actor: User, indicator: Indicator, data: MeasurementData,
     initiative = indicator.initiative
     _check_can_change(actor, initiative)
     value = _number(data.value, "value", required=True)
-    if data.measured_on is None:
-        raise Invalid(_l("Enter the date of the measurement."), "measured_on")
-    if data.measured_on > local_today(now):
-        raise Invalid(_l("The date of a measurement cannot be in the future."), "measured_on")
+    _check_measured_on(data.measured_on, now)
     link = _clean_link(data.link)
     checked = check_upload(upload)  # reads the file; nothing is written before every check passed
     evidence = save_evidence(actor, checked, now=now) if checked is not None else None
@@ -265,7 +320,13 @@ def _measurement_facts(m: Measurement) -> dict[str, Any]:
 ALREADY_REVIEWED = {
     MeasurementStatus.VERIFIED.value: _l("This measurement has already been verified."),
     MeasurementStatus.RETURNED.value: _l("This measurement has already been returned."),
+    MeasurementStatus.WITHDRAWN.value: _l("This measurement has been withdrawn."),
 }
+
+
+def reviewable_by(measurement: Measurement, user: User) -> bool:
+    """Four eyes: nobody verifies or returns a measurement they recorded or last corrected."""
+    return user.id not in (measurement.recorded_by_id, measurement.corrected_by_id)
 
 
 def _check_reviewer(actor: User, measurement: Measurement) -> None:
@@ -274,6 +335,8 @@ def _check_reviewer(actor: User, measurement: Measurement) -> None:
         raise Forbidden(decision.reason)
     if measurement.recorded_by_id == actor.id:
         raise Forbidden(_l("Nobody reviews their own measurement: another reviewer must."))
+    if measurement.corrected_by_id == actor.id:
+        raise Forbidden(_l("Nobody reviews a measurement they corrected: another reviewer must."))
     if measurement.status != MeasurementStatus.SUBMITTED.value:
         raise Conflict(ALREADY_REVIEWED.get(measurement.status, ""))
 
@@ -317,6 +380,88 @@ def return_measurement(actor: User, measurement: Measurement, reason: str,
                     reason=reason, **_measurement_facts(measurement))
     db.session.flush()
     log.info("%s returned measurement %s", actor.email, measurement.id)
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+@dataclass
+class CorrectionData:
+    value: float | None
+    measured_on: date | None
+    note: str = ""
+    reason: str = ""
+
+
+def _check_can_amend(actor: User, measurement: Measurement) -> Initiative:
+    initiative = measurement.indicator.initiative
+    if measurement.status == MeasurementStatus.WITHDRAWN.value:
+        raise Conflict(_l("This measurement has been withdrawn; record a new one instead."))
+    decision = can_amend_measurement(actor, initiative, measurement)
+    if not decision:
+        raise Forbidden(decision.reason)
+    if initiative.archived:
+        raise Conflict(_l("This initiative is archived; bring it back to the board to change it."))
+    return initiative
+
+
+def _amend(measurement: Measurement, **values: Any) -> None:
+    """One conditional UPDATE: refused if the measurement was reviewed, corrected or withdrawn
+    since it was read (a reviewer verifying it meanwhile must not see another figure verified)."""
+    seen = measurement.corrected_at
+    result = db.session.execute(
+        sa.update(Measurement)
+        .where(Measurement.id == measurement.id, Measurement.status == measurement.status,
+               Measurement.corrected_at.is_(None) if seen is None
+               else Measurement.corrected_at == seen)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_l("Someone changed this measurement meanwhile; the section now shows it "
+                          "as it is. Please check and try again."))
+    db.session.refresh(measurement)
+
+
+def correct_measurement(actor: User, measurement: Measurement, data: CorrectionData,
+                        now: datetime | None = None) -> dict[str, list[Any]]:
+    """Correct the value, date or note, with a reason; the measurement is "submitted" again (to
+    be verified anew). Returns the changes as ``{field: [old, new]}``; nothing changed is refused
+    (a correction without one would be noise in the trail)."""
+    now = now or utcnow()
+    initiative = _check_can_amend(actor, measurement)
+    new = {"value": _number(data.value, "value", required=True),
+           "measured_on": _check_measured_on(data.measured_on, now),
+           "note": _clean_note(data.note)}
+    reason = _clean_reason(data.reason, _l("Say why it is corrected: the trail keeps the reason."))
+    changes = {field: [_plain(getattr(measurement, field)), _plain(value)]
+               for field, value in new.items() if getattr(measurement, field) != value}
+    if not changes:
+        raise Invalid(_l("Nothing to correct: change the value, the date or the note."), "value")
+    previous_status = measurement.status
+    _amend(measurement, **new, status=MeasurementStatus.SUBMITTED.value, reviewed_by_id=None,
+           reviewed_at=None, review_note="", corrected_by_id=actor.id, corrected_at=now)
+    activity.record(actor, "measurement_corrected", initiative, now=now, changes=changes,
+                    reason=reason, previous_status=previous_status,
+                    **_measurement_facts(measurement))
+    db.session.flush()
+    log.info("%s corrected measurement %s (%s)", actor.email, measurement.id, ", ".join(changes))
+    return changes
+
+
+def withdraw_measurement(actor: User, measurement: Measurement, reason: str,
+                         now: datetime | None = None) -> None:
+    """Withdraw the measurement, with a reason: it stays listed, "withdrawn", and counts nowhere."""
+    now = now or utcnow()
+    initiative = _check_can_amend(actor, measurement)
+    reason = _clean_reason(reason, _l("Say why it is withdrawn: the trail keeps the reason."))
+    previous_status = measurement.status
+    _amend(measurement, status=MeasurementStatus.WITHDRAWN.value, withdrawn_by_id=actor.id,
+           withdrawn_at=now, withdrawn_reason=reason)
+    activity.record(actor, "measurement_withdrawn", initiative, now=now, reason=reason,
+                    previous_status=previous_status, **_measurement_facts(measurement))
+    db.session.flush()
+    log.info("%s withdrew measurement %s", actor.email, measurement.id)
 
 
 # --------------------------------------------------------------------------- the trail
@@ -370,9 +515,14 @@ def _indicator_deleted(entry: Activity) -> str:
     count = int(data.get("measurements") or 0)
     if not count:
         return _("deleted the outcome indicator “%(name)s”", name=data.get("name", "?"))
-    return ngettext("deleted the outcome indicator “%(name)s” and its %(num)d measurement",
+    text = ngettext("deleted the outcome indicator “%(name)s” and its %(num)d measurement",
                     "deleted the outcome indicator “%(name)s” and its %(num)d measurements",
                     count, name=data.get("name", "?"))
+    files = int(data.get("evidence_files") or 0)
+    if files:
+        text += " " + ngettext("(and %(num)d evidence file)", "(and %(num)d evidence files)",
+                               files)
+    return text
 
 
 def _measured(data: dict[str, Any]) -> dict[str, str]:
@@ -390,6 +540,48 @@ def _measurement_recorded(entry: Activity) -> str:
 def _measurement_verified(entry: Activity) -> str:
     return _("verified %(value)s for “%(indicator)s” (measured %(date)s)",
              **_measured(entry.data or {}))
+
+
+def _measurement_change(field: str, value: Any, unit: str | None) -> str:
+    if field == "value":
+        return _quantity(value, unit)
+    if field == "measured_on":
+        return _day(value)
+    return value or "—"
+
+
+def _was(data: dict[str, Any]) -> str:
+    """For a correction that sent a reviewed measurement back to "submitted": saying so."""
+    previous = data.get("previous_status")
+    if previous in (MeasurementStatus.VERIFIED.value, MeasurementStatus.RETURNED.value):
+        return _("it was %(status)s and awaits verification again",
+                 status=str(STATUS_LABELS.get(previous, previous)))
+    return ""
+
+
+@activity.describer("measurement_corrected")
+def _measurement_corrected(entry: Activity) -> str:
+    data = entry.data or {}
+    parts = [
+        _("%(field)s: %(old)s → %(new)s", field=str(MEASUREMENT_FIELD_LABELS.get(field, field)),
+          old=_measurement_change(field, old, data.get("unit")),
+          new=_measurement_change(field, new, data.get("unit")))
+        for field, (old, new) in (data.get("changes") or {}).items()
+    ]
+    text = _("corrected a measurement of “%(indicator)s” (%(changes)s). Reason: %(reason)s",
+             indicator=data.get("indicator", "?"), changes="; ".join(parts),
+             reason=data.get("reason", ""))
+    again = _was(data)
+    return f"{text} ({again})" if again else text
+
+
+@activity.describer("measurement_withdrawn")
+def _measurement_withdrawn(entry: Activity) -> str:
+    data = entry.data or {}
+    previous = data.get("previous_status")
+    return _("withdrew %(value)s for “%(indicator)s” (measured %(date)s, %(status)s). Reason: "
+             "%(reason)s", reason=data.get("reason", ""),
+             status=str(STATUS_LABELS.get(previous, previous or "?")), **_measured(data))
 
 
 @activity.describer("measurement_returned")

@@ -8,7 +8,8 @@ Every action is a plain ``<form method="post">`` enhanced with htmx:
   with the errors in place (422/403/409).
 
 Several forms share the page, so each carries a prefix (``indicator-7-name``,
-``measurement-7-value``, ``return-12-reason``, ``new-indicator-name``); the section is built by
+``measurement-7-value``, ``return-12-reason``, ``correct-12-value``, ``withdraw-12-reason``,
+``new-indicator-name``); the section is built by
 :func:`build_view`, which the template also calls (through a context processor) when the
 initiative page includes it.
 """
@@ -36,10 +37,10 @@ from ..forms import attach_error
 from ..htmx import changed, redirect_to, wants_fragment
 from ..lifecycle.progress import bar_width, mean_progress
 from ..models import Evidence, Indicator, Initiative, Measurement, MeasurementStatus
-from ..permissions import Decision, can_edit, can_verify
+from ..permissions import Decision, can_amend_measurement, can_edit, can_verify
 from . import bp, evidence, evidence_bp, services
 from .charts import indicator_chart_svg
-from .forms import IndicatorForm, MeasurementForm, ReturnForm
+from .forms import CorrectionForm, IndicatorForm, MeasurementForm, ReturnForm, WithdrawForm
 
 NEW_INDICATOR = "new-indicator"
 
@@ -56,6 +57,14 @@ def return_prefix(measurement_id: int) -> str:
     return f"return-{measurement_id}"
 
 
+def correct_prefix(measurement_id: int) -> str:
+    return f"correct-{measurement_id}"
+
+
+def withdraw_prefix(measurement_id: int) -> str:
+    return f"withdraw-{measurement_id}"
+
+
 # --------------------------------------------------------------------------- the section
 
 
@@ -69,6 +78,9 @@ class IndicatorRow:
     edit_form: IndicatorForm | None = None
     measurement_form: MeasurementForm | None = None
     return_forms: dict[int, ReturnForm] = field(default_factory=dict)
+    # Per measurement the current user may correct or withdraw (``can_amend_measurement``).
+    correct_forms: dict[int, CorrectionForm] = field(default_factory=dict)
+    withdraw_forms: dict[int, WithdrawForm] = field(default_factory=dict)
     edit_open: bool = False
     record_open: bool = False
 
@@ -101,6 +113,7 @@ def build_view(initiative: Initiative, forms: dict[str, FlaskForm] | None = None
         .where(Indicator.initiative_id == initiative.id)
         .options(selectinload(Indicator.measurements).options(
             joinedload(Measurement.recorded_by), joinedload(Measurement.reviewed_by),
+            joinedload(Measurement.corrected_by), joinedload(Measurement.withdrawn_by),
             joinedload(Measurement.evidence)))
         .order_by(Indicator.position, Indicator.id)
     ).all()
@@ -123,10 +136,21 @@ def build_view(initiative: Initiative, forms: dict[str, FlaskForm] | None = None
         if verifier:
             for m in measurements:
                 reviewable = (m.status == MeasurementStatus.SUBMITTED.value
-                              and m.recorded_by_id != current_user.id)
+                              and services.reviewable_by(m, current_user))
                 if reviewable:
                     key = return_prefix(m.id)
                     row.return_forms[m.id] = forms[key] if key in forms else ReturnForm(
+                        formdata=None, prefix=key)
+        if not initiative.archived:
+            for m in measurements:
+                if (m.status != MeasurementStatus.WITHDRAWN.value
+                        and can_amend_measurement(current_user, initiative, m)):
+                    key = correct_prefix(m.id)
+                    row.correct_forms[m.id] = forms[key] if key in forms else CorrectionForm(
+                        formdata=None, prefix=key,
+                        data={"value": m.value, "measured_on": m.measured_on, "note": m.note})
+                    key = withdraw_prefix(m.id)
+                    row.withdraw_forms[m.id] = forms[key] if key in forms else WithdrawForm(
                         formdata=None, prefix=key)
         rows.append(row)
     view = OutcomesView(initiative, rows, editable, verifier, message=message,
@@ -319,6 +343,42 @@ def return_measurement(initiative_id: int, measurement_id: int):
         initiative, can_verify(current_user),
         lambda: services.return_measurement(current_user, measurement, form.reason.data or ""),
         lambda _result: _("Measurement returned to the unit with your reason."),
+        form, key,
+    )
+
+
+@bp.post("/<int:initiative_id>/measurements/<int:measurement_id>/correct")
+@login_required
+def correct_measurement(initiative_id: int, measurement_id: int):
+    initiative, measurement = _load_measurement(initiative_id, measurement_id)
+    key = correct_prefix(measurement.id)
+    form = CorrectionForm(prefix=key)
+
+    def action():
+        data = services.CorrectionData(
+            value=form.value.data, measured_on=form.measured_on.data,
+            note=form.note.data or "", reason=form.reason.data or "")
+        return services.correct_measurement(current_user, measurement, data)
+
+    return _run(
+        initiative, can_amend_measurement(current_user, initiative, measurement), action,
+        lambda _changes: _("Measurement corrected; it counts toward progress once a reviewer "
+                           "has verified it."),
+        form, key,
+    )
+
+
+@bp.post("/<int:initiative_id>/measurements/<int:measurement_id>/withdraw")
+@login_required
+def withdraw_measurement(initiative_id: int, measurement_id: int):
+    initiative, measurement = _load_measurement(initiative_id, measurement_id)
+    key = withdraw_prefix(measurement.id)
+    form = WithdrawForm(prefix=key)
+    return _run(
+        initiative, can_amend_measurement(current_user, initiative, measurement),
+        lambda: services.withdraw_measurement(current_user, measurement, form.reason.data or ""),
+        lambda _result: _("Measurement withdrawn; it stays listed with your reason and no longer "
+                          "counts."),
         form, key,
     )
 

@@ -8,7 +8,7 @@ from flask import abort, current_app, render_template
 
 from ..extensions import db
 from ..lifecycle.progress import bar_width, progress
-from ..lifecycle.status import final_stage_id
+from ..lifecycle.status import rolled_out, rollout_dates
 from ..models import Dimension, Indicator, Initiative, Measurement, MeasurementStatus, Stage, Unit
 from . import bp
 
@@ -28,17 +28,18 @@ class PublicOutcome:
 def outcomes():
     if not current_app.config["PUBLIC_PAGE"]:
         abort(404)
-    stages = db.session.scalars(sa.select(Stage)).all()
-    final = final_stage_id(stages)
+    rolled = rolled_out(db.session.scalars(sa.select(Stage)))
     rows = db.session.execute(
         sa.select(Initiative.id, Initiative.title, Initiative.benefit, Initiative.stage_entered_at,
                   Unit.name.label("unit_name"), Dimension.code.label("dimension_code"),
                   Dimension.name_id, Dimension.name_en)
         .join(Unit, Unit.id == Initiative.unit_id)
         .join(Dimension, Dimension.id == Initiative.dimension_id)
-        .where(Initiative.stage_id == final, Initiative.archived.is_(False))
-        .order_by(Initiative.stage_entered_at.desc(), Initiative.id)
+        .where(Initiative.stage_id.in_(rolled.stage_ids), Initiative.archived.is_(False))
     ).all()
+    # Latest rollout first (a later move into a post-rollout stage is not a rollout).
+    rolled_on = rollout_dates({r.id: r.stage_entered_at for r in rows}, rolled)
+    rows = sorted(rows, key=lambda r: (-rolled_on[r.id].timestamp(), r.id))
     latest = (
         sa.select(Measurement.indicator_id, Measurement.value, Measurement.measured_on,
                   sa.func.row_number().over(partition_by=Measurement.indicator_id,
@@ -58,4 +59,4 @@ def outcomes():
             value, measured_on,
             progress(indicator.baseline, indicator.target, indicator.direction, value)))
     return render_template("public/outcomes.html", rows=rows, outcomes=outcomes_by_initiative,
-                           bar_width=bar_width)
+                           rolled_on=rolled_on, bar_width=bar_width)

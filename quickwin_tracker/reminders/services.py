@@ -36,15 +36,15 @@ from sqlalchemy.orm import joinedload
 
 from ..clock import city_tz, local_today, to_local
 from ..extensions import db
-from ..lifecycle.status import final_stage_id
+from ..lifecycle.status import rolled_out, rollout_dates
 from ..mail.outbox import RenderedEmail, queue_email, render_email
 from ..mail.urls import app_url
 from ..models import (
+    STANDING_MEASUREMENT_STATUSES,
     Activity,
     Indicator,
     Initiative,
     Measurement,
-    MeasurementStatus,
     Milestone,
     Notification,
     OutboxMessage,
@@ -257,12 +257,12 @@ class StaleInitiative:
 
 def stale_initiatives(now: datetime, unit_id: int | None = None,
                       stages: Sequence[Stage] | None = None) -> list[StaleInitiative]:
-    """Non-archived initiatives in an active, non-final stage whose last Activity (or creation,
-    if none) is ``QUICKWIN_STALE_DAYS`` local days ago or more; longest idle first. One query
-    (plus the stages when not given)."""
+    """Non-archived initiatives in an active stage that is not rolled out (``rolled_out``) whose
+    last Activity (or creation, if none) is ``QUICKWIN_STALE_DAYS`` local days ago or more;
+    longest idle first. One query (plus the stages when not given)."""
     stages = _stages(stages)
-    final = final_stage_id(stages)
-    eligible = [s.id for s in stages if not s.retired and s.id != final]
+    done = rolled_out(stages)
+    eligible = [s.id for s in stages if not s.retired and s.id not in done]
     if not eligible:
         return []
     today = local_today(now)
@@ -338,25 +338,28 @@ class FollowUp:
 
 
 def plan_followups(now: datetime) -> list[PlannedEmail]:
-    """Initiatives in the final stage whose entry into it was N months ago (each N of
+    """Rolled-out initiatives (``rolled_out``) whose rollout was N months ago (each N of
     ``QUICKWIN_FOLLOWUP_MONTHS``): from that local date on, for ``FOLLOWUP_WINDOW_DAYS`` days,
-    the owner is asked for a new outcome measurement, once per N."""
+    the owner is asked for a new outcome measurement, once per N. The rollout is the move into
+    the rolled-out stages (``rollout_dates``): a later move into a post-rollout stage does not
+    restart the clock."""
     months_list: tuple[int, ...] = current_app.config["FOLLOWUP_MONTHS"]
     stages = _stages(None)
-    final = final_stage_id(stages)
-    if not months_list or final is None:
+    done = rolled_out(stages)
+    if not months_list or not done.stage_ids:
         return []
     today = local_today(now)
     earliest = now - timedelta(days=31 * max(months_list) + FOLLOWUP_WINDOW_DAYS + 2)
     rows = db.session.execute(
         sa.select(Initiative.id, Initiative.title, Initiative.owner_id, Initiative.stage_entered_at)
-        .where(Initiative.stage_id == final, Initiative.archived.is_(False),
+        .where(Initiative.stage_id.in_(done.stage_ids), Initiative.archived.is_(False),
                Initiative.owner_id.is_not(None), Initiative.stage_entered_at >= earliest)
         .order_by(Initiative.id)
     ).all()
+    rolled_on = rollout_dates({row.id: row.stage_entered_at for row in rows}, done)
     due: list[tuple[Any, FollowUp]] = []
     for row in rows:
-        entered = to_local(row.stage_entered_at).date()
+        entered = to_local(rolled_on[row.id]).date()
         for months in months_list:
             anniversary = add_months(entered, months)
             if anniversary <= today <= anniversary + timedelta(days=FOLLOWUP_WINDOW_DAYS):
@@ -410,7 +413,7 @@ class MissingMeasurement:
 
 def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
     """Indicators of non-archived initiatives past the first stage with no measurement (other
-    than returned ones) for ``QUICKWIN_MEASUREMENT_NUDGE_DAYS`` local days, counted from the
+    than returned or withdrawn ones) for ``QUICKWIN_MEASUREMENT_NUDGE_DAYS`` local days, counted from the
     latest measurement date or else the indicator's creation: one nudge to the initiative's
     owner per indicator and quiet spell."""
     stages = _stages(None)
@@ -425,7 +428,7 @@ def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
     latest = (
         sa.select(Measurement.indicator_id.label("indicator_id"),
                   sa.func.max(Measurement.measured_on).label("last"))
-        .where(Measurement.status != MeasurementStatus.RETURNED.value)
+        .where(Measurement.status.in_(STANDING_MEASUREMENT_STATUSES))
         .group_by(Measurement.indicator_id)
         .subquery()
     )

@@ -23,6 +23,7 @@ from .. import activity
 from ..clock import local_today, utcnow
 from ..domain import Conflict, Forbidden, Invalid
 from ..extensions import db
+from ..lifecycle.status import rolled_out
 from ..models import (
     REVIEW_DECISION_LABELS,
     Activity,
@@ -108,14 +109,14 @@ def build_agenda(summary: Summary, now: datetime) -> list[dict[str, Any]]:
         item(initiative_id, title, unit_code)["why"].append("awaiting_verification")
 
     stale_before = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
-    final_ids = {s.id for s in summary.stages[-1:]}
+    done = rolled_out(summary.stages)  # rolled-out quick wins are not stale work
     last = (sa.select(Activity.initiative_id, sa.func.max(Activity.created_at).label("last"))
             .group_by(Activity.initiative_id).subquery())
     stale = db.session.execute(
         sa.select(Initiative.id, Initiative.title, Unit.code)
         .join(Unit, Unit.id == Initiative.unit_id)
         .outerjoin(last, last.c.initiative_id == Initiative.id)
-        .where(*scope, Initiative.stage_id.not_in(final_ids),
+        .where(*scope, Initiative.stage_id.not_in(done.stage_ids),
                sa.or_(last.c.last.is_(None), last.c.last < stale_before))
     ).all()
     for initiative_id, title, unit_code in stale:

@@ -5,7 +5,9 @@ Scope: reviewers and admins see the whole city; a manager sees their own unit.
 
 What the period filter means (it applies to every block):
 - the initiatives considered are those that existed by the end of the period and are not archived;
-- "rolled out" counts entries into the final stage (from the activity trail) within the period;
+- "rolled out" counts moves into a rolled-out stage (the rollout stage, or one placed after it;
+  ``lifecycle.status.rolled_out``) from one that is not, from the activity trail, within the
+  period; "active" initiatives are those not rolled out, and only they can be stale;
 - "overdue milestones" are open milestones due before the end of the period (or before today,
   whichever is earlier);
 - statuses are as of today (the rule in ``lifecycle/status.py``);
@@ -25,14 +27,14 @@ from flask import current_app
 from ..clock import city_tz, local_today, to_local, utcnow
 from ..extensions import db
 from ..lifecycle.progress import mean_progress
-from ..lifecycle.status import Assessment, Status, assess_many, final_stage_id
+from ..lifecycle.status import Assessment, Status, assess_many, rolled_out
 from ..models import (
+    STANDING_MEASUREMENT_STATUSES,
     Activity,
     Dimension,
     Indicator,
     Initiative,
     Measurement,
-    MeasurementStatus,
     Milestone,
     Role,
     Stage,
@@ -133,10 +135,9 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     now = now or utcnow()
     today = local_today(now)
     unit = scope_unit(user)
-    stages = list(db.session.scalars(
-        sa.select(Stage).where(Stage.retired.is_(False)).order_by(Stage.position, Stage.id)))
-    final_id = final_stage_id(stages)
-    final_code = next((s.code for s in stages if s.id == final_id), None)
+    all_stages = list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+    stages = [s for s in all_stages if not s.retired]
+    done = rolled_out(all_stages)  # (retired stages too: the trail may name them)
     dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position)))
     units_stmt = sa.select(Unit).order_by(Unit.code)
     if unit is not None:
@@ -158,17 +159,17 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     assessed = assess_many(rows, stages, today, scope=scope_ids)  # (no list of every id)
     ids = [r.id for r in rows]
 
-    # Entries into the final stage, from the trail: the moment a quick win was rolled out.
+    # Moves into the rolled-out stages, from the trail: the moment a quick win was rolled out.
     year_start, quarter = date(today.year, 1, 1), preset("quarter", today)
     earliest = min(period.start, year_start, quarter.start)
     rollouts = db.session.execute(
         sa.select(Activity.initiative_id, Activity.created_at, Initiative.created_at,
                   Initiative.dimension_id)
         .join(Initiative, Initiative.id == Activity.initiative_id)
-        .where(Activity.verb == "moved", Activity.data["to_stage"].as_string() == final_code,
+        .where(done.rollout_moves(),
                Activity.created_at >= _utc(earliest), Activity.created_at < period.end_utc,
                Initiative.id.in_(scope_ids))
-    ).all() if final_code else []
+    ).all() if done.codes else []
 
     def rolled_between(start: date, end_exclusive_utc: datetime) -> int:
         return len({r[0] for r in rollouts if _utc(start) <= r[1] < end_exclusive_utc})
@@ -179,7 +180,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     measured = set(db.session.scalars(
         sa.select(Indicator.initiative_id).distinct()
         .join(Measurement, Measurement.indicator_id == Indicator.id)
-        .where(Measurement.status != MeasurementStatus.RETURNED.value,
+        .where(Measurement.status.in_(STANDING_MEASUREMENT_STATUSES),
                Indicator.initiative_id.in_(scope_ids))
     ))
 
@@ -216,7 +217,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
             if facts.progress is not None:
                 unit_row.progress_values.append(facts.progress)
             seen = last_activity.get(row.id)
-            if row.stage_id != final_id and (seen is None or _aware(seen) < stale_cutoff):
+            if row.stage_id not in done and (seen is None or _aware(seen) < stale_cutoff):
                 unit_row.stale += 1
         outcome = outcomes.get(row.dimension_id)
         if outcome is not None:
@@ -235,7 +236,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK, pair[0].title))
 
     total = len(rows)
-    live = [r for r in rows if r.stage_id != final_id]
+    live = [r for r in rows if r.stage_id not in done]
     headline = Headline(
         active=len(live),
         rolled_out_period=len({r[0] for r in in_period}),
