@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -105,7 +106,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         LOGIN_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_MAX_FAILURES", 5),
         LOGIN_WINDOW_MINUTES=_env_int("QUICKWIN_LOGIN_WINDOW_MINUTES", 15),
         PASSWORD_RESET_HOURS=_env_int("QUICKWIN_PASSWORD_RESET_HOURS", 2),
-        REMEMBER_COOKIE_DURATION=60 * 60 * 24 * _env_int("QUICKWIN_REMEMBER_DAYS", 14),
+        # Sessions (auth/sessions.py): signed out after this many minutes without a request, and
+        # a sign-in (remember-me included) ends this many days after the password was typed.
+        SESSION_IDLE_MINUTES=_env_int("QUICKWIN_SESSION_IDLE_MINUTES", 60),
+        REMEMBER_DAYS=_env_int("QUICKWIN_REMEMBER_DAYS", 14),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
         # The board's first paint shows at most this many cards in all (each cell its share, see
@@ -155,6 +159,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             test_config["SQLALCHEMY_DATABASE_URI"]
         )
     app.config.update(test_config)
+    _derive_session_settings(app, test_config)
     if "MAX_CONTENT_LENGTH" not in test_config:
         # Whole request bodies: one evidence file plus room for the other form fields.
         # Werkzeug answers 413 beyond it; files between the two limits get a 422 next to the
@@ -163,6 +168,17 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             max(app.config["EVIDENCE_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + UPLOAD_MARGIN
         )
     _validate(app)
+
+
+def _derive_session_settings(app: Flask, test_config: dict[str, Any]) -> None:
+    """Flask's and Flask-Login's own settings from ours (a test mapping may set theirs)."""
+    config = app.config
+    for key, setting in (("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_MINUTES"),
+                         ("REMEMBER_COOKIE_DURATION", "REMEMBER_DAYS")):
+        value = config[setting]
+        if key not in test_config and isinstance(value, int) and not isinstance(value, bool):
+            config[key] = (timedelta(minutes=value) if setting == "SESSION_IDLE_MINUTES"
+                           else timedelta(days=value))
 
 
 def _validate(app: Flask) -> None:
@@ -183,6 +199,8 @@ def _validate(app: Flask) -> None:
         ("LOGIN_MAX_FAILURES", "QUICKWIN_LOGIN_MAX_FAILURES", 1, 1000),
         ("LOGIN_WINDOW_MINUTES", "QUICKWIN_LOGIN_WINDOW_MINUTES", 1, 24 * 60),
         ("PASSWORD_RESET_HOURS", "QUICKWIN_PASSWORD_RESET_HOURS", 1, 24 * 7),
+        ("SESSION_IDLE_MINUTES", "QUICKWIN_SESSION_IDLE_MINUTES", 1, 7 * 24 * 60),
+        ("REMEMBER_DAYS", "QUICKWIN_REMEMBER_DAYS", 1, 366),
         ("BOARD_PAGE_SIZE", "QUICKWIN_BOARD_PAGE_SIZE", 1, 10_000),
         ("BOARD_FIRST_PAINT_CARDS", "QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1, 100_000),
     ):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..clock import utcnow
 from ..domain import Invalid
 from ..extensions import db
-from ..models import LOCALES, Role, Unit, User
+from ..models import LOCALES, Role, Unit, User, new_session_token
 from .passwords import check_password
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,16 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password):
         return None
     user.last_login_at = utcnow()
+    return user
+
+
+def end_all_sessions(user: User) -> User:
+    """Sign ``user`` out everywhere: a new session token voids every session and remember-me
+    cookie made before (``auth/sessions.py``). The caller signs the current browser in again
+    when it should stay."""
+    user.session_token = new_session_token()
+    db.session.flush()
+    log.info("every session of %s ended", user.email)
     return user
 
 
@@ -70,23 +80,26 @@ def update_user(user: User, *, email: str, name: str, role: str, unit: Unit | No
     if other is not None and other.id != user.id:
         raise Invalid(_l("A user with this email already exists."), "email")
     _check_role_and_unit(role, unit)
+    deactivated = user.active and not active
     user.email, user.name, user.role, user.unit = email, name.strip(), role, unit
     user.active, user.locale = active, locale
     db.session.flush()
     log.info("user %s updated", user.email)
+    if deactivated:
+        end_all_sessions(user)
     return user
 
 
 def set_user_password(user: User, password: str) -> User:
     """Give ``user`` a new password, after checking the rules (``passwords.py``).
 
-    The new hash changes the user's session fingerprint (``User.get_id``), so every other
-    session and remember-me cookie stops working; the caller signs the current one in again."""
+    Every session and remember-me cookie of the user ends (``end_all_sessions``); the caller
+    signs the current browser in again when it should stay."""
     check_password(password, email=user.email, name=user.name)
     user.set_password(password)
     db.session.flush()
     log.info("password of %s changed", user.email)
-    return user
+    return end_all_sessions(user)
 
 
 def create_unit(code: str, name: str, head: User | None = None) -> Unit:

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..extensions import db, login_manager
 from ..htmx import is_htmx, redirect_to
-from ..models import User
 from ..security import is_safe_redirect
 from . import bp, throttle
 from .forms import (
@@ -23,27 +21,10 @@ from .forms import (
 )
 from .passwords import password_problem
 from .reset import deliver_now, queue_reset_email, user_for_token
-from .services import authenticate, find_user_by_email
+from .services import authenticate, end_all_sessions, find_user_by_email, set_user_password
+from .sessions import remembered, sign_in
 
 login_manager.login_view = "auth.login"
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """``"<id>:<password fingerprint>"`` (``User.get_id``): a session or remember-me cookie made
-    before the password last changed loads nobody."""
-    raw_id, _sep, fingerprint = user_id.partition(":")
-    try:
-        user = db.session.get(User, int(raw_id))
-    except ValueError:
-        return None
-    if user is None or not secrets.compare_digest(user.password_fingerprint, fingerprint):
-        return None
-    return user
-
-
-def _remembered() -> bool:
-    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
 
 
 def _same_site_referrer() -> str | None:
@@ -99,7 +80,7 @@ def login():
             else:
                 throttle.clear(keys[0])
                 db.session.commit()
-                login_user(user, remember=form.remember.data)
+                sign_in(user, remember=form.remember.data)
                 target = form.next.data
                 return redirect(target if is_safe_redirect(target) else url_for("board.index"),
                                 code=303)
@@ -108,8 +89,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out: this browser, and every other session and remember-me cookie of the user (a
+    copied cookie replayed afterwards lands on the login page)."""
+    if current_user.is_authenticated:
+        end_all_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
-    flash(_("You have signed out."), "info")
+    flash(_("You have signed out, on this device and every other."), "info")
     return redirect_to(url_for("auth.login"))
 
 
@@ -137,10 +123,10 @@ def change_password():
             password_form.new_password.errors.append(str(problem))
         else:
             user = current_user._get_current_object()
-            user.set_password(password_form.new_password.data)
+            set_user_password(user, password_form.new_password.data)
             db.session.commit()
-            # The new fingerprint ends every other session; this one carries on.
-            login_user(user, remember=_remembered())
+            # The new session token ends every other session; this one carries on.
+            sign_in(user, remember=remembered())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"), code=303)
     return render_template(
@@ -203,7 +189,7 @@ def reset_password(token: str):
         if problem is not None:
             form.new_password.errors.append(str(problem))
         else:
-            user.set_password(form.new_password.data)
+            set_user_password(user, form.new_password.data)  # ends every session
             throttle.clear(throttle.account_key(user.email))
             db.session.commit()
             logout_user()
