@@ -40,7 +40,7 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int | None) -> int | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -101,9 +101,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_SECURE=_secure_cookies(),
         # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted.
         PROXY_FIX=_env_int("QUICKWIN_PROXY_FIX", 0),
-        # Login throttling (auth/throttle.py): failures allowed per account within the window;
-        # a client address gets four times as many (several people behind one office NAT).
+        # Login throttling (auth/throttle.py), per window: failures per account *and* address
+        # together; per account from all addresses (None: 10 times as many); per address for all
+        # accounts (None: 4 times as many, for several people behind one office NAT).
         LOGIN_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_MAX_FAILURES", 5),
+        LOGIN_ACCOUNT_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES", None),
+        LOGIN_ADDRESS_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_ADDRESS_MAX_FAILURES", None),
         LOGIN_WINDOW_MINUTES=_env_int("QUICKWIN_LOGIN_WINDOW_MINUTES", 15),
         PASSWORD_RESET_HOURS=_env_int("QUICKWIN_PASSWORD_RESET_HOURS", 2),
         # Sessions (auth/sessions.py): signed out after this many minutes without a request, and
@@ -171,7 +174,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def _derive_session_settings(app: Flask, test_config: dict[str, Any]) -> None:
-    """Flask's and Flask-Login's own settings from ours (a test mapping may set theirs)."""
+    """Flask's and Flask-Login's own settings from ours (a test mapping may set theirs), and the
+    throttling limits left to their defaults."""
     config = app.config
     for key, setting in (("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_MINUTES"),
                          ("REMEMBER_COOKIE_DURATION", "REMEMBER_DAYS")):
@@ -179,6 +183,12 @@ def _derive_session_settings(app: Flask, test_config: dict[str, Any]) -> None:
         if key not in test_config and isinstance(value, int) and not isinstance(value, bool):
             config[key] = (timedelta(minutes=value) if setting == "SESSION_IDLE_MINUTES"
                            else timedelta(days=value))
+    pair_limit = config["LOGIN_MAX_FAILURES"]
+    if isinstance(pair_limit, int):
+        if config["LOGIN_ACCOUNT_MAX_FAILURES"] is None:
+            config["LOGIN_ACCOUNT_MAX_FAILURES"] = 10 * pair_limit
+        if config["LOGIN_ADDRESS_MAX_FAILURES"] is None:
+            config["LOGIN_ADDRESS_MAX_FAILURES"] = 4 * pair_limit
 
 
 def _validate(app: Flask) -> None:
@@ -197,6 +207,8 @@ def _validate(app: Flask) -> None:
     for key, env, low, high in (
         ("PROXY_FIX", "QUICKWIN_PROXY_FIX", 0, 10),
         ("LOGIN_MAX_FAILURES", "QUICKWIN_LOGIN_MAX_FAILURES", 1, 1000),
+        ("LOGIN_ACCOUNT_MAX_FAILURES", "QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES", 1, 100_000),
+        ("LOGIN_ADDRESS_MAX_FAILURES", "QUICKWIN_LOGIN_ADDRESS_MAX_FAILURES", 1, 100_000),
         ("LOGIN_WINDOW_MINUTES", "QUICKWIN_LOGIN_WINDOW_MINUTES", 1, 24 * 60),
         ("PASSWORD_RESET_HOURS", "QUICKWIN_PASSWORD_RESET_HOURS", 1, 24 * 7),
         ("SESSION_IDLE_MINUTES", "QUICKWIN_SESSION_IDLE_MINUTES", 1, 7 * 24 * 60),
@@ -212,6 +224,9 @@ def _validate(app: Flask) -> None:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 9999:
             raise ConfigError(f"{env} must be a year from 1900 to 9999, got {value!r}")
+    if app.config["LOGIN_ACCOUNT_MAX_FAILURES"] < app.config["LOGIN_MAX_FAILURES"]:
+        raise ConfigError("QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES must not be below "
+                          "QUICKWIN_LOGIN_MAX_FAILURES (it is the ceiling over all addresses)")
     if app.config["DATE_MIN_YEAR"] > app.config["DATE_MAX_YEAR"]:
         raise ConfigError("QUICKWIN_DATE_MIN_YEAR must not be later than QUICKWIN_DATE_MAX_YEAR")
     if not app.config.get("SECRET_KEY"):

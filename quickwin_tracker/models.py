@@ -7,6 +7,7 @@ reviewed revision (``quickwin db migrate``), and ``tests/test_migrations.py`` fa
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import secrets
 from datetime import UTC, date, datetime
@@ -135,6 +136,21 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+@functools.cache
+def _dummy_password_hash() -> str:
+    """A hash of a random password, made once with the method real passwords get
+    (``generate_password_hash``'s default, scrypt): what an unknown account is checked against."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def spend_password_check(password: str) -> bool:
+    """Do the work of one password check, against the dummy hash, and fail: an unknown or inactive
+    account, or one without a password, then costs what a known one costs (no timing difference
+    tells who has an account). Always False."""
+    check_password_hash(_dummy_password_hash(), password)
+    return False
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
@@ -183,7 +199,9 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)  # scrypt, werkzeug's default
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # no password yet: as much work as a wrong one
+            return spend_password_check(password)
+        return check_password_hash(self.password_hash, password)
 
     @property
     def password_fingerprint(self) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import ngettext
 from itsdangerous.timed import TimestampSigner
 from werkzeug.security import generate_password_hash
 
@@ -18,7 +19,7 @@ from quickwin_tracker import create_app
 from quickwin_tracker.auth import throttle
 from quickwin_tracker.auth.passwords import check_password, password_problem
 from quickwin_tracker.auth.reset import reset_token
-from quickwin_tracker.clock import utcnow
+from quickwin_tracker.clock import to_local, utcnow
 from quickwin_tracker.domain import Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import LoginAttempt, OutboxMessage, User
@@ -72,7 +73,7 @@ def signed_in(client) -> bool:
 # --------------------------------------------------------------------------- throttling
 
 
-def test_account_is_throttled_after_max_failures(client, english, make_user):
+def test_the_pair_is_throttled_after_max_failures(client, english, make_user):
     user = make_user("staff")
     for _ in range(3):
         response = login(client, user.email, "wrong-password-x")
@@ -86,6 +87,31 @@ def test_account_is_throttled_after_max_failures(client, english, make_user):
     assert login(client, other.email, PASSWORD).status_code == 303
 
 
+def test_a_strangers_failures_do_not_lock_a_colleague_out(app, client, english, make_user):
+    colleague = make_user("staff")
+    stranger = app.test_client()
+    for _ in range(5):
+        login(stranger, colleague.email, "guessing-away-1", addr="203.0.113.66")
+    assert login(stranger, colleague.email, PASSWORD, addr="203.0.113.66").status_code == 429
+    # The colleague, at their own desk, signs in as usual.
+    assert login(client, colleague.email, PASSWORD, addr="10.0.0.1").status_code == 303
+
+
+def test_the_per_account_ceiling_stops_guessing_from_many_addresses(app, client, english,
+                                                                     make_user):
+    app.config["LOGIN_ACCOUNT_MAX_FAILURES"] = 6
+    user = make_user("staff")
+    for n in range(5):  # one guess from each of five addresses: no pair is near its limit
+        login(client, user.email, "guessing-away-1", addr=f"198.51.100.{n}")
+    assert login(app.test_client(), user.email, PASSWORD, addr="10.0.0.2").status_code == 303
+    client.post("/auth/logout")
+    login(client, user.email, "guessing-away-1", addr="198.51.100.99")  # the sixth
+    response = login(client, user.email, PASSWORD, addr="10.0.0.3")
+    assert response.status_code == 429 and THROTTLED in response.text
+    # Other accounts from those addresses are not affected.
+    assert login(client, make_user("staff").email, PASSWORD, addr="198.51.100.1").status_code == 303
+
+
 def test_throttle_is_per_address_too(client, english, make_user):
     users = [make_user("staff") for _ in range(4)]
     for user in users[:4]:  # 4 accounts × 3 failures = 12 = 4 × LOGIN_MAX_FAILURES
@@ -96,18 +122,40 @@ def test_throttle_is_per_address_too(client, english, make_user):
     assert login(client, fresh.email, PASSWORD, addr="10.9.9.10").status_code == 303
 
 
-def test_window_expires_and_success_resets_the_account(app, client, english, make_user):
+def test_the_refusal_says_when_to_try_again_in_local_time(app, client, make_user):
+    user = make_user("staff", locale="id")
+    for _ in range(3):
+        login(client, user.email, "wrong-password-x")
+    row = db.session.get(LoginAttempt, throttle.pair_key(user.email, "10.0.0.1"))
+    row.window_start = utcnow() - timedelta(minutes=5, seconds=30)  # 9½ minutes left
+    db.session.commit()
+    ends = to_local(row.window_start + timedelta(minutes=15))
+
+    response = login(client, user.email, PASSWORD)  # Indonesian, the default
+
+    assert response.status_code == 429
+    expected = ngettext("Too many failed sign-in attempts. Please try again in %(num)d minute, "
+                        "at %(time)s.",
+                        "Too many failed sign-in attempts. Please try again in %(num)d minutes, "
+                        "at %(time)s.", 10, time=f"{ends:%H:%M} WITA")
+    assert expected in response.text
+    assert "10 menit" in response.text and f"pukul {ends:%H:%M} WITA" in response.text
+
+
+def test_window_expires_and_success_clears_the_pair(app, client, english, make_user):
     user = make_user("staff")
     for _ in range(2):
         login(client, user.email, "wrong-password-x")
     assert login(client, user.email, PASSWORD).status_code == 303
-    assert db.session.get(LoginAttempt, throttle.account_key(user.email)) is None
+    assert db.session.get(LoginAttempt, throttle.pair_key(user.email, "10.0.0.1")) is None
+    # What strangers may have done keeps counting toward the account's ceiling.
+    assert db.session.get(LoginAttempt, throttle.account_key(user.email)).count == 2
     client.post("/auth/logout")
     for _ in range(3):
         login(client, user.email, "wrong-password-x")
     assert login(client, user.email, PASSWORD).status_code == 429
     # The window started 16 minutes ago: a new one begins.
-    row = db.session.get(LoginAttempt, throttle.account_key(user.email))
+    row = db.session.get(LoginAttempt, throttle.pair_key(user.email, "10.0.0.1"))
     row.window_start = utcnow() - timedelta(minutes=16)
     db.session.commit()
     assert login(client, user.email, PASSWORD).status_code == 303
@@ -117,31 +165,91 @@ def test_failures_count_atomically(app, backend, tmp_path):
     """Concurrent failures from several connections (workers) are all counted."""
     if backend == "sqlite":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
-    key = "account:race@example.go.id"
+    rule = throttle.Rule("account:race@example.go.id", 5, timedelta(minutes=15))
 
     def fail(_):
         with app.app_context():
-            throttle.record_failure([key])
+            throttle.record([rule])
             db.session.commit()
             db.session.remove()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(fail, range(40)))
     db.session.expire_all()
-    assert db.session.get(LoginAttempt, key).count == 40
+    assert db.session.get(LoginAttempt, rule.key).count == 40
 
 
-def test_record_failure_counts_on_both_backends(app):
+def test_record_counts_on_both_backends(app):
     now = utcnow()
-    throttle.record_failure(["k"], now=now)
-    throttle.record_failure(["k"], now=now + timedelta(minutes=1))
+    rule = throttle.Rule("k", 5, timedelta(minutes=15))
+    throttle.record([rule], now=now)
+    throttle.record([rule], now=now + timedelta(minutes=1))
     db.session.commit()
     assert db.session.get(LoginAttempt, "k").count == 2
-    throttle.record_failure(["k"], now=now + timedelta(minutes=20))  # new window
+    throttle.record([rule], now=now + timedelta(minutes=20))  # new window
     db.session.commit()
     db.session.expire_all()
     row = db.session.get(LoginAttempt, "k")
     assert row.count == 1 and row.window_start == now + timedelta(minutes=20)
+
+
+# --------------------------------------------------------------------------- hash work
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Counts the password-hash checks (werkzeug's ``check_password_hash``, the slow part)."""
+    import quickwin_tracker.models
+
+    calls = []
+    real = quickwin_tracker.models.check_password_hash
+
+    def counting(pwhash, password):
+        calls.append(pwhash)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(quickwin_tracker.models, "check_password_hash", counting)
+    return calls
+
+
+@pytest.mark.parametrize("case", ["wrong-password", "unknown", "inactive", "no-password"])
+def test_every_failed_sign_in_costs_one_hash_check(client, english, make_user, hash_checks,
+                                                    case):
+    known = make_user("staff")
+    login(client, known.email, "not-the-password")  # the reference: a known account
+    assert len(hash_checks) == 1
+    hash_checks.clear()
+
+    if case == "wrong-password":
+        email, password = known.email, "also-not-the-password"
+    elif case == "unknown":
+        email, password = "nobody@example.go.id", PASSWORD
+    elif case == "inactive":
+        email, password = make_user("staff", active=False).email, PASSWORD
+    else:
+        user = make_user("staff")
+        user.password_hash = ""
+        db.session.commit()
+        email, password = user.email, PASSWORD
+    response = login(client, email, password, addr="10.0.0.2")
+
+    assert response.status_code == 422
+    assert "Wrong email or password, or the account is inactive." in response.text
+    assert len(hash_checks) == 1
+
+
+def test_the_dummy_hash_uses_the_method_real_passwords_get(app):
+    from quickwin_tracker import models
+
+    models._dummy_password_hash.cache_clear()
+    try:
+        user = User(email="x@example.go.id", name="X")
+        user.set_password(NEW_PASSWORD)
+        method = user.password_hash.split("$", 1)[0]
+        assert models._dummy_password_hash().split("$", 1)[0] == method
+        assert models.spend_password_check(NEW_PASSWORD) is False
+    finally:
+        models._dummy_password_hash.cache_clear()
 
 
 # --------------------------------------------------------------------------- password rules

@@ -358,6 +358,8 @@ def test_the_remember_lifetime_is_configurable(app, client, make_user, later):
     ({"QUICKWIN_SESSION_IDLE_MINUTES": "0"}, "QUICKWIN_SESSION_IDLE_MINUTES"),
     ({"QUICKWIN_SESSION_IDLE_MINUTES": "ten"}, "QUICKWIN_SESSION_IDLE_MINUTES"),
     ({"QUICKWIN_REMEMBER_DAYS": "0"}, "QUICKWIN_REMEMBER_DAYS"),
+    ({"QUICKWIN_LOGIN_MAX_FAILURES": "5", "QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES": "3"},
+     "QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES"),
 ])
 def test_bad_settings_stop_the_app(monkeypatch, env, message):
     from quickwin_tracker import create_app
@@ -372,11 +374,14 @@ def test_bad_settings_stop_the_app(monkeypatch, env, message):
 def test_settings_from_the_environment(monkeypatch):
     from quickwin_tracker import create_app
 
-    for name, value in {"QUICKWIN_SESSION_IDLE_MINUTES": "30", "QUICKWIN_REMEMBER_DAYS": "7"}.items():
+    for name, value in {"QUICKWIN_SESSION_IDLE_MINUTES": "30", "QUICKWIN_REMEMBER_DAYS": "7",
+                        "QUICKWIN_LOGIN_MAX_FAILURES": "4"}.items():
         monkeypatch.setenv(name, value)
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=7)
+    assert app.config["LOGIN_ACCOUNT_MAX_FAILURES"] == 40
+    assert app.config["LOGIN_ADDRESS_MAX_FAILURES"] == 16
 
 
 # --------------------------------------------------------------------------- migration 0009

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..clock import utcnow
 from ..domain import Invalid
 from ..extensions import db
-from ..models import LOCALES, Role, Unit, User, new_session_token
+from ..models import LOCALES, Role, Unit, User, new_session_token, spend_password_check
 from .passwords import check_password
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,13 @@ def find_unit(code: str) -> Unit | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, else None (same answer for every failure)."""
+    """The active user with this email and password, else None (same answer for every failure).
+
+    Every attempt checks one password hash, a dummy one for an unknown account, so that the
+    time of the answer does not tell who has an account either."""
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    matches = user.check_password(password) if user is not None else spend_password_check(password)
+    if user is None or not user.active or not matches:
         return None
     user.last_login_at = utcnow()
     return user

@@ -3,10 +3,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, logout_user
 
+from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..htmx import is_htmx, redirect_to
 from ..security import is_safe_redirect
@@ -59,26 +60,29 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        keys = [throttle.account_key(form.email.data), throttle.address_key(request.remote_addr)]
-        wait = throttle.blocked_for(keys)
+        rules = throttle.login_rules(form.email.data, request.remote_addr)
+        now = utcnow()
+        wait = throttle.blocked_for(rules, now)
         if wait is not None:
             # Refused before the password is checked, so guessing gains nothing.
             num = throttle.minutes(wait)
             form.form_errors.append(ngettext(
-                "Too many failed sign-in attempts. Please try again in %(num)d minute.",
-                "Too many failed sign-in attempts. Please try again in %(num)d minutes.",
-                num,
+                "Too many failed sign-in attempts. Please try again in %(num)d minute, "
+                "at %(time)s.",
+                "Too many failed sign-in attempts. Please try again in %(num)d minutes, "
+                "at %(time)s.",
+                num, time=format_time(now + wait, "HH:mm z"),
             ))
             status = 429
         else:
             user = authenticate(form.email.data, form.password.data)
             if user is None:
-                throttle.record_failure(keys)
+                throttle.record(rules, now)
                 db.session.commit()
                 form.password.errors.append(
                     _("Wrong email or password, or the account is inactive."))
             else:
-                throttle.clear(keys[0])
+                throttle.clear(rules[0].key)  # this account from this address
                 db.session.commit()
                 sign_in(user, remember=form.remember.data)
                 target = form.next.data
@@ -190,7 +194,7 @@ def reset_password(token: str):
             form.new_password.errors.append(str(problem))
         else:
             set_user_password(user, form.new_password.data)  # ends every session
-            throttle.clear(throttle.account_key(user.email))
+            throttle.clear_account(user.email)
             db.session.commit()
             logout_user()
             flash(_("Your password has been changed. Please sign in with the new one."), "success")
