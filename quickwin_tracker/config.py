@@ -109,6 +109,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         LOGIN_ADDRESS_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_ADDRESS_MAX_FAILURES", None),
         LOGIN_WINDOW_MINUTES=_env_int("QUICKWIN_LOGIN_WINDOW_MINUTES", 15),
         PASSWORD_RESET_HOURS=_env_int("QUICKWIN_PASSWORD_RESET_HOURS", 2),
+        # Password-reset emails per hour, per account and per client address (auth/throttle.py).
+        PASSWORD_RESET_MAX_PER_ACCOUNT=_env_int("QUICKWIN_PASSWORD_RESET_MAX_PER_ACCOUNT", 3),
+        PASSWORD_RESET_MAX_PER_ADDRESS=_env_int("QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS", 10),
         # Sessions (auth/sessions.py): signed out after this many minutes without a request, and
         # a sign-in (remember-me included) ends this many days after the password was typed.
         SESSION_IDLE_MINUTES=_env_int("QUICKWIN_SESSION_IDLE_MINUTES", 60),
@@ -211,6 +214,8 @@ def _validate(app: Flask) -> None:
         ("LOGIN_ADDRESS_MAX_FAILURES", "QUICKWIN_LOGIN_ADDRESS_MAX_FAILURES", 1, 100_000),
         ("LOGIN_WINDOW_MINUTES", "QUICKWIN_LOGIN_WINDOW_MINUTES", 1, 24 * 60),
         ("PASSWORD_RESET_HOURS", "QUICKWIN_PASSWORD_RESET_HOURS", 1, 24 * 7),
+        ("PASSWORD_RESET_MAX_PER_ACCOUNT", "QUICKWIN_PASSWORD_RESET_MAX_PER_ACCOUNT", 1, 100),
+        ("PASSWORD_RESET_MAX_PER_ADDRESS", "QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS", 1, 10_000),
         ("SESSION_IDLE_MINUTES", "QUICKWIN_SESSION_IDLE_MINUTES", 1, 7 * 24 * 60),
         ("REMEMBER_DAYS", "QUICKWIN_REMEMBER_DAYS", 1, 366),
         ("BOARD_PAGE_SIZE", "QUICKWIN_BOARD_PAGE_SIZE", 1, 10_000),

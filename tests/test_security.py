@@ -22,6 +22,7 @@ from quickwin_tracker.auth.reset import reset_token
 from quickwin_tracker.clock import to_local, utcnow
 from quickwin_tracker.domain import Invalid
 from quickwin_tracker.extensions import db
+from quickwin_tracker.mail.outbox import deliver_outbox
 from quickwin_tracker.models import LoginAttempt, OutboxMessage, User
 from tests.conftest import PASSWORD
 
@@ -322,14 +323,26 @@ def test_login_page_links_to_the_reset_form(client, english):
     assert client.get("/auth/forgot").status_code == 200
 
 
-def test_full_reset_flow_through_a_real_smtp_server(app, client, english, make_user, smtp_server):
+@pytest.mark.parametrize("deliver", ["sweep", "cli"])
+def test_full_reset_flow_through_a_real_smtp_server(app, client, english, make_user, smtp_server,
+                                                    deliver):
     smtp_server.configure(app)
     user = make_user("staff")
     response = client.post("/auth/forgot", data={"email": "  " + user.email.upper()})
     assert (response.status_code, response.location) == (303, "/auth/login")
     assert SAME_ANSWER in client.get("/auth/login").text
 
-    # Delivered right after the commit, not a minute later by the scheduler.
+    # Queued in the outbox, like every email; nothing is sent inside the request.
+    assert smtp_server.messages == []
+    queued = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert [(m.kind, m.status, m.to_user_id) for m in queued] == [
+        ("password_reset", "queued", user.id)]
+    # The scheduler's outbox sweep (or `quickwin outbox deliver`) sends it.
+    if deliver == "sweep":
+        assert deliver_outbox().sent == 1
+    else:
+        result = app.test_cli_runner().invoke(args=["outbox", "deliver"])
+        assert result.exit_code == 0 and "Sent 1" in result.output, result.output
     assert len(smtp_server.messages) == 1
     mail = smtp_server.messages[0]
     assert mail["To"].addresses[0].addr_spec == user.email
@@ -362,6 +375,65 @@ def test_repeated_requests_each_queue_an_email(client, make_user):
     messages = db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.kind == "password_reset")).all()
     assert len(messages) == 2 and all(m.to_user_id == user.id for m in messages)
+
+
+def forgot(client, email: str, addr: str):
+    """Ask for a reset link; returns all the visitor sees: the answer and the flashed message."""
+    response = client.post("/auth/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": addr})
+    with client.session_transaction() as session:
+        flashed = session.pop("_flashes", [])
+    return response.status_code, response.location, response.get_data(), tuple(map(tuple, flashed))
+
+
+def reset_emails(user: User | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "password_reset")
+    if user is not None:
+        query = query.where(OutboxMessage.to_user_id == user.id)
+    db.session.expire_all()
+    return db.session.scalar(query)
+
+
+def test_reset_emails_are_limited_per_account(app, client, english, make_user):
+    assert app.config["PASSWORD_RESET_MAX_PER_ACCOUNT"] == 3
+    user = make_user("staff")
+    answers = {forgot(client, user.email, addr=f"10.1.0.{n}") for n in range(5)}
+    assert reset_emails(user) == 3  # two were refused: from other addresses too
+    assert len(answers) == 1  # the same answer, queued or not
+    # Other accounts are not affected; an hour later this one may ask again.
+    other = make_user("staff")
+    assert forgot(client, other.email, addr="10.1.0.1") in answers
+    assert reset_emails(other) == 1
+    row = db.session.get(LoginAttempt, "reset-account:" + user.email)
+    row.window_start = utcnow() - timedelta(minutes=61)
+    db.session.commit()
+    assert forgot(client, user.email, addr="10.1.0.1") in answers
+    assert reset_emails(user) == 4
+
+
+def test_reset_emails_are_limited_per_address(app, client, english, make_user):
+    app.config["PASSWORD_RESET_MAX_PER_ADDRESS"] = 4
+    users = [make_user("staff") for _ in range(6)]
+    answers = {forgot(client, u.email, addr="10.2.0.1") for u in users}
+    assert reset_emails() == 4
+    assert len(answers) == 1
+    # From another address, the fifth and sixth users get theirs.
+    assert forgot(client, users[5].email, addr="10.2.0.2") in answers
+    assert reset_emails(users[5]) == 1
+
+
+def test_the_answer_is_the_same_queued_throttled_unknown_or_inactive(app, client, english,
+                                                                     make_user):
+    app.config["PASSWORD_RESET_MAX_PER_ACCOUNT"] = 1
+    user = make_user("staff")
+    inactive = make_user("staff", active=False)
+    queued = forgot(client, user.email, addr="10.3.0.1")
+    throttled = forgot(client, user.email, addr="10.3.0.2")
+    unknown = forgot(client, "nobody@example.go.id", addr="10.3.0.3")
+    not_active = forgot(client, inactive.email, addr="10.3.0.4")
+    assert queued == throttled == unknown == not_active
+    assert SAME_ANSWER in str(queued[3])
+    assert reset_emails() == 1
 
 
 @pytest.mark.parametrize("email", ["nobody@example.go.id", "inactive"])
@@ -499,3 +571,4 @@ def test_proxy_fix_trusts_forwarded_headers(monkeypatch):
             environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_json()
     assert seen[0] == {"secure": False, "addr": "127.0.0.1"}
     assert seen[1] == {"secure": True, "addr": "203.0.113.7"}
+

@@ -360,6 +360,8 @@ def test_the_remember_lifetime_is_configurable(app, client, make_user, later):
     ({"QUICKWIN_REMEMBER_DAYS": "0"}, "QUICKWIN_REMEMBER_DAYS"),
     ({"QUICKWIN_LOGIN_MAX_FAILURES": "5", "QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES": "3"},
      "QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES"),
+    ({"QUICKWIN_PASSWORD_RESET_MAX_PER_ACCOUNT": "0"}, "QUICKWIN_PASSWORD_RESET_MAX_PER_ACCOUNT"),
+    ({"QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS": "-1"}, "QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS"),
 ])
 def test_bad_settings_stop_the_app(monkeypatch, env, message):
     from quickwin_tracker import create_app

@@ -1,4 +1,4 @@
-"""Sign-in throttling, shared by every worker: counted in the database.
+"""Throttling of sign-ins and password-reset emails, shared by every worker: counted in the database.
 
 Sign-in: each failed sign-in counts once under three keys, each with its own limit within
 ``LOGIN_WINDOW_MINUTES`` (a window starts with the first failure under its key):
@@ -18,6 +18,12 @@ When any key of a sign-in is over its limit, the login answers 429 *without chec
 password* (guessing gains nothing), saying in how many minutes and at what local time the
 longest of the exceeded windows ends. A successful sign-in clears its pair key only: the account
 and address counters keep counting what strangers did.
+
+Password reset: every "forgot password" request counts once under ``reset-account:<account>``
+(the email asked for, whether or not such an account exists) and ``reset-address:<address>``,
+within an hour: ``PASSWORD_RESET_MAX_PER_ACCOUNT`` (default 3) and
+``PASSWORD_RESET_MAX_PER_ADDRESS`` (default 10). Over either, no email is queued; the visitor's
+answer is the same in every case (queued, throttled, unknown or inactive account).
 
 Behind a reverse proxy ``remote_addr`` is the proxy's address unless ``QUICKWIN_PROXY_FIX`` says
 how many proxies to trust (werkzeug's ProxyFix, applied in ``create_app``); without it, every
@@ -41,6 +47,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..clock import utcnow
 from ..extensions import db
 from ..models import LoginAttempt, User, UTCDateTime
+
+RESET_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,17 @@ def login_rules(email: str, address: str | None) -> list[Rule]:
         Rule(pair_key(email, address), config["LOGIN_MAX_FAILURES"], window),
         Rule(account_key(email), config["LOGIN_ACCOUNT_MAX_FAILURES"], window),
         Rule(address_key(address), config["LOGIN_ADDRESS_MAX_FAILURES"], window),
+    ]
+
+
+def reset_rules(email: str, address: str | None) -> list[Rule]:
+    """The two password-reset email limits (see the module docstring)."""
+    config = current_app.config
+    return [
+        Rule("reset-account:" + _account(email), config["PASSWORD_RESET_MAX_PER_ACCOUNT"],
+             RESET_WINDOW),
+        Rule("reset-address:" + _address(address), config["PASSWORD_RESET_MAX_PER_ADDRESS"],
+             RESET_WINDOW),
     ]
 
 

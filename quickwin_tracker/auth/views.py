@@ -21,7 +21,7 @@ from .forms import (
     PasswordForm,
 )
 from .passwords import password_problem
-from .reset import deliver_now, queue_reset_email, user_for_token
+from .reset import queue_reset_email, user_for_token
 from .services import authenticate, end_all_sessions, find_user_by_email, set_user_password
 from .sessions import remembered, sign_in
 
@@ -164,15 +164,19 @@ def change_language():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
-    """Ask for a reset link. The answer is the same whether or not the account exists."""
+    """Ask for a reset link. The answer is the same whether the email was queued (the outbox
+    sweep sends it), refused by the throttle (``throttle.reset_rules``), or the account does not
+    exist or is inactive."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        message = queue_reset_email(user) if user is not None and user.active else None
-        message_id = message.id if message is not None else None
+        rules = throttle.reset_rules(form.email.data, request.remote_addr)
+        now = utcnow()
+        if throttle.blocked_for(rules, now) is None:
+            throttle.record(rules, now)
+            user = find_user_by_email(form.email.data)
+            if user is not None and user.active:
+                queue_reset_email(user, now=now)
         db.session.commit()
-        if message_id is not None:
-            deliver_now(message_id)
         flash(_("If an account exists for this address, an email with a link to choose a new "
                 "password is on its way. The link works for %(num)d hours.",
                 num=current_app.config["PASSWORD_RESET_HOURS"]), "info")
