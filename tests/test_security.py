@@ -572,3 +572,78 @@ def test_proxy_fix_trusts_forwarded_headers(monkeypatch):
     assert seen[0] == {"secure": False, "addr": "127.0.0.1"}
     assert seen[1] == {"secure": True, "addr": "203.0.113.7"}
 
+
+# --------------------------------------------------------------------------- headers
+
+
+def test_no_store_on_everything_a_signed_in_user_sees(app, client, hx, make_user,
+                                                      make_initiative):
+    user = make_user("admin")
+    initiative = make_initiative()
+    login(client, user.email, PASSWORD)
+    board = client.get("/board/")
+    pages = {
+        "board": board,
+        "board fragment": client.get("/board/", headers=hx),
+        "initiative": client.get(f"/initiatives/{initiative.id}"),
+        "milestones fragment": client.get(f"/initiatives/{initiative.id}/milestones", headers=hx),
+        "account": client.get("/auth/account"),
+        "admin": client.get("/admin/users"),
+        "export": client.get("/transfer/initiatives.csv"),
+        "redirect": client.get("/auth/login"),
+        "not found": client.get("/initiatives/999999"),
+    }
+    for name, response in pages.items():
+        assert response.status_code == {"redirect": 302, "not found": 404}.get(name, 200), name
+        assert response.headers["Cache-Control"] == "no-store", name
+    # Static files keep their long cache lifetimes, signed in or not.
+    static = client.get(re.search(r'href="(/static/css/app\.css\?v=\w+)"', board.text).group(1))
+    assert static.status_code == 200
+    assert "no-store" not in static.headers["Cache-Control"]
+    assert "max-age=31536000" in static.headers["Cache-Control"]
+
+
+def test_the_board_poll_is_no_store_and_still_answers_304(client, make_user):
+    user = make_user("staff")
+    login(client, user.email, PASSWORD)
+    first = client.get("/board/version", headers={"HX-Request": "true"})
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    tag = first.headers["ETag"]
+    again = client.get("/board/version", headers={"HX-Request": "true", "If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.headers["Cache-Control"] == "no-store" and again.headers["ETag"] == tag
+
+
+def test_a_signed_in_session_replayed_after_logout_gets_no_store_too(app, client, make_user):
+    user = make_user("staff")
+    login(client, user.email, PASSWORD)
+    copied = client.get_cookie("session").value
+    client.post("/auth/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", copied)
+    response = replay.get("/board/")
+    assert response.status_code == 302
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("base_url, hsts", [
+    ("https://quickwin.balikpapan.go.id", True),
+    ("http://127.0.0.1:5000", False),
+])
+def test_hsts_only_with_an_https_base_url(app, client, make_user, base_url, hsts):
+    app.config["BASE_URL"] = base_url
+    anonymous = client.get("/auth/login")
+    static = client.get("/static/css/app.css")
+    login(client, make_user("staff").email, PASSWORD)
+    signed_in_page = client.get("/board/")
+    for response in (anonymous, static, signed_in_page):
+        assert ("Strict-Transport-Security" in response.headers) == hsts
+        if hsts:
+            assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_hsts_follows_the_configured_base_url(monkeypatch):
+    monkeypatch.setenv("QUICKWIN_BASE_URL", "https://quickwin.balikpapan.go.id")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    response = app.test_client().get("/static/css/app.css")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
