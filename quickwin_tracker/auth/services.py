@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -47,6 +48,30 @@ def end_all_sessions(user: User) -> User:
     return user
 
 
+def _other_active_admins(user: User) -> int:
+    """How many active administrators there are besides ``user``. On PostgreSQL their rows are
+    locked until the commit, so two admins demoting each other at once cannot both succeed
+    (the second sees the first's change); SQLite lets one writer through at a time anyway."""
+    query = sa.select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True),
+                                     User.id != user.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return len(db.session.scalars(query).all())
+
+
+def _keep_an_admin(user: User, role: str, active: bool) -> None:
+    """Refuse to deactivate or demote the last active administrator: nobody could manage people
+    any more (the CLI could, but a city's admins may not have a shell)."""
+    if user.role != Role.ADMIN or not user.active or (role == Role.ADMIN and active):
+        return
+    if _other_active_admins(user) == 0:
+        if not active:
+            raise Invalid(_l("This is the last active administrator: make someone else an "
+                             "administrator before deactivating this account."), "active")
+        raise Invalid(_l("This is the last active administrator: make someone else an "
+                         "administrator before changing this role."), "role")
+
+
 def _check_role_and_unit(role: str, unit: Unit | None) -> None:
     if role not in {r.value for r in Role}:
         raise Invalid(_l("Unknown role."), "role")
@@ -84,6 +109,7 @@ def update_user(user: User, *, email: str, name: str, role: str, unit: Unit | No
     if other is not None and other.id != user.id:
         raise Invalid(_l("A user with this email already exists."), "email")
     _check_role_and_unit(role, unit)
+    _keep_an_admin(user, role, active)
     deactivated = user.active and not active
     user.email, user.name, user.role, user.unit = email, name.strip(), role, unit
     user.active, user.locale = active, locale
