@@ -82,9 +82,10 @@ def user_sign_out(user_id: int):
     """Sign the user out everywhere: every session and remember-me cookie (a lost phone, a
     shared computer, a password that may have leaked)."""
     user = db.get_or_404(User, user_id)
-    with user_action():
+    with user_action() as action:
         people.end_all_sessions(user)
-    flash(_("%(name)s has been signed out everywhere.", name=user.name), "success")
+    if action.done:
+        flash(_("%(name)s has been signed out everywhere.", name=user.name), "success")
     return redirect_to(url_for("admin.user_edit", user_id=user.id))
 
 

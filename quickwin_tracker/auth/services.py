@@ -60,8 +60,8 @@ def _other_active_admins(user: User) -> int:
 
 
 def _keep_an_admin(user: User, role: str, active: bool) -> None:
-    """Refuse to deactivate or demote the last active administrator: nobody could manage people
-    any more (the CLI could, but a city's admins may not have a shell)."""
+    """Refuse to deactivate or demote the last active administrator: nobody could manage people,
+    units and stages in the app any more (admin form and CLI alike)."""
     if user.role != Role.ADMIN or not user.active or (role == Role.ADMIN and active):
         return
     if _other_active_admins(user) == 0:
