@@ -119,7 +119,9 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
     login_manager.init_app(app)
-    from . import auth  # noqa: F401  (user loader, unauthorized handler)
+    from .auth import sessions  # the user loader; also imports the unauthorized handler
+
+    sessions.init_app(app)  # idle timeout: background polls do not renew the session
 
 
 @event.listens_for(Engine, "connect")

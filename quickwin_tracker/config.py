@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,7 +40,7 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int | None) -> int | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -100,12 +101,21 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_SECURE=_secure_cookies(),
         # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted.
         PROXY_FIX=_env_int("QUICKWIN_PROXY_FIX", 0),
-        # Login throttling (auth/throttle.py): failures allowed per account within the window;
-        # a client address gets four times as many (several people behind one office NAT).
+        # Login throttling (auth/throttle.py), per window: failures per account *and* address
+        # together; per account from all addresses (None: 10 times as many); per address for all
+        # accounts (None: 4 times as many, for several people behind one office NAT).
         LOGIN_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_MAX_FAILURES", 5),
+        LOGIN_ACCOUNT_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES", None),
+        LOGIN_ADDRESS_MAX_FAILURES=_env_int("QUICKWIN_LOGIN_ADDRESS_MAX_FAILURES", None),
         LOGIN_WINDOW_MINUTES=_env_int("QUICKWIN_LOGIN_WINDOW_MINUTES", 15),
         PASSWORD_RESET_HOURS=_env_int("QUICKWIN_PASSWORD_RESET_HOURS", 2),
-        REMEMBER_COOKIE_DURATION=60 * 60 * 24 * _env_int("QUICKWIN_REMEMBER_DAYS", 14),
+        # Password-reset emails per hour, per account and per client address (auth/throttle.py).
+        PASSWORD_RESET_MAX_PER_ACCOUNT=_env_int("QUICKWIN_PASSWORD_RESET_MAX_PER_ACCOUNT", 3),
+        PASSWORD_RESET_MAX_PER_ADDRESS=_env_int("QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS", 10),
+        # Sessions (auth/sessions.py): signed out after this many minutes without a request, and
+        # a sign-in (remember-me included) ends this many days after the password was typed.
+        SESSION_IDLE_MINUTES=_env_int("QUICKWIN_SESSION_IDLE_MINUTES", 60),
+        REMEMBER_DAYS=_env_int("QUICKWIN_REMEMBER_DAYS", 14),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
         # The board's first paint shows at most this many cards in all (each cell its share, see
@@ -155,6 +165,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             test_config["SQLALCHEMY_DATABASE_URI"]
         )
     app.config.update(test_config)
+    _derive_session_settings(app, test_config)
     if "MAX_CONTENT_LENGTH" not in test_config:
         # Whole request bodies: one evidence file plus room for the other form fields.
         # Werkzeug answers 413 beyond it; files between the two limits get a 422 next to the
@@ -163,6 +174,24 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             max(app.config["EVIDENCE_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + UPLOAD_MARGIN
         )
     _validate(app)
+
+
+def _derive_session_settings(app: Flask, test_config: dict[str, Any]) -> None:
+    """Flask's and Flask-Login's own settings from ours (a test mapping may set theirs), and the
+    throttling limits left to their defaults."""
+    config = app.config
+    for key, setting in (("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_MINUTES"),
+                         ("REMEMBER_COOKIE_DURATION", "REMEMBER_DAYS")):
+        value = config[setting]
+        if key not in test_config and isinstance(value, int) and not isinstance(value, bool):
+            config[key] = (timedelta(minutes=value) if setting == "SESSION_IDLE_MINUTES"
+                           else timedelta(days=value))
+    pair_limit = config["LOGIN_MAX_FAILURES"]
+    if isinstance(pair_limit, int):
+        if config["LOGIN_ACCOUNT_MAX_FAILURES"] is None:
+            config["LOGIN_ACCOUNT_MAX_FAILURES"] = 10 * pair_limit
+        if config["LOGIN_ADDRESS_MAX_FAILURES"] is None:
+            config["LOGIN_ADDRESS_MAX_FAILURES"] = 4 * pair_limit
 
 
 def _validate(app: Flask) -> None:
@@ -181,8 +210,14 @@ def _validate(app: Flask) -> None:
     for key, env, low, high in (
         ("PROXY_FIX", "QUICKWIN_PROXY_FIX", 0, 10),
         ("LOGIN_MAX_FAILURES", "QUICKWIN_LOGIN_MAX_FAILURES", 1, 1000),
+        ("LOGIN_ACCOUNT_MAX_FAILURES", "QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES", 1, 100_000),
+        ("LOGIN_ADDRESS_MAX_FAILURES", "QUICKWIN_LOGIN_ADDRESS_MAX_FAILURES", 1, 100_000),
         ("LOGIN_WINDOW_MINUTES", "QUICKWIN_LOGIN_WINDOW_MINUTES", 1, 24 * 60),
         ("PASSWORD_RESET_HOURS", "QUICKWIN_PASSWORD_RESET_HOURS", 1, 24 * 7),
+        ("PASSWORD_RESET_MAX_PER_ACCOUNT", "QUICKWIN_PASSWORD_RESET_MAX_PER_ACCOUNT", 1, 100),
+        ("PASSWORD_RESET_MAX_PER_ADDRESS", "QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS", 1, 10_000),
+        ("SESSION_IDLE_MINUTES", "QUICKWIN_SESSION_IDLE_MINUTES", 1, 7 * 24 * 60),
+        ("REMEMBER_DAYS", "QUICKWIN_REMEMBER_DAYS", 1, 366),
         ("BOARD_PAGE_SIZE", "QUICKWIN_BOARD_PAGE_SIZE", 1, 10_000),
         ("BOARD_FIRST_PAINT_CARDS", "QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1, 100_000),
     ):
@@ -194,6 +229,9 @@ def _validate(app: Flask) -> None:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 9999:
             raise ConfigError(f"{env} must be a year from 1900 to 9999, got {value!r}")
+    if app.config["LOGIN_ACCOUNT_MAX_FAILURES"] < app.config["LOGIN_MAX_FAILURES"]:
+        raise ConfigError("QUICKWIN_LOGIN_ACCOUNT_MAX_FAILURES must not be below "
+                          "QUICKWIN_LOGIN_MAX_FAILURES (it is the ceiling over all addresses)")
     if app.config["DATE_MIN_YEAR"] > app.config["DATE_MAX_YEAR"]:
         raise ConfigError("QUICKWIN_DATE_MIN_YEAR must not be later than QUICKWIN_DATE_MAX_YEAR")
     if not app.config.get("SECRET_KEY"):

@@ -7,7 +7,9 @@ reviewed revision (``quickwin db migrate``), and ``tests/test_migrations.py`` fa
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -129,6 +131,26 @@ class Unit(db.Model):
         return f"<Unit {self.code}>"
 
 
+def new_session_token() -> str:
+    """A fresh random secret for ``User.session_token``."""
+    return secrets.token_urlsafe(32)
+
+
+@functools.cache
+def _dummy_password_hash() -> str:
+    """A hash of a random password, made once with the method real passwords get
+    (``generate_password_hash``'s default, scrypt): what an unknown account is checked against."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def spend_password_check(password: str) -> bool:
+    """Do the work of one password check, against the dummy hash, and fail: an unknown or inactive
+    account, or one without a password, then costs what a known one costs (no timing difference
+    tells who has an account). Always False."""
+    check_password_hash(_dummy_password_hash(), password)
+    return False
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
@@ -157,6 +179,11 @@ class User(UserMixin, db.Model):
     digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminder_lead_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    # The secret every session and remember-me cookie of this user carries (``get_id``). A new
+    # one (``auth.services.end_all_sessions``: logout, password change or reset, deactivation, an
+    # admin's "sign out everywhere") ends them all at once. Empty loads nobody.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token,
+                                               server_default="")
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
 
@@ -172,18 +199,26 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)  # scrypt, werkzeug's default
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # no password yet: as much work as a wrong one
+            return spend_password_check(password)
+        return check_password_hash(self.password_hash, password)
 
     @property
     def password_fingerprint(self) -> str:
         """A short digest of the password hash: it changes whenever the password does (the hash
-        is salted), which ends other sessions and voids password-reset links."""
+        is salted), which voids password-reset links."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
-        """Flask-Login's session and remember-me id: ``"<id>:<fingerprint>"`` (see
-        ``auth.views.load_user``), so changing the password signs out every other session."""
-        return f"{self.id}:{self.password_fingerprint}"
+        """``"<id>:<session token>"``: who this is, for as long as the token stands (Flask-Login's
+        equality of users compares these)."""
+        return f"{self.id}:{self.session_token}"
+
+    def get_sign_in_id(self) -> str:
+        """What a sign-in stores in the session and the remember-me cookie (Flask-Login's
+        ``id_attribute``): ``get_id()`` plus the moment of signing in, so that a sign-in ends
+        after ``QUICKWIN_REMEMBER_DAYS`` however its cookies are kept (``auth/sessions.py``)."""
+        return f"{self.get_id()}:{int(utcnow().timestamp())}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -312,6 +312,81 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(app, as_admin, make_u
     assert not signs_in(app, user.email, PASSWORD)
 
 
+# --------------------------------------------------------------------------- the last admin
+
+LAST_ADMIN = "This is the last active administrator"
+
+
+def admin_form(admin: User, **overrides) -> dict[str, str]:
+    values = {"email": admin.email, "name": admin.name, "role": "admin", "unit": "0",
+              "password": ""}
+    values.update(overrides)
+    return user_form(**values)
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"active": None}, "active"),
+    ({"role": "reviewer"}, "role"),
+    ({"role": "reviewer", "active": None}, "active"),
+], ids=["deactivate", "demote", "both"])
+def test_the_last_active_admin_stays(as_admin, admin, make_user, overrides, field):
+    make_user("admin", active=False)  # an inactive admin does not count
+    response = as_admin.post(f"/admin/users/{admin.id}", data=admin_form(admin, **overrides))
+
+    assert response.status_code == 422
+    assert LAST_ADMIN in field_error(response.text, field)
+    stored = fresh(User, id=admin.id)
+    assert (stored.role, stored.active) == ("admin", True)
+    assert as_admin.get("/admin/users").status_code == 200  # still signed in, still an admin
+
+
+@pytest.mark.parametrize("overrides", [{"active": None}, {"role": "reviewer"}],
+                         ids=["deactivate", "demote"])
+def test_an_admin_can_be_deactivated_or_demoted_while_another_remains(as_admin, admin, make_user,
+                                                                      overrides):
+    other = make_user("admin", name="Admin Dua")
+    response = as_admin.post(f"/admin/users/{other.id}", data=admin_form(other, **overrides))
+    assert response.status_code == 303
+    stored = fresh(User, id=other.id)
+    assert (stored.role, stored.active) != ("admin", True)
+    # Now the remaining one is the last.
+    response = as_admin.post(f"/admin/users/{admin.id}", data=admin_form(admin, **overrides))
+    assert response.status_code == 422 and LAST_ADMIN in response.text
+
+
+def test_an_admin_may_step_down_when_another_remains(app, as_admin, admin, make_user):
+    make_user("admin")
+    response = as_admin.post(f"/admin/users/{admin.id}", data=admin_form(admin, role="reviewer"))
+    assert response.status_code == 303
+    assert fresh(User, id=admin.id).role == "reviewer"
+    assert as_admin.get("/admin/users").status_code == 403
+
+
+@pytest.mark.parametrize("args", [["--deactivate"], ["--role", "reviewer"]],
+                         ids=["deactivate", "demote"])
+def test_the_cli_keeps_the_last_active_admin(app, admin, make_user, args):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["edit-user", admin.email, *args])
+    assert result.exit_code == 1
+    assert LAST_ADMIN in result.output
+    stored = fresh(User, id=admin.id)
+    assert (stored.role, stored.active) == ("admin", True)
+
+    second = make_user("admin")
+    result = runner.invoke(args=["edit-user", admin.email, *args])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["edit-user", second.email, *args])
+    assert result.exit_code == 1 and LAST_ADMIN in result.output
+
+
+def test_sign_out_everywhere_is_on_the_users_page(as_admin, make_user):
+    user = make_user("staff")
+    page = as_admin.get(f"/admin/users/{user.id}").text
+    assert f'action="/admin/users/{user.id}/sign-out"' in page and "Sign out everywhere" in page
+    assert "/sign-out" not in as_admin.get("/admin/users/new").text
+    assert as_admin.post("/admin/users/999999/sign-out").status_code == 404
+
+
 # --------------------------------------------------------------------------- units
 
 

@@ -1,5 +1,7 @@
 """GET /healthz: 200 when the database answers, 503 when it does not."""
 
+import time
+
 from quickwin_tracker import create_app
 
 
@@ -28,7 +30,9 @@ def test_pages_show_a_friendly_error_when_the_database_is_down():
     })
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        # A well-formed sign-in id ("<id>:<token>:<signed in at>"), so loading the user needs
+        # the database.
+        session["_user_id"] = f"1:some-token:{int(time.time())}"
     response = client.get("/board/")
     assert response.status_code == 503
     assert b"<html" in response.data

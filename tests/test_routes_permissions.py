@@ -136,6 +136,7 @@ RULES: dict[str, str] = {
     "admin.users": "admin",
     "admin.user_new": "admin",
     "admin.user_edit": "admin",
+    "admin.user_sign_out": "admin",  # "sign out everywhere"
     "admin.units": "admin",
     "admin.unit_new": "admin",
     "admin.unit_edit": "admin",
@@ -237,7 +238,7 @@ def visit(app, world: World, person: str, method: str, path: str, data=None):
     user = world.people[person]
     if user is not None:
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = user.get_sign_in_id()  # what signing in stores
             session["_fresh"] = True
     return client.open(path, method=method, data=(data or {}) if method == "POST" else None)
 

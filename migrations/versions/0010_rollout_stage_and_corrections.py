@@ -14,7 +14,7 @@ measurements into returned ones (the other status that counts nowhere), their re
 review note.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -26,7 +26,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
@@ -50,9 +50,10 @@ def _rebuilds() -> bool:
 
 
 def upgrade():
-    with op.batch_alter_table('stage', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('rollout', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # In place (ALTER TABLE … ADD COLUMN), never a SQLite batch rebuild: ``initiative`` refers to
+    # ``stage``, and SQLite refuses to drop a referenced table (see downgrade).
+    op.add_column('stage', sa.Column('rollout', sa.Boolean(), server_default=sa.false(),
+                                     nullable=False))
     op.create_index('uq_stage_rollout', 'stage', ['rollout'], unique=True,
                     sqlite_where=sa.text('rollout'), postgresql_where=sa.text('rollout'))
     stage = sa.table("stage", sa.column("id", sa.Integer), sa.column("position", sa.Integer),
@@ -108,5 +109,10 @@ def downgrade():
 
     op.drop_index('uq_stage_rollout', table_name='stage',
                   sqlite_where=sa.text('rollout'), postgresql_where=sa.text('rollout'))
-    with op.batch_alter_table('stage', schema=None) as batch_op:
-        batch_op.drop_column('rollout')
+    # In place, never a SQLite batch rebuild: ``initiative`` refers to ``stage``, and dropping a
+    # referenced table fails (or, where the reference cascades, empties the referring rows).
+    # SQLite drops a column itself since 3.35 (Alembic would rebuild the table).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE stage DROP COLUMN rollout")
+    else:
+        op.drop_column('stage', 'rollout')

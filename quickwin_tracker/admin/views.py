@@ -3,9 +3,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..auth import services as people
+from ..auth.sessions import remembered, sign_in
 from ..extensions import db
 from ..forms import user_action
 from ..htmx import redirect_to
@@ -71,12 +73,26 @@ def user_edit(user_id: int):
                 active=form.active.data, locale=form.locale.data,
             )
             if form.password.data:
-                people.set_user_password(user, form.password.data)
+                people.set_user_password(user, form.password.data)  # ends their sessions
         if action.done:
+            if form.password.data and user.id == current_user.id and user.active:
+                sign_in(user, remember=remembered())  # one's own password: this browser stays
             flash(_("User %(name)s saved.", name=user.name), "success")
             return redirect_to(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+def user_sign_out(user_id: int):
+    """Sign the user out everywhere: every session and remember-me cookie (a lost phone, a
+    shared computer, a password that may have leaked)."""
+    user = db.get_or_404(User, user_id)
+    with user_action() as action:
+        people.end_all_sessions(user)
+    if action.done:
+        flash(_("%(name)s has been signed out everywhere.", name=user.name), "success")
+    return redirect_to(url_for("admin.user_edit", user_id=user.id))
 
 
 # --------------------------------------------------------------------------- units

@@ -3,12 +3,13 @@
 The token carries ``[user_id, password_fingerprint]`` signed with ``SECRET_KEY`` (salt
 ``"password-reset"``) and a timestamp; it expires after ``PASSWORD_RESET_HOURS`` and stops
 working as soon as the password changes (the fingerprint no longer matches), which also makes it
-single-use. The email goes through the outbox like every other (``queue_email``).
+single-use. The email goes through the outbox like every other (``queue_email``): the request
+only queues it, and the scheduler's outbox sweep (every ``QUICKWIN_OUTBOX_INTERVAL_SECONDS``)
+delivers it; no SMTP connection is ever opened inside a request.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import datetime
 
@@ -18,11 +19,10 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..mail.outbox import deliver_outbox, queue_email
+from ..mail.outbox import queue_email
 from ..mail.urls import app_url
 from ..models import OutboxMessage, User
 
-log = logging.getLogger(__name__)
 SALT = "password-reset"
 
 
@@ -68,16 +68,3 @@ def queue_reset_email(user: User, now: datetime | None = None) -> OutboxMessage 
         },
         now=now,
     )
-
-
-def deliver_now(message_id: int) -> None:
-    """Send a just-committed message at once when SMTP is configured, rather than within the
-    scheduler's next outbox sweep. Never raises: the message stays queued for the sweep."""
-    if not current_app.config.get("SMTP_HOST"):
-        return
-    try:
-        deliver_outbox(message_ids=[message_id])
-    except Exception:  # noqa: BLE001 (the scheduler retries; the visitor must not see an error)
-        log.exception("immediate delivery of outbox message %s failed; left for the sweep",
-                      message_id)
-        db.session.rollback()

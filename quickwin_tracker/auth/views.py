@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import ngettext, refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
+from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..htmx import is_htmx, redirect_to
-from ..models import User
 from ..security import is_safe_redirect
 from . import bp, throttle
 from .forms import (
@@ -22,28 +21,11 @@ from .forms import (
     PasswordForm,
 )
 from .passwords import password_problem
-from .reset import deliver_now, queue_reset_email, user_for_token
-from .services import authenticate, find_user_by_email
+from .reset import queue_reset_email, user_for_token
+from .services import authenticate, end_all_sessions, find_user_by_email, set_user_password
+from .sessions import remembered, sign_in
 
 login_manager.login_view = "auth.login"
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """``"<id>:<password fingerprint>"`` (``User.get_id``): a session or remember-me cookie made
-    before the password last changed loads nobody."""
-    raw_id, _sep, fingerprint = user_id.partition(":")
-    try:
-        user = db.session.get(User, int(raw_id))
-    except ValueError:
-        return None
-    if user is None or not secrets.compare_digest(user.password_fingerprint, fingerprint):
-        return None
-    return user
-
-
-def _remembered() -> bool:
-    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
 
 
 def _same_site_referrer() -> str | None:
@@ -78,28 +60,31 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        keys = [throttle.account_key(form.email.data), throttle.address_key(request.remote_addr)]
-        wait = throttle.blocked_for(keys)
+        rules = throttle.login_rules(form.email.data, request.remote_addr)
+        now = utcnow()
+        wait = throttle.blocked_for(rules, now)
         if wait is not None:
             # Refused before the password is checked, so guessing gains nothing.
             num = throttle.minutes(wait)
             form.form_errors.append(ngettext(
-                "Too many failed sign-in attempts. Please try again in %(num)d minute.",
-                "Too many failed sign-in attempts. Please try again in %(num)d minutes.",
-                num,
+                "Too many failed sign-in attempts. Please try again in %(num)d minute, "
+                "at %(time)s.",
+                "Too many failed sign-in attempts. Please try again in %(num)d minutes, "
+                "at %(time)s.",
+                num, time=format_time(now + wait, "HH:mm z"),
             ))
             status = 429
         else:
             user = authenticate(form.email.data, form.password.data)
             if user is None:
-                throttle.record_failure(keys)
+                throttle.record(rules, now)
                 db.session.commit()
                 form.password.errors.append(
                     _("Wrong email or password, or the account is inactive."))
             else:
-                throttle.clear(keys[0])
+                throttle.clear(rules[0].key)  # this account from this address
                 db.session.commit()
-                login_user(user, remember=form.remember.data)
+                sign_in(user, remember=form.remember.data)
                 target = form.next.data
                 return redirect(target if is_safe_redirect(target) else url_for("board.index"),
                                 code=303)
@@ -108,8 +93,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out: this browser, and every other session and remember-me cookie of the user (a
+    copied cookie replayed afterwards lands on the login page)."""
+    if current_user.is_authenticated:
+        end_all_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
-    flash(_("You have signed out."), "info")
+    flash(_("You have signed out, on this device and every other."), "info")
     return redirect_to(url_for("auth.login"))
 
 
@@ -137,10 +127,10 @@ def change_password():
             password_form.new_password.errors.append(str(problem))
         else:
             user = current_user._get_current_object()
-            user.set_password(password_form.new_password.data)
+            set_user_password(user, password_form.new_password.data)
             db.session.commit()
-            # The new fingerprint ends every other session; this one carries on.
-            login_user(user, remember=_remembered())
+            # The new session token ends every other session; this one carries on.
+            sign_in(user, remember=remembered())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"), code=303)
     return render_template(
@@ -174,15 +164,19 @@ def change_language():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
-    """Ask for a reset link. The answer is the same whether or not the account exists."""
+    """Ask for a reset link. The answer is the same whether the email was queued (the outbox
+    sweep sends it), refused by the throttle (``throttle.reset_rules``), or the account does not
+    exist or is inactive."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        message = queue_reset_email(user) if user is not None and user.active else None
-        message_id = message.id if message is not None else None
+        rules = throttle.reset_rules(form.email.data, request.remote_addr)
+        now = utcnow()
+        if throttle.blocked_for(rules, now) is None:
+            throttle.record(rules, now)
+            user = find_user_by_email(form.email.data)
+            if user is not None and user.active:
+                queue_reset_email(user, now=now)
         db.session.commit()
-        if message_id is not None:
-            deliver_now(message_id)
         flash(_("If an account exists for this address, an email with a link to choose a new "
                 "password is on its way. The link works for %(num)d hours.",
                 num=current_app.config["PASSWORD_RESET_HOURS"]), "info")
@@ -203,8 +197,8 @@ def reset_password(token: str):
         if problem is not None:
             form.new_password.errors.append(str(problem))
         else:
-            user.set_password(form.new_password.data)
-            throttle.clear(throttle.account_key(user.email))
+            set_user_password(user, form.new_password.data)  # ends every session
+            throttle.clear_account(user.email)
             db.session.commit()
             logout_user()
             flash(_("Your password has been changed. Please sign in with the new one."), "success")

@@ -70,7 +70,12 @@ def index():
 @login_required
 def version():
     """What open boards poll: 304 while their ``If-None-Match`` is the current tag, else 200 with
-    the new tag (body and ETag); app.js then re-fetches the board. One query."""
+    the new tag (body and ETag); app.js then re-fetches the board. One query.
+
+    ``no-store``, as every answer to a signed-in user: app.js sends ``If-None-Match`` itself
+    (the tag of the board it shows, from the page), so the 304 needs no copy in the browser's
+    cache, and none should be kept of anything a signed-in user sees. The poll does not renew
+    the session (``auth/sessions.py``): an idle board still times out."""
     _filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
     tag = board_version()
     response = make_response("" if request.if_none_match.contains(tag) else tag)
@@ -78,7 +83,7 @@ def version():
         response.status_code = 304
     response.set_etag(tag)
     response.mimetype = "text/plain"
-    response.headers["Cache-Control"] = "no-cache, private"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
