@@ -20,7 +20,7 @@ from quickwin_tracker import create_app
 from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Initiative, Stage, Unit, User
-from quickwin_tracker.runtime import tune_gc
+from quickwin_tracker.web.runtime import tune_gc
 
 MANAGER = "kepala.diskominfo@quickwin.balikpapan.go.id"
 REVIEWER = "reviewer.setda@quickwin.balikpapan.go.id"
@@ -171,8 +171,8 @@ class Site:
     def digest_builder(self, count: int):
         """Creates ``count`` managers over the units, and returns a function that builds the
         weekly digest of each (``build_digest``, no delivery)."""
-        from quickwin_tracker.clock import utcnow
         from quickwin_tracker.digests.services import build_digest, current_week
+        from quickwin_tracker.domain.clock import utcnow
 
         with self.app.app_context():
             units = list(db.session.scalars(sa.select(Unit).order_by(Unit.id)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter
 
-from . import assets, permissions
 from .config import load_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .domain import permissions
+from .extensions import babel, compress, csrf, db, login_manager, migrate
+from .scheduler.registry import jobs_for
+from .web import assets
+from .web.routing import IdConverter
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -40,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("QUICKWIN_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    jobs_for(app.config)  # QUICKWIN_SCHEDULER_JOBS / _EXTRA_JOBS must name real jobs
     if app.config["PROXY_FIX"]:
         # Behind nginx: trust X-Forwarded-For/-Proto/-Host from that many proxies, so that
         # request.is_secure, url_for(_external=True) and remote_addr (login throttling) are right.
@@ -48,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     register_extensions(app)
-    app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.url_map.converters["int"] = IdConverter  # before any route is added (web/routing.py)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_context(app)
@@ -57,36 +61,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     configure_logging(app)
     return app
-
-
-MAX_ID = 2**31 - 1  # the largest value of the integer id columns (PostgreSQL ``integer``)
-
-
-def digits_up_to(limit: int) -> str:
-    """A regular expression for the decimal numbers from 0 to ``limit`` (no sign, and no leading
-    zeros on the longest ones)."""
-    text = str(limit)
-    size = len(text)
-    alternatives = [f"[0-9]{{1,{size - 1}}}"] if size > 1 else []
-    for i, digit in enumerate(text):
-        low, high = (1 if i == 0 and size > 1 else 0), int(digit) - 1
-        if high >= low:
-            rest = size - i - 1
-            alternatives.append(text[:i] + f"[{low}-{high}]" + (f"[0-9]{{{rest}}}" if rest else ""))
-    alternatives.append(text)
-    return "(?:" + "|".join(alternatives) + ")"
-
-
-class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a whole number that fits the database's integer ids
-    (0 … 2**31 − 1). A larger one matches no route (its digits fail the rule's pattern), so it is
-    a 404 on every method, instead of reaching the database, whose driver refuses the number."""
-
-    regex = digits_up_to(MAX_ID)
-
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
 
 
 def _select_locale() -> str:
@@ -119,6 +93,7 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
     login_manager.init_app(app)
+    compress.init_app(app)
     from .auth import sessions  # the user loader; also imports the unauthorized handler
 
     sessions.init_app(app)  # idle timeout: background polls do not renew the session
@@ -137,61 +112,45 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+# Every blueprint and where it is mounted: (module, attribute, URL prefix).
+BLUEPRINTS = (
+    ("core", "bp", None),
+    ("auth", "bp", "/auth"),
+    ("board", "bp", "/board"),
+    ("initiatives", "bp", "/initiatives"),
+    ("milestones", "bp", "/initiatives"),
+    ("comments", "bp", "/initiatives"),
+    ("outcomes", "bp", "/initiatives"),
+    ("outcomes", "evidence_bp", "/evidence"),
+    ("notifications", "bp", "/notifications"),
+    ("feed", "bp", "/activity"),
+    ("calendar", "bp", "/calendar"),
+    ("review", "bp", None),
+    ("public", "bp", None),
+    ("digests", "bp", "/digests"),
+    ("preferences", "bp", "/preferences"),
+    ("transfer", "bp", "/transfer"),
+    ("admin", "bp", "/admin"),
+    ("mail.views", "bp", "/admin/outbox"),
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .board import bp as board_bp
-    from .calendar import bp as calendar_bp
-    from .comments import bp as comments_bp
-    from .core import bp as core_bp
-    from .feed import bp as feed_bp
-    from .initiatives import bp as initiatives_bp
-    from .milestones import bp as milestones_bp
-    from .notifications import bp as notifications_bp
-    from .outcomes import bp as outcomes_bp
-    from .outcomes import evidence_bp
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(board_bp, url_prefix="/board")
-    app.register_blueprint(initiatives_bp, url_prefix="/initiatives")
-    app.register_blueprint(milestones_bp, url_prefix="/initiatives")
-    app.register_blueprint(comments_bp, url_prefix="/initiatives")
-    app.register_blueprint(notifications_bp, url_prefix="/notifications")
-    app.register_blueprint(feed_bp, url_prefix="/activity")
-    app.register_blueprint(calendar_bp, url_prefix="/calendar")
-    app.register_blueprint(outcomes_bp, url_prefix="/initiatives")
-    app.register_blueprint(evidence_bp, url_prefix="/evidence")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    from .mail.views import bp as outbox_bp
-
-    app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
-    from .review import bp as review_bp
-
-    app.register_blueprint(review_bp)
-    from .public import bp as public_bp
-
-    app.register_blueprint(public_bp)
-    from .digests import bp as digests_bp
-    from .preferences import bp as preferences_bp
-
-    app.register_blueprint(digests_bp, url_prefix="/digests")
-    app.register_blueprint(preferences_bp, url_prefix="/preferences")
-    from .transfer import bp as transfer_bp
-
-    app.register_blueprint(transfer_bp, url_prefix="/transfer")
+    for module, attribute, prefix in BLUEPRINTS:
+        blueprint = getattr(import_module(f".{module}", __name__), attribute)
+        app.register_blueprint(blueprint, url_prefix=prefix)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .core.errors import register
+    from .web.errors import register
 
     register(app)
 
 
 def register_template_context(app: Flask) -> None:
-    from .activity import describe as describe_activity
-    from .clock import days_between, to_local
     from .comments.text import linkify
+    from .domain.activity import describe as describe_activity
+    from .domain.clock import days_between, to_local
     from .models import role_label
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
@@ -208,11 +167,9 @@ def register_template_context(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from . import compression
-    from .htmx import add_vary
-    from .security import add_security_headers
+    from .web.htmx import add_vary
+    from .web.security import add_security_headers
 
-    compression.init_app(app)  # registered first: after_request hooks run last-first
     app.after_request(add_vary)
     app.after_request(add_security_headers)
 

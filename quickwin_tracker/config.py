@@ -116,6 +116,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # a sign-in (remember-me included) ends this many days after the password was typed.
         SESSION_IDLE_MINUTES=_env_int("QUICKWIN_SESSION_IDLE_MINUTES", 60),
         REMEMBER_DAYS=_env_int("QUICKWIN_REMEMBER_DAYS", 14),
+        # Flask-Compress: text answers of 1 KB or more, in the best encoding the browser takes.
+        COMPRESS_MIMETYPES=["text/html", "text/css", "text/plain", "text/csv", "text/calendar",
+                            "text/javascript", "application/javascript", "application/json",
+                            "image/svg+xml"],
+        COMPRESS_MIN_SIZE=1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
         # The board's first paint shows at most this many cards in all (each cell its share, see
@@ -291,6 +296,3 @@ def _validate_scheduler(app: Flask) -> None:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
-    from .scheduler.registry import jobs_for  # here: the registry imports this module
-
-    jobs_for(app.config)  # QUICKWIN_SCHEDULER_JOBS / _EXTRA_JOBS name real jobs

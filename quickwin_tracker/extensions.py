@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,6 +30,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+compress = Compress()  # gzip, Brotli and zstd for text answers (the board is ~0.6 MB of HTML)
 
 
 def core_rows(statement: Executable) -> CursorResult[Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .clock import utcnow
+from .domain.clock import utcnow
 from .extensions import db
 
 
@@ -50,6 +50,8 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+
+MAX_ID = 2**31 - 1  # the largest value of the integer id columns (PostgreSQL ``integer``)
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

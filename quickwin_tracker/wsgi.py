@@ -7,7 +7,7 @@ The scheduler is never started here: it runs as its own process (``quickwin sche
 from dotenv import load_dotenv
 
 from . import create_app
-from .runtime import tune_gc
+from .web.runtime import tune_gc
 
 load_dotenv()
 app = create_app()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from quickwin_tracker.clock import utcnow
+from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
 from tests.conftest import PASSWORD

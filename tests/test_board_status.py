@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from quickwin_tracker.board.services import BoardFilters, load_board
-from quickwin_tracker.clock import local_today
+from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Indicator, Measurement, Milestone, Stage
 

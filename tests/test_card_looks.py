@@ -15,7 +15,7 @@ from quickwin_tracker.board.services import (
     assessed_cells,
     load_board,
 )
-from quickwin_tracker.clock import local_today
+from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
-from quickwin_tracker import demo_data
+from quickwin_tracker.demo import data as demo_data
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Dimension, Initiative, Role, Stage, Unit, User
 

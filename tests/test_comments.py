@@ -13,11 +13,11 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_login import login_user
 
-from quickwin_tracker.activity import describe
-from quickwin_tracker.clock import utcnow
 from quickwin_tracker.comments.services import MAX_BODY, add_comment, edit_comment
 from quickwin_tracker.comments.text import linkify, mentioned_handles
-from quickwin_tracker.domain import Forbidden, Invalid
+from quickwin_tracker.domain.activity import describe
+from quickwin_tracker.domain.clock import utcnow
+from quickwin_tracker.domain.errors import Forbidden, Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Comment, Notification
 from tests.conftest import PASSWORD

@@ -181,7 +181,7 @@ def _worker(url: str, seed: int, admin_id: int, queue: Any) -> None:
 
     from quickwin_tracker import create_app
     from quickwin_tracker.board.services import MoveRefused, move_initiative
-    from quickwin_tracker.domain import Conflict
+    from quickwin_tracker.domain.errors import Conflict
     from quickwin_tracker.initiatives.services import InitiativeData, update_initiative
 
     rng = random.Random(seed)

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from quickwin_tracker import create_app
-from quickwin_tracker.clock import local_today
 from quickwin_tracker.digests import jobs, services
 from quickwin_tracker.digests.services import DigestWeek, build_digest
+from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
 from quickwin_tracker.models import Activity, Indicator, Measurement, Milestone, OutboxMessage

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from quickwin_tracker.clock import local_today
 from quickwin_tracker.config import UPLOAD_MARGIN
-from quickwin_tracker.domain import Invalid
+from quickwin_tracker.domain.clock import local_today
+from quickwin_tracker.domain.errors import Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Evidence, Indicator, Measurement
 from quickwin_tracker.outcomes import evidence, services

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from quickwin_tracker.clock import local_today, to_local
+from quickwin_tracker.domain.clock import local_today, to_local
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import (
     Indicator,

@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.auth.reset import reset_token
-from quickwin_tracker.clock import local_today, utcnow
 from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
+from quickwin_tracker.domain.clock import local_today, utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import queue_email
 from quickwin_tracker.mail.tokens import unsubscribe_token

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from quickwin_tracker.activity import describe
+from quickwin_tracker.domain.activity import describe
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Initiative, Tag
 from tests.conftest import t

@@ -81,7 +81,7 @@ def test_a_team_member_cannot_change_who_owns_it_even_by_a_crafted_post(client, 
 
 
 def test_the_service_refuses_ownership_changes_from_a_team_member(app, world):
-    from quickwin_tracker.domain import Forbidden
+    from quickwin_tracker.domain.errors import Forbidden
     from quickwin_tracker.initiatives.services import InitiativeData, update_initiative
 
     initiative = world["initiative"]
@@ -166,7 +166,7 @@ def test_an_inactive_owner_and_team_member_stay_until_someone_changes_them(clien
     stored = db.session.get(Initiative, initiative.id)
     assert newcomer.id not in {m.id for m in stored.members}
 
-    from quickwin_tracker.domain import Invalid
+    from quickwin_tracker.domain.errors import Invalid
     from quickwin_tracker.initiatives.services import InitiativeData, update_initiative
 
     data = InitiativeData(title=stored.title, benefit=stored.benefit,

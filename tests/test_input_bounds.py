@@ -13,11 +13,11 @@ import sqlalchemy as sa
 import wtforms
 
 import quickwin_tracker
-from quickwin_tracker import digits_up_to
-from quickwin_tracker.clock import local_today
+from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
-from quickwin_tracker.forms import WTFORMS_MESSAGES, BaseForm, DateField
 from quickwin_tracker.models import Initiative, Milestone
+from quickwin_tracker.web.forms import WTFORMS_MESSAGES, BaseForm, DateField
+from quickwin_tracker.web.routing import digits_up_to
 
 # --------------------------------------------------------------------------- ids
 

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from quickwin_tracker.activity import describe
-from quickwin_tracker.clock import local_today
 from quickwin_tracker.digests.services import build_digest
-from quickwin_tracker.domain import Conflict, Forbidden
+from quickwin_tracker.domain.activity import describe
+from quickwin_tracker.domain.clock import local_today
+from quickwin_tracker.domain.errors import Conflict, Forbidden
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle import gates
 from quickwin_tracker.lifecycle.status import load_facts

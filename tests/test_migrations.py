@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import DatabaseError
 
-from quickwin_tracker.activity import AppendOnlyError, record
+from quickwin_tracker.domain.activity import AppendOnlyError, record
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Dimension, Stage
 

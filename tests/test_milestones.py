@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from quickwin_tracker.activity import describe
-from quickwin_tracker.clock import local_today
-from quickwin_tracker.domain import Conflict, Forbidden, Invalid
+from quickwin_tracker.domain.activity import describe
+from quickwin_tracker.domain.clock import local_today
+from quickwin_tracker.domain.errors import Conflict, Forbidden, Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.status import Status, assess_many, load_facts
 from quickwin_tracker.milestones import services

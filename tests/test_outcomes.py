@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker.activity import describe
-from quickwin_tracker.clock import local_today
-from quickwin_tracker.domain import Conflict, Forbidden, Invalid
+from quickwin_tracker.domain.activity import describe
+from quickwin_tracker.domain.clock import local_today
+from quickwin_tracker.domain.errors import Conflict, Forbidden, Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.status import load_facts
 from quickwin_tracker.models import Activity, Indicator, Initiative, Measurement

@@ -5,15 +5,15 @@ import pytest
 from sqlalchemy import select
 
 from quickwin_tracker.board.services import first_stage
-from quickwin_tracker.extensions import db
-from quickwin_tracker.models import Initiative
-from quickwin_tracker.permissions import (
+from quickwin_tracker.domain.permissions import (
     can_administer,
     can_create_in,
     can_edit,
     can_move,
     can_view,
 )
+from quickwin_tracker.extensions import db
+from quickwin_tracker.models import Initiative
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from quickwin_tracker.clock import local_today, utcnow
 from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
 from quickwin_tracker.digests.services import build_digest
+from quickwin_tracker.domain.clock import local_today, utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage, User
 

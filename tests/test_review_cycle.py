@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker.domain import Forbidden, Invalid
+from quickwin_tracker.domain.errors import Forbidden, Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import (
     Activity,
@@ -35,7 +35,7 @@ def setup(make_unit, make_user, make_initiative):
     db.session.add_all([ind, Measurement(indicator=ind, value=50, measured_on=TODAY)])
     fine = make_initiative(unit, stage="approved", title="Baik-baik saja",
                            stage_entered_at=NOW - timedelta(days=1), created_at=NOW - timedelta(days=2))
-    from quickwin_tracker.activity import record
+    from quickwin_tracker.domain.activity import record
 
     for i in (late, waiting, fine):
         record(staff, "created", i, now=NOW - timedelta(days=1))

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from quickwin_tracker import create_app
-from quickwin_tracker.clock import utcnow
 from quickwin_tracker.config import ConfigError
+from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import JobRun, OutboxMessage
 from quickwin_tracker.scheduler.jobs import catch_up, run_job

@@ -19,8 +19,8 @@ from quickwin_tracker import create_app
 from quickwin_tracker.auth import throttle
 from quickwin_tracker.auth.passwords import check_password, password_problem
 from quickwin_tracker.auth.reset import reset_token
-from quickwin_tracker.clock import to_local, utcnow
-from quickwin_tracker.domain import Invalid
+from quickwin_tracker.domain.clock import to_local, utcnow
+from quickwin_tracker.domain.errors import Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
 from quickwin_tracker.models import LoginAttempt, OutboxMessage, User

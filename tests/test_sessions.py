@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.auth import sessions
 from quickwin_tracker.auth.reset import reset_token
-from quickwin_tracker.clock import utcnow
+from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
 from tests.conftest import PASSWORD

@@ -11,7 +11,7 @@ import pytest
 from flask import url_for
 
 from quickwin_tracker import create_app
-from quickwin_tracker.assets import LONG_MAX_AGE, hash_static_folder
+from quickwin_tracker.web.assets import LONG_MAX_AGE, hash_static_folder
 from tests.conftest import base_config
 
 ROOT = Path(__file__).resolve().parent.parent

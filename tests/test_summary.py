@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from quickwin_tracker.activity import record
+from quickwin_tracker.domain.activity import record
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Indicator, Measurement, Milestone
 from quickwin_tracker.review.periods import Period, PeriodError, period_from_args, preset

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from quickwin_tracker.activity import record
+from quickwin_tracker.domain.activity import record
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import (
     Comment,

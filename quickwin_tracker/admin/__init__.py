@@ -3,7 +3,8 @@
 from flask import Blueprint
 from flask_login import current_user, login_required
 
-from ..permissions import can_administer, require
+from ..domain.permissions import can_administer
+from ..web.actions import require
 
 bp = Blueprint("admin", __name__)
 

@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import LANGUAGE_CHOICES, MIN_PASSWORD_LENGTH
-from ..forms import BaseForm, BoundedIntegerField
 from ..lifecycle.gates import CHECKS
 from ..models import ROLE_LABELS, TAG_KIND_LABELS
+from ..web.forms import BaseForm, BoundedIntegerField
 
 NONE = 0
 

@@ -13,7 +13,7 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..domain import Conflict, Invalid
+from ..domain.errors import Conflict, Invalid
 from ..extensions import db
 from ..lifecycle.gates import CHECKS
 from ..models import Initiative, Stage, Tag, initiative_tag

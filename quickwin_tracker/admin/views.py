@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from ..auth import services as people
 from ..auth.sessions import remembered, sign_in
 from ..extensions import db
-from ..forms import user_action
-from ..htmx import redirect_to
 from ..lifecycle.gates import CHECKS
 from ..lifecycle.status import rolled_out
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
+from ..web.actions import user_action
+from ..web.htmx import redirect_to
 from . import bp, services
 from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
 

@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import BaseForm
 from ..models import LOCALES
+from ..web.forms import BaseForm
 from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 LANGUAGE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]

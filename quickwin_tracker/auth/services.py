@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..clock import utcnow
-from ..domain import Invalid
+from ..domain.clock import utcnow
+from ..domain.errors import Invalid
 from ..extensions import db
 from ..models import LOCALES, Role, Unit, User, new_session_token, spend_password_check
 from .passwords import check_password

@@ -29,13 +29,12 @@ from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import MAX_ID, User
 
 # Requests a page makes by itself, which keep no one "active".
 BACKGROUND_ENDPOINTS = frozenset({"board.version"})
-MAX_ID = 2**31 - 1  # the database's integer range: a bigger id is nobody, not an error
 CLOCK_SKEW = timedelta(minutes=5)  # app servers' clocks may differ a little
 
 

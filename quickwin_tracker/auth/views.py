@@ -7,10 +7,10 @@ from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db, login_manager
-from ..htmx import is_htmx, redirect_to
-from ..security import is_safe_redirect
+from ..web.htmx import is_htmx, redirect_to
+from ..web.security import is_safe_redirect
 from . import bp, throttle
 from .forms import (
     MIN_PASSWORD_LENGTH,

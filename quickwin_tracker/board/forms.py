@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..forms import BaseForm, BoundedIntegerField
+from ..web.forms import BaseForm, BoundedIntegerField
 
 TOP = "top"
 BOTTOM = "bottom"

@@ -31,9 +31,11 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from .. import activity
-from ..clock import city_tz, local_date, local_today, utcnow
-from ..domain import DomainError
+from ..domain import activity
+from ..domain.clock import city_tz, local_date, local_today, utcnow
+from ..domain.errors import DomainError
+from ..domain.permissions import can_edit, can_move
+from ..domain.queries import contains_any
 from ..extensions import core_rows, db
 from ..lifecycle import gates
 from ..lifecycle.gates import Missing
@@ -47,9 +49,7 @@ from ..lifecycle.status import (
     rolled_out,
 )
 from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User, initiative_member
-from ..permissions import can_edit, can_move
-from ..search import contains_any
-from ..texts import Texts
+from ..web.texts import Texts
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..domain.permissions import can_edit, can_move
 from ..extensions import db
-from ..htmx import is_htmx, redirect_to, render
 from ..models import Dimension, Initiative, Stage
-from ..permissions import can_edit, can_move, require
+from ..web.actions import require
+from ..web.htmx import is_htmx, redirect_to, render
 from . import bp
 from .forms import BOTTOM, KEEP, TOP, MoveForm
 from .live import board_version

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..mail.urls import app_url
 from ..models import Initiative, Milestone, User, initiative_member

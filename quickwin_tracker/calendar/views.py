@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..htmx import redirect_to
 from ..mail.urls import app_url
+from ..web.htmx import redirect_to
 from . import bp, services
 
 

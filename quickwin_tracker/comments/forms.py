@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 
-from ..forms import BaseForm
+from ..web.forms import BaseForm
 from .services import MAX_BODY
 
 

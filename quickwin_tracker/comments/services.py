@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from .. import activity
-from ..clock import utcnow
-from ..domain import Forbidden, Invalid
+from ..domain import activity
+from ..domain.clock import utcnow
+from ..domain.errors import Forbidden, Invalid
+from ..domain.permissions import can_comment, can_edit_comment
 from ..extensions import db
 from ..models import Activity, Comment, Initiative, Notification, User
 from ..notifications.services import MENTION, notify_mention
-from ..permissions import can_comment, can_edit_comment
 from .text import mentioned_handles
 
 log = logging.getLogger(__name__)

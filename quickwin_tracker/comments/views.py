@@ -4,12 +4,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..domain import DomainError
+from ..domain.errors import DomainError
+from ..domain.permissions import can_comment, can_edit_comment
 from ..extensions import db
-from ..forms import attach_error
-from ..htmx import changed, is_htmx, render, wants_fragment
 from ..models import Comment, Initiative
-from ..permissions import can_comment, can_edit_comment, require
+from ..web.actions import attach_error, require
+from ..web.htmx import changed, is_htmx, render, wants_fragment
 from . import bp, services
 from .forms import CommentForm
 

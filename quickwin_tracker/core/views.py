@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import csrf, db
-from ..security import is_safe_redirect
+from ..web.security import is_safe_redirect
 from . import bp
 
 

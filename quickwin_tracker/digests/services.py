@@ -32,8 +32,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..activity import localized_name
-from ..clock import local_today
+from ..domain.activity import localized_name
+from ..domain.clock import local_today
 from ..extensions import db
 from ..lifecycle.progress import progress
 from ..lifecycle.status import Status, assess_many, latest_verified_value, rolled_out

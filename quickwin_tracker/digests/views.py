@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
+from ..domain.permissions import can_administer
 from ..extensions import db
 from ..models import User
-from ..permissions import can_administer, require
+from ..web.actions import require
 from . import bp, services
 
 

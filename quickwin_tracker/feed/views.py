@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import login_required
 
-from ..clock import city_tz
-from ..forms import page_number
-from ..htmx import render, wants_fragment
+from ..domain.clock import city_tz
+from ..web.forms import page_number
+from ..web.htmx import render, wants_fragment
 from . import bp
 from .services import FeedFilters, FilterError, feed_page, filter_options
 

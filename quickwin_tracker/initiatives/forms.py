@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import CONFIRM_PAST_LABEL, BaseForm, DateField
+from ..web.forms import CONFIRM_PAST_LABEL, BaseForm, DateField
 
 
 class InitiativeForm(BaseForm):

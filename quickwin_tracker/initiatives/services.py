@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import activity
 from ..board.services import first_stage
-from ..clock import utcnow
-from ..domain import Conflict, Forbidden, Invalid
+from ..domain import activity
+from ..domain.clock import utcnow
+from ..domain.errors import Conflict, Forbidden, Invalid
+from ..domain.permissions import can_create_in, can_edit, can_manage
+from ..domain.queries import contains_any
 from ..extensions import db
 from ..models import Dimension, Initiative, Tag, Unit, User
-from ..permissions import can_create_in, can_edit, can_manage
-from ..search import contains_any
 
 log = logging.getLogger(__name__)
 

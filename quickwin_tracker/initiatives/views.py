@@ -6,14 +6,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..board.services import active_stages
-from ..domain import DomainError
+from ..domain.errors import DomainError
+from ..domain.permissions import can_create_in, can_edit, can_manage
 from ..extensions import db
-from ..forms import attach_error, check_not_past, page_number
-from ..htmx import redirect_to, render
 from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
-from ..permissions import can_create_in, can_edit, can_manage, require
 from ..review.cycle import decisions_for
+from ..web.actions import attach_error, require
+from ..web.forms import check_not_past, page_number
+from ..web.htmx import redirect_to, render
 from . import bp, services
 from .forms import ArchiveSearchForm, InitiativeForm
 from .services import OWNERSHIP_FIELDS

@@ -37,10 +37,10 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..clock import city_tz, local_date, local_today
+from ..domain.clock import city_tz, local_date, local_today
 from ..extensions import core_rows, db
 from ..models import Activity, Indicator, Measurement, MeasurementStatus, Milestone, Stage
-from ..texts import Texts
+from ..web.texts import Texts
 from .progress import mean_progress, progress
 
 OVERDUE_OFF_TRACK_DAYS = 14

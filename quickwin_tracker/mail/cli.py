@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, User
 from .outbox import deliver_outbox, queue_email

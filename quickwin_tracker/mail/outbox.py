@@ -30,7 +30,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, User
 from .smtp import open_smtp

@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
+from ..domain.permissions import can_administer
 from ..extensions import db
-from ..forms import page_number
-from ..htmx import redirect_to
 from ..models import OutboxMessage, OutboxStatus
-from ..permissions import can_administer, require
+from ..web.actions import require
+from ..web.forms import page_number
+from ..web.htmx import redirect_to
 from .outbox import resend
 
 bp = Blueprint("outbox", __name__)

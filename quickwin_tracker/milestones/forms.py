@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from ..forms import CONFIRM_PAST_LABEL, BaseForm, DateField
 from ..models import Milestone, User
+from ..web.forms import CONFIRM_PAST_LABEL, BaseForm, DateField
 from .services import DOWN, TITLE_MAX, UP, eligible_responsibles
 
 NOBODY = 0

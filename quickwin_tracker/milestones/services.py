@@ -20,12 +20,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import activity
-from ..clock import local_today, utcnow
-from ..domain import Conflict, Forbidden, Invalid
+from ..domain import activity
+from ..domain.clock import local_today, utcnow
+from ..domain.errors import Conflict, Forbidden, Invalid
+from ..domain.permissions import can_edit
 from ..extensions import db
 from ..models import Activity, Initiative, Milestone, Role, User
-from ..permissions import can_edit
 
 log = logging.getLogger(__name__)
 

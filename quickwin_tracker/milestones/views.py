@@ -8,12 +8,13 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..domain import DomainError
+from ..domain.errors import DomainError
+from ..domain.permissions import can_edit
 from ..extensions import db
-from ..forms import attach_error, check_not_past
-from ..htmx import changed, wants_fragment
 from ..models import Initiative, Milestone, User
-from ..permissions import can_edit, require
+from ..web.actions import attach_error, require
+from ..web.forms import check_not_past
+from ..web.htmx import changed, wants_fragment
 from . import bp, services
 from .forms import ActionForm, MilestoneForm, MoveForm, edit_form, new_form
 

@@ -16,7 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..models import Comment, Notification, User
 

@@ -4,8 +4,8 @@ from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..forms import page_number
-from ..htmx import is_htmx, render
+from ..web.forms import page_number
+from ..web.htmx import is_htmx, render
 from . import bp, services
 
 

@@ -42,8 +42,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from ..clock import utcnow
-from ..domain import Invalid
+from ..domain.clock import utcnow
+from ..domain.errors import Invalid
 from ..extensions import db
 from ..models import Evidence, User
 

@@ -24,8 +24,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
-from ..forms import BaseForm, DateField
 from ..models import Direction
+from ..web.forms import BaseForm, DateField
 from .evidence import ACCEPT
 
 

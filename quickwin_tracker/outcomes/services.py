@@ -33,9 +33,10 @@ from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import activity
-from ..clock import local_today, utcnow
-from ..domain import Conflict, Forbidden, Invalid
+from ..domain import activity
+from ..domain.clock import local_today, utcnow
+from ..domain.errors import Conflict, Forbidden, Invalid
+from ..domain.permissions import can_amend_measurement, can_edit, can_verify
 from ..extensions import db
 from ..lifecycle.progress import progress
 from ..models import (
@@ -48,7 +49,6 @@ from ..models import (
     MeasurementStatus,
     User,
 )
-from ..permissions import can_amend_measurement, can_edit, can_verify
 from .evidence import check_upload, remove_after_commit, save_evidence
 
 log = logging.getLogger(__name__)

@@ -30,14 +30,14 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..clock import local_today
-from ..domain import DomainError
+from ..domain.clock import local_today
+from ..domain.errors import DomainError
+from ..domain.permissions import Decision, can_amend_measurement, can_edit, can_verify
 from ..extensions import db
-from ..forms import attach_error
-from ..htmx import changed, redirect_to, wants_fragment
 from ..lifecycle.progress import bar_width, mean_progress
 from ..models import Evidence, Indicator, Initiative, Measurement, MeasurementStatus
-from ..permissions import Decision, can_amend_measurement, can_edit, can_verify
+from ..web.actions import attach_error
+from ..web.htmx import changed, redirect_to, wants_fragment
 from . import bp, evidence, evidence_bp, services
 from .charts import indicator_chart_svg
 from .forms import CorrectionForm, IndicatorForm, MeasurementForm, ReturnForm, WithdrawForm

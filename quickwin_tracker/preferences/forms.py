@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..forms import BaseForm, BoundedIntegerField
 from ..reminders.services import MAX_LEAD_DAYS
+from ..web.forms import BaseForm, BoundedIntegerField
 
 
 class PreferencesForm(BaseForm):

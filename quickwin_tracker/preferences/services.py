@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ..domain import Invalid
+from ..domain.errors import Invalid
 from ..extensions import db
 from ..models import User
 from ..reminders.services import MAX_LEAD_DAYS

@@ -34,7 +34,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ..clock import city_tz, local_today, to_local
+from ..domain.clock import city_tz, local_today, to_local
 from ..extensions import db
 from ..lifecycle.status import rolled_out, rollout_dates
 from ..mail.outbox import RenderedEmail, queue_email, render_email

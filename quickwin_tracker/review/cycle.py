@@ -19,9 +19,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import activity
-from ..clock import local_today, utcnow
-from ..domain import Conflict, Forbidden, Invalid
+from ..domain import activity
+from ..domain.clock import local_today, utcnow
+from ..domain.errors import Conflict, Forbidden, Invalid
+from ..domain.permissions import can_review
 from ..extensions import db
 from ..lifecycle.status import rolled_out
 from ..models import (
@@ -37,7 +38,6 @@ from ..models import (
     Unit,
     User,
 )
-from ..permissions import can_review
 from .periods import Period
 from .services import Summary, build_summary
 

@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..clock import local_today
-from ..domain import DomainError
+from ..domain.clock import local_today
+from ..domain.errors import DomainError
+from ..domain.permissions import can_read_summary, can_review
 from ..extensions import db
-from ..forms import user_action
-from ..htmx import redirect_to
 from ..models import REVIEW_DECISION_LABELS, Initiative, Review, ReviewDecision
-from ..permissions import can_read_summary, can_review, require
+from ..web.actions import require, user_action
+from ..web.htmx import redirect_to
 from . import bp
 from .cycle import record_decision, start_review
 from .forms import DecisionForm, StartReviewForm

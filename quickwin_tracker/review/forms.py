@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import BaseForm, DateField
 from ..models import REVIEW_DECISION_LABELS
+from ..web.forms import BaseForm, DateField
 from .periods import PRESET_LABELS
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from ..clock import city_tz
+from ..domain.clock import city_tz
 
 PRESETS = ("month", "quarter", "year", "custom")
 PRESET_LABELS = {

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from ..clock import city_tz, local_today, to_local, utcnow
+from ..domain.clock import city_tz, local_today, to_local, utcnow
 from ..extensions import db
 from ..lifecycle.progress import mean_progress
 from ..lifecycle.status import Assessment, Status, assess_many, rolled_out

@@ -4,10 +4,11 @@ from flask import abort, request
 from flask_babel import format_date
 from flask_login import current_user, login_required
 
-from ..clock import local_today
-from ..htmx import render
+from ..domain.clock import local_today
+from ..domain.permissions import can_read_summary
 from ..lifecycle.progress import bar_width
-from ..permissions import can_read_summary, require
+from ..web.actions import require
+from ..web.htmx import render
 from . import bp
 from .charts import stacked_area, stacked_bars
 from .periods import PRESET_LABELS, PeriodError, period_from_args

@@ -33,7 +33,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import import_string
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..models import JobRun
 from .registry import Trigger, jobs_for, last_fire_time, slot_for

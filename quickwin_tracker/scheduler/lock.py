@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..models import SchedulerLease
 
 log = logging.getLogger(__name__)

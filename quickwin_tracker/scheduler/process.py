@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from .jobs import catch_up, run_job
 from .lock import LeaderLock, make_lock

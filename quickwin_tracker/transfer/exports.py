@@ -54,7 +54,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ..board.services import BoardFilters
-from ..clock import local_today, to_local
+from ..domain.clock import local_today, to_local
 from ..extensions import db
 from ..lifecycle.progress import progress
 from ..lifecycle.status import assess_many

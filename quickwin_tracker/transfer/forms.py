@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import InputRequired
 
-from ..forms import BaseForm
+from ..web.forms import BaseForm
 
 
 class ImportForm(BaseForm):

@@ -49,14 +49,14 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
-from .. import activity
 from ..board.services import first_stage
-from ..clock import date_window, local_today, utcnow
-from ..domain import Invalid
+from ..domain import activity
+from ..domain.clock import date_window, local_today, utcnow
+from ..domain.errors import Invalid
+from ..domain.permissions import Decision, can_create_in
 from ..extensions import db
 from ..initiatives.services import InitiativeData, _check_owner, _check_unit
 from ..models import Activity, Dimension, Initiative, Stage, Tag, Unit, User, initiative_tag
-from ..permissions import Decision, can_create_in
 from .tables import CONTROL_CHARACTERS as _CONTROL
 from .tables import (
     FIELD,

@@ -104,7 +104,7 @@ from flask_babel import gettext as _
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
-from ..domain import Invalid
+from ..domain.errors import Invalid
 
 log = logging.getLogger(__name__)
 

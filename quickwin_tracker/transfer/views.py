@@ -20,10 +20,11 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..board.services import BoardFilters, FilterError
+from ..domain.permissions import can_create_in, can_view
 from ..extensions import db
-from ..htmx import redirect_to, wants_fragment
 from ..models import Dimension
-from ..permissions import can_create_in, can_view, require
+from ..web.actions import require
+from ..web.htmx import redirect_to, wants_fragment
 from . import bp, exports, imports
 from .forms import ConfirmImportForm, ImportForm
 

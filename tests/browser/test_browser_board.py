@@ -297,8 +297,8 @@ def _seed_demo() -> None:
 @pytest.mark.skipif(os.environ.get("QUICKWIN_SCREENSHOTS") != "1",
                     reason="set QUICKWIN_SCREENSHOTS=1 to refresh docs/images/board.png")
 def test_screenshot_of_the_demo_board(new_context, live_server_factory, login):
-    from quickwin_tracker import demo_data
     from quickwin_tracker.demo import DEMO_PASSWORD
+    from quickwin_tracker.demo import data as demo_data
 
     server = live_server_factory(_seed_demo)
     context = new_context(viewport={"width": 1400, "height": 900})

@@ -12,13 +12,10 @@ Every form of the app derives from :class:`BaseForm`, which gives it three habit
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import flash
 from flask_babel import format_date, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,9 +24,7 @@ from wtforms import BooleanField, IntegerField, StringField
 from wtforms import DateField as WTFormsDateField
 from wtforms.validators import ValidationError
 
-from .clock import date_window, local_today
-from .domain import DomainError
-from .extensions import db
+from ..domain.clock import date_window, local_today
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name for "mark only")
@@ -155,48 +150,6 @@ def check_not_past(date_field: WTFormsDateField, confirm: BooleanField,
     date_field.errors = [*date_field.errors, _(
         "This date is in the past. Check the date, or confirm below that it is right.")]
     return False
-
-
-def attach_error(form: FlaskForm, error: DomainError, fallback: bool = True) -> bool:
-    """Show a service's refusal next to the field it names (True), or else, with ``fallback``,
-    at the top of the form (False)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-        return True
-    if fallback:
-        form.form_errors.append(error.message)
-    return False
-
-
-@dataclass
-class Action:
-    done: bool = False  # committed
-
-
-@contextmanager
-def user_action(form: FlaskForm | None = None) -> Iterator[Action]:
-    """One user action, one transaction: the block's service calls are committed together, or, if
-    a service refuses (``DomainError``), rolled back and the refusal shown next to the form field
-    it names (``attach_error``), or flashed when there is no form. ``action.done`` tells which::
-
-        with user_action(form) as action:
-            unit = services.create_unit(...)
-        if action.done:
-            flash(...); return redirect_to(...)
-    """
-    action = Action()
-    try:
-        yield action
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if form is None:
-            flash(error.message, "error")
-        else:
-            attach_error(form, error)
-    else:
-        action.done = True
 
 
 def page_number(args: Mapping[str, str]) -> int:

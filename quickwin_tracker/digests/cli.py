@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..models import User
-from ..reminders.commands import deliver_now
+from ..reminders.cli import deliver_now
 from ..reminders.services import already_queued, render_plan
 from . import services
 from .jobs import queue_digests
@@ -75,5 +75,5 @@ def send(raw_week: str | None, email: str | None, dry_run: bool) -> None:
     deliver_now(now)
 
 
-def register_cli(app: Flask) -> None:
+def register(app: Flask) -> None:
     app.cli.add_command(digest_cli)

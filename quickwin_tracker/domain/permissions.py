@@ -1,7 +1,7 @@
 """Every permission rule, in one place.
 
 Each predicate returns a :class:`Decision`: truthy when allowed, falsy with a translated reason
-when not. Views call :func:`require`, which answers 403 with that reason; templates get the same
+when not. Views call ``web.actions.require``, which answers 403 with that reason; templates get the same
 predicates (see ``register_template_context``) so a control is shown only when it would work.
 
 The rules (issues #2 and #3):
@@ -27,11 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from ..models import Comment, Initiative, Measurement, MeasurementStatus, Role, Stage, Unit, User
 from .clock import utcnow
-from .models import Comment, Initiative, Measurement, MeasurementStatus, Role, Stage, Unit, User
 
 
 @dataclass(frozen=True)
@@ -200,12 +199,6 @@ def can_edit_comment(user: User | None, comment: Comment, now: datetime | None =
     if (now or utcnow()) - comment.created_at > COMMENT_EDIT_WINDOW:
         return deny(_l("Comments can be edited for 15 minutes only."))
     return ALLOW
-
-
-def require(decision: Decision) -> None:
-    """Abort with 403 and the decision's reason unless it allows."""
-    if not decision:
-        abort(403, description=decision.reason)
 
 
 TEMPLATE_PREDICATES = {

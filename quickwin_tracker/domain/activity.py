@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..extensions import db
+from ..models import Activity, Initiative, User
 from .clock import utcnow
-from .extensions import db
-from .models import Activity, Initiative, User
 
 log = logging.getLogger(__name__)
 

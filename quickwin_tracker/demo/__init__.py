@@ -1,6 +1,6 @@
 """Fill an empty database with Balikpapan demo data (``quickwin seed-demo``).
 
-The hand-written quick wins come from ``demo_data``; asking for more than there are adds generated,
+The hand-written quick wins come from ``demo.data``; asking for more than there are adds generated,
 plausible ones (deterministic: the same N gives the same data) for load tests and benchmarks.
 """
 
@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import demo_data
-from .clock import local_today, utcnow
-from .domain import Conflict
-from .extensions import db
-from .models import (
+from ..domain.clock import local_today, utcnow
+from ..domain.errors import Conflict
+from ..extensions import db
+from ..models import (
     Activity,
     Dimension,
     Indicator,
@@ -30,6 +29,7 @@ from .models import (
     Unit,
     User,
 )
+from . import data as demo_data
 
 log = logging.getLogger(__name__)
 

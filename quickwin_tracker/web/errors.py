@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from ..extensions import db, login_manager
-from ..htmx import is_htmx
+from .htmx import is_htmx
 
 log = logging.getLogger(__name__)
 

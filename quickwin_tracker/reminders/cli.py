@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ..clock import utcnow
+from ..domain.clock import utcnow
 from ..extensions import db
 from ..mail.outbox import deliver_outbox
 from . import jobs, services
@@ -59,5 +59,5 @@ def deliver_now(now) -> None:
                f"sent {report.sent}, failed for good {report.failed}, to retry {report.retried}.")
 
 
-def register_cli(app: Flask) -> None:
+def register(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
