@@ -1,6 +1,5 @@
 """Extension instances, created unbound; ``create_app`` attaches them with ``init_app``."""
 
-from typing import Any
 
 from flask_babel import Babel
 from flask_compress import Compress
@@ -8,7 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import CursorResult, Executable, MetaData
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so batch migrations on SQLite can find and alter them.
@@ -31,16 +30,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()  # gzip, Brotli and zstd for text answers (the board is ~0.6 MB of HTML)
-
-
-def core_rows(statement: Executable) -> CursorResult[Any]:
-    """Run a Core ``select`` on the session's connection and return its result (plain rows).
-
-    What ``db.session.execute`` does for such a statement, minus the ORM's per-statement work
-    (about 0.5 ms), which pages reading thousands of rows in several queries feel: the pending
-    changes are flushed first, as autoflush would (and as it would not inside ``no_autoflush``).
-    """
-    session = db.session()
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement)

@@ -5,12 +5,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker.board.services import (
-    BoardFilters,
-    MoveRefused,
-    load_board,
-    move_initiative,
-)
+from quickwin_tracker.board.filters import BoardFilters
+from quickwin_tracker.board.moves import MoveRefused, move_initiative
+from quickwin_tracker.board.reading import load_board
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Initiative, Stage
 

@@ -6,13 +6,8 @@ from datetime import date
 
 import pytest
 
-from quickwin_tracker.board.services import (
-    BoardFilters,
-    _cards_query,
-    _read_cards,
-    first_page_size,
-    load_board,
-)
+from quickwin_tracker.board.filters import BoardFilters
+from quickwin_tracker.board.reading import _cards_query, _read_cards, first_page_size, load_board
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.status import load_facts
 from quickwin_tracker.models import Indicator, Initiative, Milestone

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker.board.services import BoardFilters, load_board
+from quickwin_tracker.board.filters import BoardFilters
+from quickwin_tracker.board.reading import load_board
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Indicator, Measurement, Milestone, Stage

@@ -7,16 +7,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker.board import services
-from quickwin_tracker.board.services import (
-    BoardFilters,
-    CardLooks,
-    active_stages,
-    assessed_cells,
-    load_board,
-)
+from quickwin_tracker.board import reading as services
+from quickwin_tracker.board.filters import BoardFilters
+from quickwin_tracker.board.looks import CardLooks
+from quickwin_tracker.board.reading import assessed_cells, load_board
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
+from quickwin_tracker.lifecycle.stages import active_stages
 from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage
 
 
@@ -108,14 +105,14 @@ def test_the_day_the_language_and_the_stage_settings_start_a_new_generation(
     # Three days later the target date has passed: a new day, a new generation.
     cells = services.cell_cards(BoardFilters(), user, 200)
     cards = [c for cell in cells.values() for c in cell]
-    services.attach_status(cards, active_stages(), today=today + timedelta(days=3))
+    services.assess_cards(cards, active_stages(), today=today + timedelta(days=3))
     assert next(c for c in cards if c.id == a.id).status == "off_track"
 
     # An admin lowers the stage's expected duration: derived again.
     stage = db.session.scalar(sa.select(Stage).where(Stage.code == "in_progress"))
     stage.expected_days = 1
     db.session.commit()
-    services.attach_status(cards, active_stages(), today=today + timedelta(days=3))
+    services.assess_cards(cards, active_stages(), today=today + timedelta(days=3))
     assert "paling lama 1 hari" in next(c for c in cards if c.id == a.id).status_text
 
 

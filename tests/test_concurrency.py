@@ -127,7 +127,7 @@ def test_two_users_move_the_same_card_at_once_exactly_one_wins(app, make_unit, m
 def test_two_services_race_on_the_same_card(app, make_unit, make_user, make_initiative, stages):
     """The same race one level down: two sessions call ``move_initiative`` directly, both having
     read the card before either writes (so the version column, not the early check, decides)."""
-    from quickwin_tracker.board.services import MoveRefused, move_initiative
+    from quickwin_tracker.board.moves import MoveRefused, move_initiative
 
     unit = make_unit("BAPPEDA")
     admin_id = make_user("admin").id
@@ -180,7 +180,7 @@ def _worker(url: str, seed: int, admin_id: int, queue: Any) -> None:
     import traceback
 
     from quickwin_tracker import create_app
-    from quickwin_tracker.board.services import MoveRefused, move_initiative
+    from quickwin_tracker.board.moves import MoveRefused, move_initiative
     from quickwin_tracker.domain.errors import Conflict
     from quickwin_tracker.initiatives.services import InitiativeData, update_initiative
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker.board.services import MoveRefused, move_initiative
+from quickwin_tracker.board.moves import MoveRefused, move_initiative
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.gates import CHECKS, missing
 from quickwin_tracker.models import (

@@ -329,7 +329,7 @@ def test_the_status_rule_follows_corrections_and_withdrawals(team, make_initiati
     """Half the time to the target date has passed: a verified 90 % is on track; once that figure
     is corrected (awaiting verification again) or withdrawn, the older verified 0 % counts and the
     initiative is at risk."""
-    from quickwin_tracker.board.services import active_stages
+    from quickwin_tracker.lifecycle.stages import active_stages
     from quickwin_tracker.lifecycle.status import Status, assess_many
 
     today = local_today()

@@ -4,7 +4,6 @@
 import pytest
 from sqlalchemy import select
 
-from quickwin_tracker.board.services import first_stage
 from quickwin_tracker.domain.permissions import (
     can_administer,
     can_create_in,
@@ -13,6 +12,7 @@ from quickwin_tracker.domain.permissions import (
     can_view,
 )
 from quickwin_tracker.extensions import db
+from quickwin_tracker.lifecycle.stages import first_stage
 from quickwin_tracker.models import Initiative
 
 

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from quickwin_tracker.admin import services as admin_services
-from quickwin_tracker.board.services import active_stages
 from quickwin_tracker.digests.services import build_digest
 from quickwin_tracker.domain.activity import record
 from quickwin_tracker.domain.errors import Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle import gates
+from quickwin_tracker.lifecycle.stages import active_stages
 from quickwin_tracker.lifecycle.status import Status, assess_many, rolled_out
 from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage
 from quickwin_tracker.review.cycle import build_agenda

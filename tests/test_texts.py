@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from flask_babel import force_locale, format_date, gettext, ngettext
 
-from quickwin_tracker.web.texts import Texts
+from quickwin_tracker.domain.texts import Texts
 
 
 @pytest.mark.parametrize("locale", ["id", "en"])

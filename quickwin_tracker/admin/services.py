@@ -14,15 +14,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..domain.errors import Conflict, Invalid
+from ..domain.queries import for_update
 from ..extensions import db
 from ..lifecycle.gates import CHECKS
+from ..lifecycle.stages import ordered_stages
 from ..models import Initiative, Stage, Tag, initiative_tag
 
 log = logging.getLogger(__name__)
 
 
 def _ordered() -> list[Stage]:
-    return list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+    return ordered_stages()
 
 
 def _renumber(stages: list[Stage]) -> None:
@@ -81,7 +83,7 @@ def make_rollout_stage(stage: Stage) -> None:
     # Lock every stage row and read them afresh (PostgreSQL; SQLite serialises writers): of two
     # admins marking different stages at once, the second waits and moves the first one's mark.
     current = db.session.scalars(
-        sa.select(Stage).order_by(Stage.id).with_for_update()
+        for_update(sa.select(Stage).order_by(Stage.id))
         .execution_options(populate_existing=True))
     previous = [s for s in current if s.rollout and s.id != stage.id]
     for other in previous:

@@ -10,7 +10,7 @@ from ..auth import services as people
 from ..auth.sessions import remembered, sign_in
 from ..extensions import db
 from ..lifecycle.gates import CHECKS
-from ..lifecycle.status import rolled_out
+from ..lifecycle.stages import ordered_stages, rolled_out
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
 from ..web.actions import user_action
 from ..web.htmx import redirect_to
@@ -175,7 +175,7 @@ def stages():
             .group_by(Initiative.stage_id)
         ).all()
     )
-    rows = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)).all()
+    rows = ordered_stages()
     return render_template("admin/stages.html", stages=rows, counts=counts, checks=CHECKS,
                            rolled=rolled_out(rows))
 

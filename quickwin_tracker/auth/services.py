@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..domain.clock import utcnow
 from ..domain.errors import Invalid
+from ..domain.queries import for_update
 from ..extensions import db
 from ..models import LOCALES, Role, Unit, User, new_session_token, spend_password_check
 from .passwords import check_password
@@ -54,9 +55,7 @@ def _other_active_admins(user: User) -> int:
     (the second sees the first's change); SQLite lets one writer through at a time anyway."""
     query = sa.select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True),
                                      User.id != user.id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return len(db.session.scalars(query).all())
+    return len(db.session.scalars(for_update(query)).all())
 
 
 def _keep_an_admin(user: User, role: str, active: bool) -> None:

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, SubmitField
+from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ..web.forms import BaseForm, BoundedIntegerField
@@ -10,17 +10,13 @@ KEEP = "keep"  # where it is now: in its own stage, no move at all; in another, 
 
 
 class MoveForm(BaseForm):
-    """One form for the drag-and-drop post and the keyboard/no-JS "move to" control."""
+    """One form for the drag-and-drop post and the keyboard/no-JS "move to" control. The board's
+    filters come along as plain fields (``BoardFilters.from_args``), so the answer re-renders the
+    view the move was made on."""
 
     stage = SelectField(_l("Move to stage"), validators=[DataRequired()])
     # "keep", "top", "bottom", or the id of the card it should follow.
     after = SelectField(_l("Position"), validators=[Optional()], validate_choice=False)
     version = BoundedIntegerField(validators=[InputRequired()])
-    submit = SubmitField(_l("Move"))
-    # Filters of the board the move was made on, so the answer re-renders the same view.
-    unit = HiddenField()
-    owner = HiddenField()
-    dimension = HiddenField()
-    q = HiddenField()
-    mine = HiddenField()
-
+    # The stage the user's board showed the card in: its cell is re-rendered with the answer.
+    from_stage = HiddenField()

@@ -1,6 +1,7 @@
-from __future__ import annotations
+"""The board's pages: the board, "show more" of a cell, the live board's poll, and moving a card
+(drag and drop, or the keyboard / no-JavaScript "move to" form)."""
 
-from urllib.parse import urlencode
+from __future__ import annotations
 
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,24 +10,17 @@ from sqlalchemy import select
 
 from ..domain.permissions import can_edit, can_move
 from ..extensions import db
+from ..lifecycle.stages import active_stages
 from ..models import Dimension, Initiative, Stage
-from ..web.actions import require
+from ..web.actions import require, user_action
 from ..web.htmx import is_htmx, redirect_to, render
-from . import bp
+from . import bp, positions
+from .cards import CardLinks
+from .filters import STATUS_CHOICES, BoardFilters, FilterError
 from .forms import BOTTOM, KEEP, TOP, MoveForm
 from .live import board_version
-from .services import (
-    STATUS_CHOICES,
-    BoardFilters,
-    CardKit,
-    FilterError,
-    MoveRefused,
-    active_stages,
-    assessed_cells,
-    column_totals,
-    load_board,
-    move_initiative,
-)
+from .moves import move_initiative
+from .reading import assessed_cells, column_totals, load_board
 
 
 def _filters(source) -> BoardFilters:
@@ -36,34 +30,26 @@ def _filters(source) -> BoardFilters:
         abort(400, description=str(exc))
 
 
-def _kit(filters: BoardFilters) -> CardKit:
-    """The links and words every card of this board shares (``CardKit``), built once. The
-    markers stand in the URL's path, which comes before any filter text in its query."""
-    marker = "987654321"
-    detail = url_for("initiatives.detail", initiative_id=int(marker)).split(marker, 1)
-    move = url_for("board.move_form", initiative_id=int(marker),
-                   **filters.as_args()).split(marker, 1)
-    more = (url_for("board.cell_more", dimension="DIMENSION", stage="STAGE")
-            .replace("DIMENSION", "{dimension}", 1).replace("STAGE", "{stage}", 1)
-            + "?offset={offset}")
-    if args := filters.cell_args():  # url-encoded: no braces left to clash with format()
-        more += "&" + urlencode(args)
-    return CardKit((detail[0], detail[1]), (move[0], move[1]), _("no owner"), more, _("Move"))
+def _links(filters: BoardFilters) -> CardLinks:
+    return CardLinks.for_board(filters, _("no owner"), _("Move"))
 
 
 def _page_size() -> int:
     return current_app.config["BOARD_PAGE_SIZE"]
 
 
+def _budget() -> int:
+    return current_app.config["BOARD_FIRST_PAINT_CARDS"]
+
+
 @bp.get("/")
 @login_required
 def index():
     filters = _filters(request.args)
-    board = load_board(filters, current_user, _page_size(),
-                       budget=current_app.config["BOARD_FIRST_PAINT_CARDS"], kit=_kit(filters))
+    board = load_board(filters, current_user, _page_size(), budget=_budget(),
+                       links=_links(filters))
     return render("board/index.html", block="board", board=board, filters=filters,
-                  status_choices=STATUS_CHOICES,
-                  board_version=board_version(),
+                  status_choices=STATUS_CHOICES, board_version=board_version(),
                   poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])))
 
 
@@ -79,9 +65,8 @@ def version():
     the session (``auth/sessions.py``): an idle board still times out."""
     _filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
     tag = board_version()
-    response = make_response("" if request.if_none_match.contains(tag) else tag)
-    if request.if_none_match.contains(tag):
-        response.status_code = 304
+    unchanged = request.if_none_match.contains(tag)
+    response = make_response("" if unchanged else tag, 304 if unchanged else 200)
     response.set_etag(tag)
     response.mimetype = "text/plain"
     response.headers["Cache-Control"] = "no-store"
@@ -100,15 +85,18 @@ def cell_more(dimension: str, stage: str):
     except ValueError:
         abort(400, description=_("offset must be a whole number"))
     size = _page_size()
-    kit = _kit(filters)
+    links = _links(filters)
     cards, counts = assessed_cells(filters, current_user, size, active_stages(),
-                                   cells=[(dim.id, stg.id)], offset=offset, kit=kit)
+                                   cells=[(dim.id, stg.id)], offset=offset, links=links)
     count = counts.get((dim.id, stg.id), 0)
     return render(
         "board/cell.html", block="cards", cards=cards.get((dim.id, stg.id), []), dimension=dim,
         stage=stg, filters=filters, next_offset=offset + size if offset + size < count else None,
-        kit=kit,
+        links=links,
     )
+
+
+# --------------------------------------------------------------------------- moving
 
 
 def _move_form(initiative: Initiative, stages: list[Stage], formdata=None) -> MoveForm:
@@ -116,8 +104,8 @@ def _move_form(initiative: Initiative, stages: list[Stage], formdata=None) -> Mo
     unchanged moves nothing. Shown (no ``formdata``), it offers the stages this user may move the
     card into (a proposal stays in the first stage unless the reader may approve it); posted, any
     stage, so that a refused move is answered with its reason (``move_initiative``)."""
-    form = MoveForm(formdata=formdata, version=initiative.version,
-                    stage=initiative.stage.code, after=KEEP)
+    form = MoveForm(formdata=formdata, version=initiative.version, stage=initiative.stage.code,
+                    after=KEEP, from_stage=initiative.stage.code)
     first = stages[0] if stages else initiative.stage
     form.stage.choices = [
         (s.code, s.name) for s in stages
@@ -130,12 +118,7 @@ def _move_form(initiative: Initiative, stages: list[Stage], formdata=None) -> Mo
 def _position_choices(initiative: Initiative, stage_code: str | None) -> list[tuple[str, str]]:
     stage = db.session.scalar(select(Stage).where(Stage.code == stage_code)) if stage_code else None
     stage = stage or initiative.stage
-    others = db.session.execute(
-        select(Initiative.id, Initiative.title)
-        .where(Initiative.dimension_id == initiative.dimension_id, Initiative.stage_id == stage.id,
-               Initiative.archived.is_(False), Initiative.id != initiative.id)
-        .order_by(Initiative.position, Initiative.id)
-    ).all()
+    others = positions.cell_titles(initiative.dimension_id, stage.id, without=initiative.id)
     keep = _("Where it is now") if stage.id == initiative.stage_id else _("At the bottom")
     return (
         [(KEEP, keep), (TOP, _("At the top")), (BOTTOM, _("At the bottom"))]
@@ -160,6 +143,16 @@ def move_form(initiative_id: int):
                   filters=filters)
 
 
+def _after_id(after: str, initiative: Initiative, to_stage: Stage) -> int | None:
+    """The card to place it after: None for the top; "where it is now" in another stage, and
+    "bottom", mean after that cell's last card. Raises ValueError for anything else but an id."""
+    if after == TOP:
+        return None
+    if after in (BOTTOM, KEEP):
+        return positions.last_id(initiative.dimension_id, to_stage.id, without=initiative.id)
+    return int(after)
+
+
 @bp.post("/cards/<int:initiative_id>/move")
 @login_required
 def move(initiative_id: int):
@@ -167,94 +160,90 @@ def move(initiative_id: int):
     stages = active_stages()
     form = _move_form(initiative, stages, formdata=request.form)
     filters = _filters(request.form)
-    from_stage = initiative.stage
-    dimension = initiative.dimension
+    # The cells the user's board showed: where the card was (it may have moved since), and
+    # where it goes. The answer re-renders both from the server, made or refused.
+    seen = [s.id for s in stages if s.code in (form.from_stage.data, initiative.stage.code)]
+    answer = _MoveAnswer(initiative, filters, form, seen)
     if not form.validate_on_submit():
-        if is_htmx():
-            message = "; ".join(f"{form[name].label.text}: {' '.join(errs)}"
-                                for name, errs in form.errors.items())
-            return _move_answer(dimension, [from_stage.id], filters, message, 422)
-        form.after.choices = _position_choices(initiative, form.stage.data)
-        return render_template("board/move.html", form=form, initiative=initiative,
-                               filters=filters), 422
+        return answer.invalid()
     to_stage = next(s for s in stages if s.code == form.stage.data)
     after = form.after.data or KEEP
-    if after == KEEP and to_stage.id == from_stage.id:
-        message = _("“%(title)s” stays where it is.", title=initiative.title)
-        if is_htmx():
-            return _move_answer(dimension, [from_stage.id], filters, message, 200,
-                                moved_id=initiative.id)
-        flash(message, "info")
-        return redirect_to(url_for("board.index", **filters.as_args()))
+    if after == KEEP and to_stage.id == initiative.stage_id:
+        return answer.done([to_stage.id], _("“%(title)s” stays where it is.",
+                                            title=initiative.title), "info")
     try:
-        if after == TOP:
-            after_id = None
-        elif after in (BOTTOM, KEEP):
-            after_id = db.session.scalar(
-                select(Initiative.id)
-                .where(Initiative.dimension_id == initiative.dimension_id,
-                       Initiative.stage_id == to_stage.id, Initiative.archived.is_(False),
-                       Initiative.id != initiative.id)
-                .order_by(Initiative.position.desc(), Initiative.id.desc()).limit(1)
-            )
-        else:
-            after_id = int(after)
-        result = move_initiative(current_user, initiative, to_stage, after_id, form.version.data)
-        # What the answer says is read before the commit expires these objects (re-reading
-        # them would cost a query each).
-        title, moved_id = initiative.title, initiative.id
-        stage_ids = [result.from_stage.id, result.to_stage.id]
-        template = (_("“%(title)s” moved to %(stage)s.") if stage_ids[0] != stage_ids[1]
-                    else _("“%(title)s” reordered in %(stage)s."))
-        message = template % {"title": title, "stage": result.to_stage.name}
-        db.session.commit()
+        after_id = _after_id(after, initiative, to_stage)
     except ValueError:
-        db.session.rollback()
-        return _refused(initiative, dimension, [from_stage, to_stage], filters, form,
-                        _("The position is not valid."), 422)
-    except MoveRefused as refused:
-        db.session.rollback()
-        return _refused(initiative, dimension, [from_stage, to_stage], filters, form,
-                        refused.message, refused.status, refused.missing)
-
-    if is_htmx():
-        return _move_answer(dimension, stage_ids, filters, message, 200, moved_id=moved_id)
-    flash(message, "success")
-    return redirect_to(url_for("board.index", **filters.as_args()))
-
-
-def _refused(initiative, dimension, stages, filters, form, message, status, missing=()):
-    if is_htmx():
-        # The card may have been moved by someone else meanwhile: show the cell it is in now.
-        db.session.refresh(initiative)
-        return _move_answer(dimension, [*(s.id for s in stages), initiative.stage_id], filters,
-                            message, status, missing=missing, initiative_id=initiative.id)
-    db.session.refresh(initiative)
-    form.version.data = initiative.version
-    form.after.choices = _position_choices(initiative, form.stage.data)
-    return render_template("board/move.html", form=form, initiative=initiative, filters=filters,
-                           refusal=message, missing=missing), status
+        return answer.refused(to_stage, _("The position is not valid."), 422)
+    with user_action(report=False) as action:
+        result = move_initiative(current_user, initiative, to_stage, after_id, form.version.data)
+        # What the answer says is read before the commit expires these objects.
+        moved = result.from_stage.id != result.to_stage.id
+        message = (_("“%(title)s” moved to %(stage)s.") if moved
+                   else _("“%(title)s” reordered in %(stage)s.")) % {
+            "title": initiative.title, "stage": result.to_stage.name}
+        stage_ids = [result.from_stage.id, result.to_stage.id]
+    if not action.done:
+        error = action.error
+        return answer.refused(to_stage, error.message, error.status,
+                              getattr(error, "missing", ()))
+    return answer.done(stage_ids, message, "success")
 
 
-def _move_answer(dimension: Dimension, stage_ids: list[int], filters: BoardFilters,
-                 message: str, status: int, moved_id: int | None = None, missing=(),
-                 initiative_id: int | None = None):
-    """The message for the live region, plus the affected cells (of ``stage_ids`` in
-    ``dimension``) and counts out of band: the server's order is what the user sees after every
-    move, made or refused."""
-    stages = active_stages()  # (also refreshes the session's Stage objects after a commit)
-    by_id = {s.id: s for s in stages}
-    unique = [by_id.get(i) or db.session.get(Stage, i) for i in dict.fromkeys(stage_ids)]
-    size = _page_size()
-    # With a status filter the column counts need every lane assessed: read the whole board then.
-    wanted = None if filters.status else [(dimension.id, s.id) for s in unique]
-    # The cells as the board's first paint shows them (the same first page per cell).
-    kit = _kit(filters)
-    cells, counts = assessed_cells(filters, current_user, size, stages, cells=wanted,
-                                   budget=current_app.config["BOARD_FIRST_PAINT_CARDS"], kit=kit)
-    return render_template(
-        "board/_move_result.html", message=message, ok=status == 200, dimension=dimension,
-        stages=unique, cells=cells, counts=counts, column_counts=column_totals(counts),
-        filters=filters,
-        moved_id=moved_id, missing=missing, initiative_id=initiative_id, kit=kit,
-    ), status
+class _MoveAnswer:
+    """The answer to a move: under htmx, a message for the live region plus the affected cells
+    and column counts out of band (the server's order is what the user sees, made or refused);
+    without JavaScript, the board (done) or the "move to" page again (refused, invalid)."""
+
+    def __init__(self, initiative: Initiative, filters: BoardFilters, form: MoveForm,
+                 seen: list[int]):
+        self.initiative = initiative
+        self.initiative_id = initiative.id
+        self.dimension = initiative.dimension
+        self.filters = filters
+        self.form = form
+        self.seen = seen
+
+    def done(self, stage_ids: list[int], message: str, category: str):
+        if is_htmx():
+            return self._cells([*self.seen, *stage_ids], message, 200, moved_id=self.initiative_id)
+        flash(message, category)
+        return redirect_to(url_for("board.index", **self.filters.as_args()))
+
+    def invalid(self):
+        if is_htmx():
+            message = "; ".join(f"{self.form[name].label.text}: {' '.join(errors)}"
+                                for name, errors in self.form.errors.items())
+            return self._cells(self.seen, message, 422)
+        return self._page(None, (), 422)
+
+    def refused(self, to_stage: Stage, message: str, status: int, missing=()):
+        db.session.refresh(self.initiative)  # it may have moved meanwhile: show where it is now
+        if is_htmx():
+            return self._cells([*self.seen, to_stage.id, self.initiative.stage_id], message,
+                               status, missing=missing, initiative_id=self.initiative_id)
+        self.form.version.data = self.initiative.version
+        return self._page(message, missing, status)
+
+    def _page(self, refusal: str | None, missing, status: int):
+        self.form.after.choices = _position_choices(self.initiative, self.form.stage.data)
+        return render_template("board/move.html", form=self.form, initiative=self.initiative,
+                               filters=self.filters, refusal=refusal, missing=missing), status
+
+    def _cells(self, stage_ids: list[int], message: str, status: int, moved_id: int | None = None,
+               missing=(), initiative_id: int | None = None):
+        stages = active_stages()  # (also refreshes the session's Stage objects after a commit)
+        by_id = {s.id: s for s in stages}
+        shown = [by_id.get(i) or db.session.get(Stage, i) for i in dict.fromkeys(stage_ids)]
+        # With a status filter the column counts need every lane assessed: the whole board then.
+        wanted = None if self.filters.status else [(self.dimension.id, s.id) for s in shown]
+        links = _links(self.filters)
+        # The cells as the board's first paint shows them (the same first page per cell).
+        cells, counts = assessed_cells(self.filters, current_user, _page_size(), stages,
+                                       cells=wanted, budget=_budget(), links=links)
+        return render_template(
+            "board/_move_result.html", message=message, ok=status == 200,
+            dimension=self.dimension, stages=shown, cells=cells, counts=counts,
+            column_counts=column_totals(counts), filters=self.filters, moved_id=moved_id,
+            missing=missing, initiative_id=initiative_id, links=links,
+        ), status

@@ -33,10 +33,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain.activity import localized_name
-from ..domain.clock import local_today
+from ..domain.clock import local_midnight_utc, local_today
 from ..extensions import db
 from ..lifecycle.progress import progress
-from ..lifecycle.status import Status, assess_many, latest_verified_value, rolled_out
+from ..lifecycle.stages import ordered_stages, rolled_out
+from ..lifecycle.status import Status, assess_many, latest_verified_value
 from ..mail.outbox import RenderedEmail
 from ..models import (
     Activity,
@@ -56,7 +57,6 @@ from ..models import (
 from ..reminders.services import (
     PlannedEmail,
     absolute_url,
-    local_midnight_utc,
     plan_milestone_reminders,
     render_plan,
     stale_initiatives,
@@ -513,7 +513,7 @@ def build_digest(user: User, week_start: date, now: datetime) -> Digest:
         raise ValueError(f"{user.email} ({user.role}) receives no digest")
     with force_locale(user.locale):
         language = user.locale
-        stages = list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+        stages = ordered_stages()
         digest = Digest(
             kind="manager" if user.role == Role.MANAGER.value else "reviewer",
             user=user, week=DigestWeek.of(week_start + timedelta(days=7)),

@@ -6,7 +6,7 @@ display and for date arithmetic that the city experiences in local days ("due to
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -36,6 +36,12 @@ def local_date(moment: datetime, tz: tzinfo | None = None) -> date:
 def local_today(now: datetime | None = None) -> date:
     """Today's date in the city, which is what "due today" and "days in stage" mean to users."""
     return to_local(now or utcnow()).date()
+
+
+def local_midnight_utc(day: date, tz: tzinfo | None = None) -> datetime:
+    """The UTC instant at which the city's ``day`` begins: the bound of every "from this local
+    day" and (with the next day) "until this local day" query."""
+    return datetime.combine(day, time.min, tzinfo=tz or city_tz()).astimezone(UTC)
 
 
 def days_between(start: datetime, now: datetime | None = None) -> int:

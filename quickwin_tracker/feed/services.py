@@ -4,7 +4,7 @@ queries (the page's rows with actor, initiative and unit joined, plus the pagina
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
+from ..domain.clock import local_midnight_utc
 from ..extensions import db
 from ..models import Activity, Dimension, Initiative, Unit, User
 
@@ -93,10 +94,9 @@ class FeedFilters:
         local day after ``date_to``."""
         start = end = None
         if self.date_from:
-            start = datetime.combine(self.date_from, time.min, tzinfo=tz).astimezone(UTC)
+            start = local_midnight_utc(self.date_from, tz)
         if self.date_to:
-            end = datetime.combine(self.date_to + timedelta(days=1), time.min,
-                                   tzinfo=tz).astimezone(UTC)
+            end = local_midnight_utc(self.date_to + timedelta(days=1), tz)
         return start, end
 
     def conditions(self, tz: ZoneInfo) -> list[sa.ColumnElement[bool]]:

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..board.services import first_stage
+from ..board import positions
 from ..domain import activity
 from ..domain.clock import utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
 from ..domain.permissions import can_create_in, can_edit, can_manage
 from ..domain.queries import contains_any
 from ..extensions import db
+from ..lifecycle.stages import first_stage
 from ..models import Dimension, Initiative, Tag, Unit, User
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class InitiativeData:
     tags: list[Tag] = field(default_factory=list)
 
 
-def _check_owner(data: InitiativeData) -> None:
+def check_owner(data: InitiativeData) -> None:
+    """The owner, if any, has an active account in the owning unit (the form, the import)."""
     owner = data.owner
     if owner is None:
         return
@@ -53,27 +55,10 @@ def _check_owner(data: InitiativeData) -> None:
         raise Invalid(_l("The owner must belong to the owning unit."), "owner")
 
 
-def _check_unit(data: InitiativeData) -> None:
+def check_unit(data: InitiativeData) -> None:
+    """The owning unit is active (the form, the import)."""
     if not data.unit.active:
         raise Invalid(_l("This unit is inactive."), "unit")
-
-
-def _bottom_position(dimension_id: int, stage_id: int) -> int:
-    current = db.session.scalar(
-        sa.select(sa.func.max(Initiative.position)).where(
-            Initiative.dimension_id == dimension_id,
-            Initiative.stage_id == stage_id,
-            Initiative.archived.is_(False),
-        )
-    )
-    return 0 if current is None else current + 1
-
-
-def _close_gap(dimension_id: int, stage_id: int) -> None:
-    """Renumber a cell 0..n-1 after a card left it."""
-    from ..board.services import _cell_ids, _renumber
-
-    _renumber(_cell_ids(dimension_id, stage_id, exclude=-1))
 
 
 def create_initiative(actor: User, data: InitiativeData, now: datetime | None = None) -> Initiative:
@@ -81,8 +66,8 @@ def create_initiative(actor: User, data: InitiativeData, now: datetime | None = 
     decision = can_create_in(actor, data.unit)
     if not decision:
         raise Forbidden(decision.reason, "unit")
-    _check_unit(data)
-    _check_owner(data)
+    check_unit(data)
+    check_owner(data)
     stage = first_stage()
     initiative = Initiative(
         title=data.title.strip(),
@@ -93,7 +78,7 @@ def create_initiative(actor: User, data: InitiativeData, now: datetime | None = 
         owner=data.owner,
         target_date=data.target_date,
         stage=stage,
-        position=_bottom_position(data.dimension.id, stage.id),
+        position=positions.claim_bottom(data.dimension.id, stage.id),
         stage_entered_at=now,
         created_at=now,
         updated_at=now,
@@ -190,9 +175,9 @@ def update_initiative(
         decision = can_create_in(actor, data.unit)
         if not decision:
             raise Forbidden(decision.reason, "unit")
-        _check_unit(data)
+        check_unit(data)
     if "owner" in changes or "unit" in changes:
-        _check_owner(data)
+        check_owner(data)
     if "members" in changes:
         new_values["members"] = _valid_members(data.members, initiative.members)
 
@@ -201,14 +186,14 @@ def update_initiative(
         setattr(initiative, name, new_values[name])
     if "dimension" in changes:
         # Another lane: the card goes to the bottom of its stage there.
-        initiative.position = _bottom_position(data.dimension.id, initiative.stage_id)
+        initiative.position = positions.claim_bottom(data.dimension.id, initiative.stage_id)
     initiative.updated_at = now
     try:
         db.session.flush()
     except StaleDataError as exc:
         raise Conflict(STALE_MESSAGE) from exc
     if "dimension" in changes:
-        _close_gap(old_dimension_id, initiative.stage_id)
+        positions.close_gap(old_dimension_id, initiative.stage_id)
     activity.record(actor, "updated", initiative, now=now, changes=changes)
     log.info("%s updated initiative %s: %s", actor.email, initiative.id, ", ".join(changes))
     return changes
@@ -225,7 +210,7 @@ def archive_initiative(actor: User, initiative: Initiative, now: datetime | None
     initiative.archived_at = now
     initiative.updated_at = now
     db.session.flush()
-    _close_gap(initiative.dimension_id, initiative.stage_id)
+    positions.close_gap(initiative.dimension_id, initiative.stage_id)
     activity.record(actor, "archived", initiative, now=now)
     log.info("%s archived initiative %s", actor.email, initiative.id)
 
@@ -242,7 +227,7 @@ def unarchive_initiative(actor: User, initiative: Initiative, now: datetime | No
         initiative.stage_entered_at = now
     initiative.archived = False
     initiative.archived_at = None
-    initiative.position = _bottom_position(initiative.dimension_id, initiative.stage_id)
+    initiative.position = positions.claim_bottom(initiative.dimension_id, initiative.stage_id)
     initiative.updated_at = now
     db.session.flush()
     activity.record(actor, "unarchived", initiative, now=now)

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..board.services import active_stages
 from ..domain.errors import DomainError
 from ..domain.permissions import can_create_in, can_edit, can_manage
 from ..extensions import db
+from ..lifecycle.stages import active_stages
 from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
 from ..review.cycle import decisions_for

@@ -30,7 +30,7 @@ from ..models import (
     Milestone,
     Stage,
 )
-from .status import rolled_out
+from .stages import ordered_stages, rolled_out
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def missing_to_enter(initiative: Initiative, from_stage: Stage, to_stage: Stage)
     as well (each check once, in ``CHECKS`` order)."""
     codes = list(to_stage.gates or [])
     if to_stage.id != from_stage.id:
-        rolled = rolled_out(db.session.scalars(sa.select(Stage)))
+        rolled = rolled_out(ordered_stages())
         if rolled.stage_id not in (None, to_stage.id) and rolled.rolls_out(from_stage.code,
                                                                             to_stage.code):
             rollout_stage = db.session.get(Stage, rolled.stage_id)

@@ -29,19 +29,20 @@ and the digests count, and what the rollout stage's gate guards whichever of the
 from __future__ import annotations
 
 import enum
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..domain.clock import city_tz, local_date, local_today
-from ..extensions import core_rows, db
-from ..models import Activity, Indicator, Measurement, MeasurementStatus, Milestone, Stage
-from ..web.texts import Texts
+from ..domain.texts import Texts
+from ..extensions import db
+from ..models import Indicator, Measurement, MeasurementStatus, Milestone, Stage
 from .progress import mean_progress, progress
+from .stages import rolled_out
 
 OVERDUE_OFF_TRACK_DAYS = 14
 BEHIND_AT_RISK_POINTS = 25.0
@@ -223,7 +224,7 @@ def gather_facts(holders: Mapping[int, Any], today: date | None = None,
     today = today or local_today()
     wanted = list(holders) if scope is None else scope
 
-    open_milestones = core_rows(
+    open_milestones = db.session.execute(
         sa.select(Milestone.initiative_id, Milestone.title, Milestone.due_date)
         .where(Milestone.initiative_id.in_(wanted), Milestone.done_on.is_(None))
         .order_by(Milestone.initiative_id, Milestone.due_date, Milestone.position, Milestone.id)
@@ -237,7 +238,7 @@ def gather_facts(holders: Mapping[int, Any], today: date | None = None,
         elif f.next_milestone is None:
             f.next_milestone = (title, due)
 
-    indicators = core_rows(
+    indicators = db.session.execute(
         sa.select(Indicator.initiative_id, Indicator.baseline, Indicator.target,
                   Indicator.direction, latest_verified_value())
         .where(Indicator.initiative_id.in_(wanted))
@@ -263,67 +264,6 @@ def latest_verified_value() -> sa.ScalarSelect[float]:
         .correlate(Indicator)
         .scalar_subquery()
     )
-
-
-@dataclass(frozen=True, slots=True)
-class RolledOut:
-    """Which stages count as rolled out (see the module docstring): the rollout stage and every
-    stage placed after it. ``stage_id in rolled`` asks about one stage."""
-
-    stage_id: int | None = None  # the rollout stage (None: no stage is marked)
-    stage_ids: frozenset[int] = frozenset()
-    codes: frozenset[str] = frozenset()  # the same stages' codes, as the trail keeps them
-
-    def __contains__(self, stage_id: object) -> bool:
-        return stage_id in self.stage_ids
-
-    def rolls_out(self, from_code: str | None, to_code: str | None) -> bool:
-        """Does a move between these stages (codes, as in a "moved" trail entry) roll out?"""
-        return to_code in self.codes and from_code not in self.codes
-
-    def rollout_moves(self) -> sa.ColumnElement[bool]:
-        """``rolls_out`` in SQL, over ``Activity`` rows: the "moved" entries that rolled out."""
-        to_code = Activity.data["to_stage"].as_string()
-        from_code = Activity.data["from_stage"].as_string()
-        if not self.codes:
-            return sa.false()
-        return sa.and_(Activity.verb == "moved", to_code.in_(self.codes),
-                       sa.or_(from_code.is_(None), from_code.not_in(self.codes)))
-
-
-def rolled_out(stages: Iterable[Stage]) -> RolledOut:
-    """The rolled-out stages among ``stages`` (all stages, or the active ones: retired stages hold
-    no initiative on the board): the active stage marked ``rollout`` and every stage after it by
-    position. Nothing when no active stage is marked."""
-    ordered = sorted(stages, key=lambda s: (s.position, s.id))
-    start = next((n for n, s in enumerate(ordered) if s.rollout and not s.retired), None)
-    if start is None:
-        return RolledOut()
-    after = ordered[start:]
-    return RolledOut(ordered[start].id, frozenset(s.id for s in after),
-                     frozenset(s.code for s in after))
-
-
-def rollout_dates(initiatives: Mapping[int, datetime], rolled: RolledOut) -> dict[int, datetime]:
-    """When each initiative was rolled out: the latest trail entry that moved it into a rolled-out
-    stage from one that was not, else its ``stage_entered_at`` (the value of ``initiatives``:
-    initiative id -> stage_entered_at, for initiatives in rolled-out stages; data imported or
-    seeded without a trail). One query; none when ``initiatives`` is empty."""
-    if not initiatives:
-        return {}
-    moved = dict(db.session.execute(
-        sa.select(Activity.initiative_id, sa.func.max(Activity.created_at))
-        .where(Activity.initiative_id.in_(list(initiatives)), rolled.rollout_moves())
-        .group_by(Activity.initiative_id)
-    ).all())
-    return {i: _aware_utc(moved.get(i)) or entered for i, entered in initiatives.items()}
-
-
-def _aware_utc(value: datetime | None) -> datetime | None:
-    """An aggregate over a UTCDateTime column comes back naive on SQLite."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def assess_many(initiatives: Sequence[_Row], stages: Sequence[Stage],

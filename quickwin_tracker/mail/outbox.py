@@ -31,6 +31,7 @@ from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.clock import utcnow
+from ..domain.queries import for_update
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, User
 from .smtp import open_smtp
@@ -249,9 +250,7 @@ def _due_query(now: datetime) -> sa.Select:
 
 def _lock_due(message_id: int, now: datetime) -> OutboxMessage | None:
     """Re-read one due message, locked; None when someone else has it or already sent it."""
-    query = _due_query(now).where(OutboxMessage.id == message_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = for_update(_due_query(now).where(OutboxMessage.id == message_id), skip_locked=True)
     return db.session.scalars(query.execution_options(populate_existing=True)).first()
 
 

@@ -24,6 +24,7 @@ from ..domain import activity
 from ..domain.clock import local_today, utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
 from ..domain.permissions import can_edit
+from ..domain.queries import lock
 from ..extensions import db
 from ..models import Activity, Initiative, Milestone, Role, User
 
@@ -94,15 +95,12 @@ def eligible_responsibles() -> list[User]:
 def _lock(initiative: Initiative, milestone: Milestone | None = None) -> None:
     """Serialise changes to one initiative's list (PostgreSQL row lock on the initiative), then
     re-read ``milestone``: a concurrent request may have changed or deleted it meanwhile."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            sa.select(Initiative.id).where(Initiative.id == initiative.id).with_for_update()
-        )
-        if milestone is not None:
-            try:
-                db.session.refresh(milestone)
-            except InvalidRequestError as exc:  # deleted meanwhile
-                raise Conflict(_l("This milestone was deleted meanwhile.")) from exc
+    lock(sa.select(Initiative.id).where(Initiative.id == initiative.id))
+    if milestone is not None:
+        try:
+            db.session.refresh(milestone)
+        except InvalidRequestError as exc:  # deleted meanwhile
+            raise Conflict(_l("This milestone was deleted meanwhile.")) from exc
 
 
 def _ordered_ids(initiative: Initiative) -> list[int]:

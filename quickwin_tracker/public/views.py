@@ -8,8 +8,8 @@ from flask import abort, current_app, render_template
 
 from ..extensions import db
 from ..lifecycle.progress import bar_width, progress
-from ..lifecycle.status import rolled_out, rollout_dates
-from ..models import Dimension, Indicator, Initiative, Measurement, MeasurementStatus, Stage, Unit
+from ..lifecycle.stages import ordered_stages, rolled_out, rollout_dates
+from ..models import Dimension, Indicator, Initiative, Measurement, MeasurementStatus, Unit
 from . import bp
 
 
@@ -28,7 +28,7 @@ class PublicOutcome:
 def outcomes():
     if not current_app.config["PUBLIC_PAGE"]:
         abort(404)
-    rolled = rolled_out(db.session.scalars(sa.select(Stage)))
+    rolled = rolled_out(ordered_stages())
     rows = db.session.execute(
         sa.select(Initiative.id, Initiative.title, Initiative.benefit, Initiative.stage_entered_at,
                   Unit.name.label("unit_name"), Dimension.code.label("dimension_code"),

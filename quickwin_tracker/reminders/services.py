@@ -25,7 +25,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,9 +34,9 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ..domain.clock import city_tz, local_today, to_local
+from ..domain.clock import local_midnight_utc, local_today, to_local
 from ..extensions import db
-from ..lifecycle.status import rolled_out, rollout_dates
+from ..lifecycle.stages import ordered_stages, rolled_out, rollout_dates
 from ..mail.outbox import RenderedEmail, queue_email, render_email
 from ..mail.urls import app_url
 from ..models import (
@@ -96,11 +96,6 @@ def render_plan(plan: PlannedEmail) -> RenderedEmail:
                         subject=plan.subject, unsubscribe=plan.unsubscribe)
 
 
-def local_midnight_utc(day: date) -> datetime:
-    """The UTC instant at which local ``day`` begins in the city."""
-    return datetime.combine(day, time.min, tzinfo=city_tz()).astimezone(UTC)
-
-
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months (31 Jan + 1 month → 28/29 Feb)."""
     index = day.month - 1 + months
@@ -139,7 +134,7 @@ def _users(ids: Iterable[int | None]) -> dict[int, User]:
 def _stages(stages: Sequence[Stage] | None) -> list[Stage]:
     if stages is not None:
         return list(stages)
-    return list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+    return ordered_stages()
 
 
 def _first_active(stages: Sequence[Stage]) -> Stage | None:

@@ -24,7 +24,7 @@ from ..domain.clock import local_today, utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
 from ..domain.permissions import can_review
 from ..extensions import db
-from ..lifecycle.status import rolled_out
+from ..lifecycle.stages import rolled_out
 from ..models import (
     REVIEW_DECISION_LABELS,
     Activity,

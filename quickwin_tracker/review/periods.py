@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from ..domain.clock import city_tz
+from ..domain.clock import local_midnight_utc
 
 PRESETS = ("month", "quarter", "year", "custom")
 PRESET_LABELS = {
@@ -31,12 +31,12 @@ class Period:
 
     @property
     def start_utc(self) -> datetime:
-        return datetime.combine(self.start, time.min, city_tz()).astimezone(UTC)
+        return local_midnight_utc(self.start)
 
     @property
     def end_utc(self) -> datetime:
         """Exclusive upper bound: midnight after the last day, in UTC."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, city_tz()).astimezone(UTC)
+        return local_midnight_utc(self.end + timedelta(days=1))
 
     def as_args(self) -> dict[str, str]:
         if self.kind == "custom":

@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from ..domain.clock import city_tz, local_today, to_local, utcnow
+from ..domain.clock import local_midnight_utc, local_today, to_local, utcnow
 from ..extensions import db
 from ..lifecycle.progress import mean_progress
-from ..lifecycle.status import Assessment, Status, assess_many, rolled_out
+from ..lifecycle.stages import ordered_stages, rolled_out
+from ..lifecycle.status import Assessment, Status, assess_many
 from ..models import (
     STANDING_MEASUREMENT_STATUSES,
     Activity,
@@ -126,16 +127,12 @@ def scope_unit(user: User) -> Unit | None:
     return user.unit if user.role == Role.MANAGER else None
 
 
-def _utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, city_tz()).astimezone(UTC)
-
-
 def build_summary(user: User, period: Period, now: datetime | None = None,
                   sort: str = "code", descending: bool = False) -> Summary:
     now = now or utcnow()
     today = local_today(now)
     unit = scope_unit(user)
-    all_stages = list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+    all_stages = ordered_stages()
     stages = [s for s in all_stages if not s.retired]
     done = rolled_out(all_stages)  # (retired stages too: the trail may name them)
     dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position)))
@@ -167,12 +164,12 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
                   Initiative.dimension_id)
         .join(Initiative, Initiative.id == Activity.initiative_id)
         .where(done.rollout_moves(),
-               Activity.created_at >= _utc(earliest), Activity.created_at < period.end_utc,
+               Activity.created_at >= local_midnight_utc(earliest), Activity.created_at < period.end_utc,
                Initiative.id.in_(scope_ids))
     ).all() if done.codes else []
 
     def rolled_between(start: date, end_exclusive_utc: datetime) -> int:
-        return len({r[0] for r in rollouts if _utc(start) <= r[1] < end_exclusive_utc})
+        return len({r[0] for r in rollouts if local_midnight_utc(start) <= r[1] < end_exclusive_utc})
 
     in_period = [r for r in rollouts if period.start_utc <= r[1] < period.end_utc]
     durations = [(moved - created).total_seconds() / 86400 for _i, moved, created, _d in in_period]
@@ -240,8 +237,8 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     headline = Headline(
         active=len(live),
         rolled_out_period=len({r[0] for r in in_period}),
-        rolled_out_quarter=rolled_between(quarter.start, _utc(quarter.end + timedelta(days=1))),
-        rolled_out_year=rolled_between(year_start, _utc(date(today.year + 1, 1, 1))),
+        rolled_out_quarter=rolled_between(quarter.start, local_midnight_utc(quarter.end + timedelta(days=1))),
+        rolled_out_year=rolled_between(year_start, local_midnight_utc(date(today.year + 1, 1, 1))),
         with_measurement_share=(len(measured & set(ids)) / total) if total else None,
         on_track_share=((statuses[Status.ON_TRACK] + statuses[Status.DONE]) / total) if total else None,
         overdue_milestones=sum(overdue_by_unit.values()),
@@ -306,7 +303,7 @@ def _cumulative_flow(scope, stages: list[Stage], period: Period) -> list[tuple[d
     current: dict[int, int | None] = {}
     index = 0
     for week in _weeks(period):
-        boundary = _utc(week + timedelta(days=7))
+        boundary = local_midnight_utc(week + timedelta(days=7))
         while index < len(events) and _aware(events[index][1]) < boundary:
             initiative_id, _at, verb, to_stage = events[index]
             current[initiative_id] = first if verb in ("created", "imported") else by_code.get(

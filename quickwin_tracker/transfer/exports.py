@@ -53,10 +53,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ..board.services import BoardFilters
+from ..board.filters import BoardFilters
 from ..domain.clock import local_today, to_local
 from ..extensions import db
 from ..lifecycle.progress import progress
+from ..lifecycle.stages import ordered_stages
 from ..lifecycle.status import assess_many
 from ..models import (
     Dimension,
@@ -208,7 +209,7 @@ def collect(filters: BoardFilters, user: User | None, include_archived: bool = F
     when ``details``; a constant number of queries."""
     today = today or local_today()
     conds = _conditions(filters, user, include_archived)
-    stages = list(db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id)))
+    stages = ordered_stages()
     rows = db.session.execute(
         sa.select(
             Initiative.id, Initiative.title, Initiative.benefit, Initiative.stage_id,

@@ -49,14 +49,15 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
-from ..board.services import first_stage
+from ..board import positions
 from ..domain import activity
 from ..domain.clock import date_window, local_today, utcnow
 from ..domain.errors import Invalid
 from ..domain.permissions import Decision, can_create_in
 from ..extensions import db
-from ..initiatives.services import InitiativeData, _check_owner, _check_unit
-from ..models import Activity, Dimension, Initiative, Stage, Tag, Unit, User, initiative_tag
+from ..initiatives.services import InitiativeData, check_owner, check_unit
+from ..lifecycle.stages import first_stage
+from ..models import Activity, Dimension, Initiative, Tag, Unit, User, initiative_tag
 from .tables import CONTROL_CHARACTERS as _CONTROL
 from .tables import (
     FIELD,
@@ -499,7 +500,7 @@ class _RowChecker:
         planned = PlannedRow(number, title, benefit, description, dimension, unit, owner,
                              target_date, tags)
         # The same rules as a new initiative made through the form.
-        for rule in (_check_unit, _check_owner):
+        for rule in (check_unit, check_owner):
             try:
                 rule(planned.data())
             except Invalid as exc:
@@ -536,15 +537,6 @@ def plan_import(actor: User, content: bytes, file_name: str) -> ImportPlan:
 # --------------------------------------------------------------------------- importing
 
 
-def _lock_stage(stage: Stage) -> None:
-    """Serialise with moves and other imports touching the first stage (PostgreSQL row lock;
-    SQLite serialises writers itself)."""
-    stmt = sa.select(Stage.id).where(Stage.id == stage.id)
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    db.session.execute(stmt)
-
-
 def _allocate_ids(count: int) -> list[int] | None:
     """PostgreSQL: ``count`` new initiative ids from the table's sequence, in one query. A
     multi-row ``INSERT … RETURNING`` goes through psycopg several times slower than a plain
@@ -568,16 +560,8 @@ def import_initiatives(actor: User, plan: ImportPlan, now: datetime | None = Non
         raise Invalid(_("The file has errors; nothing was imported."), FIELD)
     now = now or utcnow()
     stage = first_stage()
-    _lock_stage(stage)
-    next_position = {
-        dimension_id: bottom + 1
-        for dimension_id, bottom in db.session.execute(
-            sa.select(Initiative.dimension_id, sa.func.max(Initiative.position))
-            .where(Initiative.stage_id == stage.id, Initiative.archived.is_(False))
-            .group_by(Initiative.dimension_id)
-        )
-        if bottom is not None
-    }
+    positions.lock_stages([stage.id])  # with moves and other imports into the first stage
+    next_position = positions.bottoms(stage.id)
     values = []
     for row in plan.rows:
         position = next_position.get(row.dimension.id, 0)

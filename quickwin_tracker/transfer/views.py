@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..board.services import BoardFilters, FilterError
+from ..board.filters import BoardFilters, FilterError
 from ..domain.permissions import can_create_in, can_view
 from ..extensions import db
 from ..models import Dimension

@@ -41,10 +41,11 @@ def attach_error(form: FlaskForm, error: DomainError, fallback: bool = True) -> 
 @dataclass
 class Action:
     done: bool = False  # committed
+    error: DomainError | None = None  # the refusal, when a service refused
 
 
 @contextmanager
-def user_action(form: FlaskForm | None = None) -> Iterator[Action]:
+def user_action(form: FlaskForm | None = None, *, report: bool = True) -> Iterator[Action]:
     """One user action, one transaction: the block's service calls are committed together, or, if
     a service refuses (``DomainError``), rolled back and the refusal shown next to the form field
     it names (``attach_error``), or flashed when there is no form. ``action.done`` tells which::
@@ -53,13 +54,18 @@ def user_action(form: FlaskForm | None = None) -> Iterator[Action]:
             unit = services.create_unit(...)
         if action.done:
             flash(...); return redirect_to(...)
-    """
+
+    A view that answers a refusal its own way (a 403 page, an htmx fragment with the reason)
+    passes ``report=False`` and reads ``action.error``."""
     action = Action()
     try:
         yield action
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
+        action.error = error
+        if not report:
+            return
         if form is None:
             flash(error.message, "error")
         else:

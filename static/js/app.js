@@ -59,6 +59,7 @@
     var prev = previousCard(item);
     var values = filterValues();
     values.stage = evt.to.dataset.stage;
+    values.from_stage = evt.from.dataset.stage;  // its cell is re-rendered with the answer
     values.after = prev ? prev.dataset.initiativeId : "top";
     values.version = item.dataset.version;
     setDragging(true);
