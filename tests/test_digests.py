@@ -19,6 +19,7 @@ from quickwin_tracker.digests.services import DigestWeek, build_digest
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
+from quickwin_tracker.mail.planning import render_plan
 from quickwin_tracker.models import Activity, Indicator, Measurement, Milestone, OutboxMessage
 
 BASE = "https://quickwin.example.go.id"
@@ -201,7 +202,7 @@ def test_digest_in_the_recipients_language(app, city, make_user, smtp_server):
     city["manager_a"].locale = "id"
     db.session.commit()
     plan = services.plan_digest(city["manager_a"], WEEK, NOW)
-    text = services.render_plan(plan).text
+    text = render_plan(plan).text
     assert "Alpha Portal: Disetujui → Pelaksanaan" in text  # stage names as stored in Indonesian
     assert "16 November 2026" in text  # dates formatted the Indonesian way
 

@@ -16,6 +16,7 @@ from quickwin_tracker.domain import activity
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
+from quickwin_tracker.mail.planning import render_plan
 from quickwin_tracker.models import (
     Comment,
     Indicator,
@@ -174,7 +175,7 @@ def test_due_in_3_days_counts_local_midnights(app, team, make_initiative, tz, da
         == [1]
     plan = services.plan_milestone_reminders(now)[0]
     assert plan.dedupe_key == f"reminder:{owner.id}:{d3.isoformat()}"
-    text = services.render_plan(plan).text
+    text = render_plan(plan).text
     assert "due in 3 days" in text
 
 
@@ -348,7 +349,7 @@ def test_measurement_nudge_after_30_quiet_days(app, team, make_initiative, smtp_
     assert services.plan_measurement_nudges(at(2026, 12, 4, 23, 30)) == []
     [plan] = services.plan_measurement_nudges(at(2026, 12, 5, 0, 30))
     assert plan.dedupe_key == f"measure:{indicator.id}:2026-11-05"
-    assert "was last measured on November 5, 2026, 30 days ago" in services.render_plan(plan).text
+    assert "was last measured on November 5, 2026, 30 days ago" in render_plan(plan).text
 
 
 # --------------------------------------------------------------------------- mentions

@@ -9,9 +9,10 @@ from flask.cli import AppGroup
 
 from ..domain.clock import utcnow
 from ..extensions import db
+from ..mail.cli import deliver_now
+from ..mail.outbox import already_queued
+from ..mail.planning import render_plan
 from ..models import User
-from ..reminders.cli import deliver_now
-from ..reminders.services import already_queued, render_plan
 from . import services
 from .jobs import queue_digests
 

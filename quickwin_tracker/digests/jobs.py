@@ -1,5 +1,6 @@
-"""The scheduler's weekly digest job. Queues through the outbox, never commits (the scheduler
-commits once); the dedupe key ``digest:<user>:<ISO week>`` makes a rerun queue nothing."""
+"""The scheduler's weekly digest job. Queues through the outbox (``mail.planning.queue_plan``),
+never commits (the scheduler commits once); the dedupe key ``digest:<user>:<ISO week>`` makes a
+rerun queue nothing."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from ..mail.outbox import already_queued
+from ..mail.planning import queue_plan
 from ..models import User
-from ..reminders.services import already_queued, queue_plan
 from .services import DigestWeek, current_week, dedupe_key, plan_digest, recipients
 
 log = logging.getLogger(__name__)

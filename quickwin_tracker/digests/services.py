@@ -39,6 +39,8 @@ from ..lifecycle.progress import progress
 from ..lifecycle.stages import ordered_stages, rolled_out
 from ..lifecycle.status import Status, assess_many, latest_verified_value
 from ..mail.outbox import RenderedEmail
+from ..mail.planning import PlannedEmail, render_plan
+from ..mail.urls import app_url
 from ..models import (
     Activity,
     Dimension,
@@ -54,13 +56,7 @@ from ..models import (
     Unit,
     User,
 )
-from ..reminders.services import (
-    PlannedEmail,
-    absolute_url,
-    plan_milestone_reminders,
-    render_plan,
-    stale_initiatives,
-)
+from ..reminders.services import plan_milestone_reminders, stale_initiatives
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +277,7 @@ def _window(week_start: date) -> tuple[datetime, datetime]:
 
 
 def _initiative_url(initiative_id: int, anchor: str | None = None) -> str:
-    return absolute_url("initiatives.detail", initiative_id=initiative_id, _anchor=anchor)
+    return app_url("initiatives.detail", initiative_id=initiative_id, _anchor=anchor)
 
 
 def _initiatives(unit_id: int | None) -> list[Any]:
@@ -518,7 +514,7 @@ def build_digest(user: User, week_start: date, now: datetime) -> Digest:
             kind="manager" if user.role == Role.MANAGER.value else "reviewer",
             user=user, week=DigestWeek.of(week_start + timedelta(days=7)),
             period_start=week_start, period_end=week_start + timedelta(days=7),
-            today=local_today(now), board_url=absolute_url("board.index"),
+            today=local_today(now), board_url=app_url("board.index"),
         )
         if digest.kind == "manager":
             _manager_digest(digest, user, stages, now, language)

@@ -1,8 +1,10 @@
-"""``quickwin mail test --to EMAIL`` and ``quickwin outbox deliver``."""
+"""``quickwin mail test --to EMAIL`` and ``quickwin outbox deliver``; ``deliver_now``, what the
+commands that queue emails (``digest send``, ``reminders run``) do once they have committed."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
@@ -75,6 +77,16 @@ def outbox_deliver(limit: int) -> None:
                    "stay in the outbox.")
         return
     click.echo(f"Sent {report.sent}, failed for good {report.failed}, to retry {report.retried}.")
+
+
+def deliver_now(now: datetime) -> None:
+    """After queueing from the command line: deliver at once when an SMTP host is configured."""
+    if not current_app.config.get("SMTP_HOST"):
+        click.echo("No SMTP host configured (QUICKWIN_SMTP_HOST): the emails wait in the outbox.")
+        return
+    report = deliver_outbox(now=now)
+    click.echo(f"Delivered the outbox via {current_app.config['SMTP_HOST']}: "
+               f"sent {report.sent}, failed for good {report.failed}, to retry {report.retried}.")
 
 
 def register(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 ``queue_email`` renders a message and adds it to the *caller's* transaction, so an email exists
 exactly when the change that decided to send it was committed (and a rollback drops it). A unique
-``dedupe_key`` (``digest:<user>:<ISO week>``, ``reminder:<milestone>:<date>``) makes queueing the
+``dedupe_key`` (``digest:<user>:<ISO week>``, ``reminder:<user>:<date>``) makes queueing the
 same email twice impossible, even from two processes at once.
 
 ``deliver_outbox`` sends what is due over one SMTP connection. It is the one place here that
@@ -126,11 +126,14 @@ def _begin_real_sqlite_transaction() -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def already_queued(dedupe_key: str) -> bool:
-    """Whether a message with this key exists (whatever its status)."""
-    return db.session.scalar(
-        sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ) is not None
+def already_queued(keys: str | Iterable[str]) -> set[str]:
+    """The dedupe keys among ``keys`` (one key, or many) that the outbox holds, whatever their
+    status; empty, and so false, when none is. One query, none for no keys."""
+    wanted = [keys] if isinstance(keys, str) else list(keys)
+    if not wanted:
+        return set()
+    return set(db.session.scalars(
+        sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(wanted))))
 
 
 def queue_email(

@@ -1,4 +1,8 @@
-"""Absolute links for emails, built without a request (jobs and the CLI have none)."""
+"""Absolute links for emails, built without a request (jobs and the CLI have none).
+
+``app_url`` is what every link in an email uses (templates get it as ``app_url(...)``, planners
+call it when they build a plan's context); ``app_path`` is its path part, bound once per app.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ def app_path(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=False)
 
 
-def app_url(endpoint: str, **values: Any) -> str:
-    """``QUICKWIN_BASE_URL`` + the endpoint's path: what every link in an email uses."""
-    return current_app.config["BASE_URL"] + app_path(endpoint, **values)
+def app_url(endpoint: str, _anchor: str | None = None, **values: Any) -> str:
+    """``QUICKWIN_BASE_URL`` + the endpoint's path, plus ``#_anchor`` when given (as ``url_for``)."""
+    url = current_app.config["BASE_URL"] + app_path(endpoint, **values)
+    return f"{url}#{_anchor}" if _anchor else url

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from ..domain.clock import utcnow
 from ..extensions import db
-from ..mail.outbox import deliver_outbox
+from ..mail.cli import deliver_now
+from ..mail.outbox import already_queued
+from ..mail.planning import render_plan
 from . import jobs, services
 
 reminders_cli = AppGroup("reminders", help="Reminder and nudge emails.")
@@ -31,13 +33,13 @@ def run(dry_run: bool) -> None:
         total = 0
         for label, planner in PLANNERS:
             plans = planner(now)
-            queued = services.already_queued(p.dedupe_key for p in plans)
+            queued = already_queued(p.dedupe_key for p in plans)
             due = [p for p in plans if p.dedupe_key not in queued]
             total += len(due)
             click.echo(f"== {label}: {len(due)} to send ({len(plans) - len(due)} already queued)")
             for plan in due:
                 click.echo(f"----- To: {plan.to.name} <{plan.to.email}> · {plan.subject}")
-                click.echo(services.render_plan(plan).text)
+                click.echo(render_plan(plan).text)
         db.session.rollback()
         click.echo(f"Dry run: {total} email(s) due; nothing was queued.")
         return
@@ -47,16 +49,6 @@ def run(dry_run: bool) -> None:
                    f"({counts['already_queued']} already queued)")
     db.session.commit()
     deliver_now(now)
-
-
-def deliver_now(now) -> None:
-    """After queueing from the command line: deliver at once when an SMTP host is configured."""
-    if not current_app.config.get("SMTP_HOST"):
-        click.echo("No SMTP host configured (QUICKWIN_SMTP_HOST): the emails wait in the outbox.")
-        return
-    report = deliver_outbox(now=now)
-    click.echo(f"Delivered the outbox via {current_app.config['SMTP_HOST']}: "
-               f"sent {report.sent}, failed for good {report.failed}, to retry {report.retried}.")
 
 
 def register(app: Flask) -> None:

@@ -1,5 +1,6 @@
-"""The scheduler's reminder jobs: ``f(now) -> counts``. They queue through the outbox and never
-commit (the scheduler commits once per run); the dedupe keys make a rerun queue nothing new."""
+"""The scheduler's reminder jobs: ``f(now) -> counts``. They queue the plans of ``services``
+through the outbox (``mail.planning.queue_plan``) and never commit (the scheduler commits once per
+run); the dedupe keys make a rerun queue nothing new."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..extensions import db
+from ..mail.planning import PlannedEmail, queue_plan
 from . import services
-from .services import PlannedEmail
 
 log = logging.getLogger(__name__)
 
 
 def _queue_all(kind: str, plans: Sequence[PlannedEmail], now: datetime) -> dict[str, int]:
-    queued = sum(1 for plan in plans if services.queue_plan(plan, now) is not None)
+    queued = sum(1 for plan in plans if queue_plan(plan, now) is not None)
     counts = {"due": len(plans), "queued": queued, "already_queued": len(plans) - queued}
     log.info("%s: %s", kind, counts)
     return counts
@@ -42,7 +43,7 @@ def send_mention_emails(now: datetime) -> dict[str, int]:
     pairs = services.plan_mention_emails(now)
     queued = 0
     for notification, plan in pairs:
-        if services.queue_plan(plan, now) is not None:
+        if queue_plan(plan, now) is not None:
             queued += 1
         notification.emailed_at = now
     db.session.flush()

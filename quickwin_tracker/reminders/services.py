@@ -1,8 +1,8 @@
 """Who is reminded of what, decided from the data and ``now`` alone.
 
-Each ``plan_*`` function returns :class:`PlannedEmail` values and writes nothing: the jobs
-(``jobs.py``) hand them to the outbox, the CLI's ``--dry-run`` and the digest preview render them.
-Every plan carries the outbox ``dedupe_key`` that makes it happen once:
+Each ``plan_*`` function returns ``mail.planning.PlannedEmail`` values and writes nothing: the
+jobs (``jobs.py``) queue them (``mail.planning.queue_plan``), the CLI's ``--dry-run`` and the digest
+preview render them. Every plan carries the outbox ``dedupe_key`` that makes it happen once:
 
 - milestone reminders: ``reminder:<user>:<local date>``: one email per person per day, listing
   every milestone they are responsible for or whose initiative they own that is overdue or due
@@ -37,7 +37,7 @@ from sqlalchemy.orm import joinedload
 from ..domain.clock import local_midnight_utc, local_today, to_local
 from ..extensions import db
 from ..lifecycle.stages import ordered_stages, rolled_out, rollout_dates
-from ..mail.outbox import RenderedEmail, queue_email, render_email
+from ..mail.planning import PlannedEmail
 from ..mail.urls import app_url
 from ..models import (
     STANDING_MEASUREMENT_STATUSES,
@@ -47,7 +47,6 @@ from ..models import (
     Measurement,
     Milestone,
     Notification,
-    OutboxMessage,
     Stage,
     User,
 )
@@ -61,39 +60,7 @@ REMINDERS = "reminders"  # the unsubscribe topic of every email here
 MENTION = "mention"
 
 
-# --------------------------------------------------------------------------- plumbing
-
-
-@dataclass
-class PlannedEmail:
-    """One email to queue: the arguments of ``mail.outbox.queue_email`` minus ``now``."""
-
-    kind: str
-    dedupe_key: str
-    to: User
-    subject: str
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-    unsubscribe: str | None = REMINDERS
-
-
-def absolute_url(endpoint: str, _anchor: str | None = None, **values: Any) -> str:
-    """``QUICKWIN_BASE_URL`` + the endpoint's path (``mail.urls.app_url``), plus an anchor."""
-    url = app_url(endpoint, **values)
-    return f"{url}#{_anchor}" if _anchor else url
-
-
-def queue_plan(plan: PlannedEmail, now: datetime) -> OutboxMessage | None:
-    """Hand ``plan`` to the outbox; None when its dedupe key is already there."""
-    return queue_email(kind=plan.kind, dedupe_key=plan.dedupe_key, to=plan.to,
-                       subject=plan.subject, template=plan.template, context=plan.context,
-                       now=now, unsubscribe=plan.unsubscribe)
-
-
-def render_plan(plan: PlannedEmail) -> RenderedEmail:
-    """The email ``plan`` would queue, rendered exactly as the outbox would (previews, dry runs)."""
-    return render_email(to=plan.to, template=plan.template, context=plan.context,
-                        subject=plan.subject, unsubscribe=plan.unsubscribe)
+# --------------------------------------------------------------------------- people
 
 
 def add_months(day: date, months: int) -> date:
@@ -113,15 +80,6 @@ def lead_days(user: User) -> int:
     if value is None or not 1 <= value <= MAX_LEAD_DAYS:
         return current_app.config["REMINDER_LEAD_DAYS"]
     return value
-
-
-def already_queued(keys: Iterable[str]) -> set[str]:
-    """The dedupe keys among ``keys`` that the outbox already holds."""
-    keys = list(keys)
-    if not keys:
-        return set()
-    return set(db.session.scalars(
-        sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
 
 
 def _users(ids: Iterable[int | None]) -> dict[int, User]:
@@ -185,7 +143,7 @@ def milestone_items(now: datetime, user: User | None = None) -> dict[int, list[M
                                  Initiative.owner_id == user.id))
     per_user: dict[int, list[MilestoneItem]] = defaultdict(list)
     for row in db.session.execute(stmt):
-        url = absolute_url("initiatives.detail", initiative_id=row.initiative_id,
+        url = app_url("initiatives.detail", initiative_id=row.initiative_id,
                            _anchor="milestones")
         for person_id in {row.responsible_id, row.owner_id} - {None}:
             if user is not None and person_id != user.id:
@@ -226,6 +184,7 @@ def plan_milestone_reminders(now: datetime, user: User | None = None,
             context={"today": today, "lead_days": horizon,
                      "overdue": [i for i in mine if i.overdue],
                      "upcoming": [i for i in mine if not i.overdue]},
+            unsubscribe=REMINDERS,
         ))
     plans.sort(key=lambda p: p.to.id)
     return plans
@@ -286,7 +245,7 @@ def stale_initiatives(now: datetime, unit_id: int | None = None,
             initiative_id=row.id, title=row.title, unit_id=row.unit_id, owner_id=row.owner_id,
             stage_id=row.stage_id, last_activity_at=row.last_at,
             idle_days=(today - to_local(row.last_at).date()).days,
-            url=absolute_url("initiatives.detail", initiative_id=row.id),
+            url=app_url("initiatives.detail", initiative_id=row.id),
         )
         for row in db.session.execute(stmt)
     ]
@@ -314,6 +273,7 @@ def plan_stale_nudges(now: datetime) -> list[PlannedEmail]:
             to=owner, subject=subject, template="stale_nudge",
             context={"item": item, "stage_name": stage_name,
                      "stale_days": current_app.config["STALE_DAYS"]},
+            unsubscribe=REMINDERS,
         ))
     return plans
 
@@ -361,7 +321,7 @@ def plan_followups(now: datetime) -> list[PlannedEmail]:
                 due.append((row, FollowUp(
                     initiative_id=row.id, title=row.title, months=months, rolled_out_on=entered,
                     due_on=anniversary,
-                    url=absolute_url("initiatives.detail", initiative_id=row.id,
+                    url=app_url("initiatives.detail", initiative_id=row.id,
                                      _anchor="outcomes"))))
     if not due:
         return []
@@ -387,6 +347,7 @@ def plan_followups(now: datetime) -> list[PlannedEmail]:
         plans.append(PlannedEmail(
             kind="followup", dedupe_key=f"followup:{item.initiative_id}:{item.months}",
             to=owner, subject=subject, template="followup", context={"item": item},
+            unsubscribe=REMINDERS,
         ))
     return plans
 
@@ -445,7 +406,7 @@ def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
                 indicator_id=row.id, indicator=row.name, initiative_id=row.initiative_id,
                 title=row.title, since=since, measured_before=row.last is not None,
                 idle_days=idle,
-                url=absolute_url("initiatives.detail", initiative_id=row.initiative_id,
+                url=app_url("initiatives.detail", initiative_id=row.initiative_id,
                                  _anchor=f"indicator-{row.id}"))))
     owners = _users(row.owner_id for row, _m in quiet)
     plans = []
@@ -462,6 +423,7 @@ def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
             dedupe_key=f"measure:{item.indicator_id}:{item.since.isoformat()}",
             to=owner, subject=subject, template="measurement_nudge",
             context={"item": item, "nudge_days": days},
+            unsubscribe=REMINDERS,
         ))
     return plans
 
@@ -500,7 +462,8 @@ def plan_mention_emails(now: datetime) -> list[tuple[Notification, PlannedEmail]
             context={"actor_name": actor, "initiative_title": n.initiative.title,
                      "comment_body": n.comment.body if n.comment is not None else "",
                      "mentioned_at": n.created_at,
-                     "url": absolute_url("initiatives.detail", initiative_id=n.initiative.id,
+                     "url": app_url("initiatives.detail", initiative_id=n.initiative.id,
                                          _anchor=anchor)},
+            unsubscribe=REMINDERS,
         )))
     return plans
