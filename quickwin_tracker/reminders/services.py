@@ -15,7 +15,8 @@ preview render them. Every plan carries the outbox ``dedupe_key`` that makes it 
 Days are the city's local days (``QUICKWIN_TIMEZONE``): "due in 3 days" means three local
 midnights from ``now``. Every kind respects the recipient's ``reminders_enabled`` (mention emails
 too: they are reminders of something to read in the app; the in-app notification stays) and
-skips inactive people.
+skips inactive people (``_plans``): each email goes out in its recipient's language, with a link
+that unsubscribes from reminders, and its template is named after its kind.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from __future__ import annotations
 import calendar
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,7 +37,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.clock import local_midnight_utc, local_today, to_local
 from ..extensions import db
-from ..lifecycle.stages import ordered_stages, rolled_out, rollout_dates
+from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out, rollout_dates
 from ..mail.planning import PlannedEmail
 from ..mail.urls import app_url
 from ..models import (
@@ -60,7 +61,10 @@ REMINDERS = "reminders"  # the unsubscribe topic of every email here
 MENTION = "mention"
 
 
-# --------------------------------------------------------------------------- people
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- people and plans
 
 
 def add_months(day: date, months: int) -> date:
@@ -89,15 +93,38 @@ def _users(ids: Iterable[int | None]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
 
 
-def _stages(stages: Sequence[Stage] | None) -> list[Stage]:
-    if stages is not None:
-        return list(stages)
-    return ordered_stages()
-
-
 def _first_active(stages: Sequence[Stage]) -> Stage | None:
     active = [s for s in stages if not s.retired]
     return min(active, key=lambda s: (s.position, s.id)) if active else None
+
+
+def _email(kind: str, dedupe_key: str, to: User, subject: str,
+           context: dict[str, Any]) -> PlannedEmail:
+    """A reminder: its template is named after its kind, its link unsubscribes from reminders."""
+    return PlannedEmail(kind=kind, dedupe_key=dedupe_key, to=to, subject=subject, template=kind,
+                        context=context, unsubscribe=REMINDERS)
+
+
+def _plans(due: Iterable[tuple[int | None, T]],
+           compose: Callable[[User, T], PlannedEmail | None], *,
+           people: dict[int, User] | None = None, everyone: bool = False) -> list[PlannedEmail]:
+    """``compose(person, item)``, in the person's language, for each (person id, item) of ``due``
+    whose person wants reminders (``everyone``: whatever their preference, for the preview);
+    ``people`` are the persons when already read (else one query). A composition may return None:
+    nothing to send."""
+    due = list(due)
+    if people is None:
+        people = _users(person_id for person_id, _item in due)
+    plans = []
+    for person_id, item in due:
+        person = people.get(person_id) if person_id is not None else None
+        if person is None or not (everyone or wants_reminders(person)):
+            continue
+        with force_locale(person.locale):
+            plan = compose(person, item)
+        if plan is not None:
+            plans.append(plan)
+    return plans
 
 
 # --------------------------------------------------------------------------- milestones
@@ -144,7 +171,7 @@ def milestone_items(now: datetime, user: User | None = None) -> dict[int, list[M
     per_user: dict[int, list[MilestoneItem]] = defaultdict(list)
     for row in db.session.execute(stmt):
         url = app_url("initiatives.detail", initiative_id=row.initiative_id,
-                           _anchor="milestones")
+                      _anchor="milestones")
         for person_id in {row.responsible_id, row.owner_id} - {None}:
             if user is not None and person_id != user.id:
                 continue
@@ -164,28 +191,22 @@ def plan_milestone_reminders(now: datetime, user: User | None = None,
     ``respect_preferences=False`` (the preview) plans it even for someone who turned reminders
     off."""
     today = local_today(now)
-    per_user = milestone_items(now, user)
-    people = {user.id: user} if user is not None else _users(per_user)
-    plans = []
-    for person_id, items in per_user.items():
-        person = people.get(person_id)
-        if person is None or (respect_preferences and not wants_reminders(person)):
-            continue
+
+    def compose(person: User, items: list[MilestoneItem]) -> PlannedEmail | None:
         horizon = lead_days(person)
         mine = [i for i in items if i.days <= horizon]
         if not mine:
-            continue
-        with force_locale(person.locale):
-            subject = ngettext("%(num)d milestone needs attention",
-                               "%(num)d milestones need attention", len(mine))
-        plans.append(PlannedEmail(
-            kind="reminder", dedupe_key=f"reminder:{person.id}:{today.isoformat()}", to=person,
-            subject=subject, template="reminder",
-            context={"today": today, "lead_days": horizon,
-                     "overdue": [i for i in mine if i.overdue],
-                     "upcoming": [i for i in mine if not i.overdue]},
-            unsubscribe=REMINDERS,
-        ))
+            return None
+        subject = ngettext("%(num)d milestone needs attention",
+                           "%(num)d milestones need attention", len(mine))
+        return _email("reminder", f"reminder:{person.id}:{today.isoformat()}", person, subject,
+                      {"today": today, "lead_days": horizon,
+                       "overdue": [i for i in mine if i.overdue],
+                       "upcoming": [i for i in mine if not i.overdue]})
+
+    plans = _plans(milestone_items(now, user).items(), compose,
+                   people={user.id: user} if user is not None else None,
+                   everyone=not respect_preferences)
     plans.sort(key=lambda p: p.to.id)
     return plans
 
@@ -214,7 +235,7 @@ def stale_initiatives(now: datetime, unit_id: int | None = None,
     """Non-archived initiatives in an active stage that is not rolled out (``rolled_out``) whose
     last Activity (or creation, if none) is ``QUICKWIN_STALE_DAYS`` local days ago or more;
     longest idle first. One query (plus the stages when not given)."""
-    stages = _stages(stages)
+    stages = list(stages) if stages is not None else ordered_stages()
     done = rolled_out(stages)
     eligible = [s.id for s in stages if not s.retired and s.id not in done]
     if not eligible:
@@ -253,29 +274,20 @@ def stale_initiatives(now: datetime, unit_id: int | None = None,
 
 def plan_stale_nudges(now: datetime) -> list[PlannedEmail]:
     """One nudge per stale spell to the initiative's owner."""
-    stages = _stages(None)
+    stages = ordered_stages()
     names = {s.id: s for s in stages}
-    stale = stale_initiatives(now, stages=stages)
-    owners = _users(s.owner_id for s in stale)
-    plans = []
-    for item in stale:
-        owner = owners.get(item.owner_id) if item.owner_id is not None else None
-        if not wants_reminders(owner):
-            continue
-        with force_locale(owner.locale):
-            subject = ngettext("“%(title)s” has had no activity for %(num)d day",
-                               "“%(title)s” has had no activity for %(num)d days",
-                               item.idle_days, title=item.title)
-            stage_name = names[item.stage_id].name
-        plans.append(PlannedEmail(
-            kind="stale_nudge",
-            dedupe_key=f"stale:{item.initiative_id}:{item.last_activity_on.isoformat()}",
-            to=owner, subject=subject, template="stale_nudge",
-            context={"item": item, "stage_name": stage_name,
-                     "stale_days": current_app.config["STALE_DAYS"]},
-            unsubscribe=REMINDERS,
-        ))
-    return plans
+    stale_days = current_app.config["STALE_DAYS"]
+
+    def compose(owner: User, item: StaleInitiative) -> PlannedEmail:
+        subject = ngettext("“%(title)s” has had no activity for %(num)d day",
+                           "“%(title)s” has had no activity for %(num)d days",
+                           item.idle_days, title=item.title)
+        return _email("stale_nudge",
+                      f"stale:{item.initiative_id}:{item.last_activity_on.isoformat()}", owner,
+                      subject, {"item": item, "stage_name": names[item.stage_id].name,
+                                "stale_days": stale_days})
+
+    return _plans([(s.owner_id, s) for s in stale_initiatives(now, stages=stages)], compose)
 
 
 # --------------------------------------------------------------------------- follow-ups
@@ -299,10 +311,30 @@ def plan_followups(now: datetime) -> list[PlannedEmail]:
     the rolled-out stages (``rollout_dates``): a later move into a post-rollout stage does not
     restart the clock."""
     months_list: tuple[int, ...] = current_app.config["FOLLOWUP_MONTHS"]
-    stages = _stages(None)
-    done = rolled_out(stages)
+    done = rolled_out(ordered_stages())
     if not months_list or not done.stage_ids:
         return []
+    due = _followups_due(now, months_list, done)
+    if not due:
+        return []
+    indicators = _indicator_names({item.initiative_id for _owner, item in due})
+
+    def compose(owner: User, item: FollowUp) -> PlannedEmail:
+        item.indicators = indicators.get(item.initiative_id, [])
+        subject = ngettext(
+            "%(num)d month since “%(title)s” rolled out: time to measure its outcome",
+            "%(num)d months since “%(title)s” rolled out: time to measure its outcome",
+            item.months, title=item.title)
+        return _email("followup", f"followup:{item.initiative_id}:{item.months}", owner, subject,
+                      {"item": item})
+
+    return _plans(due, compose)
+
+
+def _followups_due(now: datetime, months_list: Sequence[int],
+                   done: RolledOut) -> list[tuple[int, FollowUp]]:
+    """(owner id, follow-up) of every rolled-out initiative inside one of its follow-up windows
+    at ``now``; two queries."""
     today = local_today(now)
     earliest = now - timedelta(days=31 * max(months_list) + FOLLOWUP_WINDOW_DAYS + 2)
     rows = db.session.execute(
@@ -312,44 +344,29 @@ def plan_followups(now: datetime) -> list[PlannedEmail]:
         .order_by(Initiative.id)
     ).all()
     rolled_on = rollout_dates({row.id: row.stage_entered_at for row in rows}, done)
-    due: list[tuple[Any, FollowUp]] = []
+    due: list[tuple[int, FollowUp]] = []
     for row in rows:
         entered = to_local(rolled_on[row.id]).date()
         for months in months_list:
             anniversary = add_months(entered, months)
             if anniversary <= today <= anniversary + timedelta(days=FOLLOWUP_WINDOW_DAYS):
-                due.append((row, FollowUp(
+                due.append((row.owner_id, FollowUp(
                     initiative_id=row.id, title=row.title, months=months, rolled_out_on=entered,
                     due_on=anniversary,
-                    url=app_url("initiatives.detail", initiative_id=row.id,
-                                     _anchor="outcomes"))))
-    if not due:
-        return []
-    indicators: dict[int, list[str]] = defaultdict(list)
+                    url=app_url("initiatives.detail", initiative_id=row.id, _anchor="outcomes"))))
+    return due
+
+
+def _indicator_names(initiative_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The names of each initiative's indicators, in their order; one query."""
+    names: dict[int, list[str]] = defaultdict(list)
     for initiative_id, name in db.session.execute(
         sa.select(Indicator.initiative_id, Indicator.name)
-        .where(Indicator.initiative_id.in_({row.id for row, _f in due}))
+        .where(Indicator.initiative_id.in_(set(initiative_ids)))
         .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
     ):
-        indicators[initiative_id].append(name)
-    owners = _users(row.owner_id for row, _f in due)
-    plans = []
-    for row, item in due:
-        owner = owners.get(row.owner_id)
-        if not wants_reminders(owner):
-            continue
-        item.indicators = indicators.get(item.initiative_id, [])
-        with force_locale(owner.locale):
-            subject = ngettext(
-                "%(num)d month since “%(title)s” rolled out: time to measure its outcome",
-                "%(num)d months since “%(title)s” rolled out: time to measure its outcome",
-                item.months, title=item.title)
-        plans.append(PlannedEmail(
-            kind="followup", dedupe_key=f"followup:{item.initiative_id}:{item.months}",
-            to=owner, subject=subject, template="followup", context={"item": item},
-            unsubscribe=REMINDERS,
-        ))
-    return plans
+        names[initiative_id].append(name)
+    return names
 
 
 # --------------------------------------------------------------------------- measurements
@@ -369,18 +386,33 @@ class MissingMeasurement:
 
 def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
     """Indicators of non-archived initiatives past the first stage with no measurement (other
-    than returned or withdrawn ones) for ``QUICKWIN_MEASUREMENT_NUDGE_DAYS`` local days, counted from the
-    latest measurement date or else the indicator's creation: one nudge to the initiative's
-    owner per indicator and quiet spell."""
-    stages = _stages(None)
+    than returned or withdrawn ones) for ``QUICKWIN_MEASUREMENT_NUDGE_DAYS`` local days, counted
+    from the latest measurement date or else the indicator's creation: one nudge to the
+    initiative's owner per indicator and quiet spell."""
+    stages = ordered_stages()
     first = _first_active(stages)
     if first is None:
         return []
     later = [s.id for s in stages if (s.position, s.id) > (first.position, first.id)]
     if not later:
         return []
-    today = local_today(now)
     days = current_app.config["MEASUREMENT_NUDGE_DAYS"]
+
+    def compose(owner: User, item: MissingMeasurement) -> PlannedEmail:
+        subject = ngettext("No measurement of “%(indicator)s” for %(num)d day",
+                           "No measurement of “%(indicator)s” for %(num)d days",
+                           item.idle_days, indicator=item.indicator)
+        return _email("measurement_nudge",
+                      f"measure:{item.indicator_id}:{item.since.isoformat()}", owner, subject,
+                      {"item": item, "nudge_days": days})
+
+    return _plans(_quiet_indicators(local_today(now), later, days), compose)
+
+
+def _quiet_indicators(today: date, stage_ids: Sequence[int],
+                      days: int) -> list[tuple[int, MissingMeasurement]]:
+    """(owner id, missing measurement) of every indicator of a non-archived initiative in
+    ``stage_ids`` unmeasured for ``days`` local days or more; one query."""
     latest = (
         sa.select(Measurement.indicator_id.label("indicator_id"),
                   sa.func.max(Measurement.measured_on).label("last"))
@@ -393,7 +425,7 @@ def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
                   Initiative.id.label("initiative_id"), Initiative.title, Initiative.owner_id)
         .join(Initiative, Initiative.id == Indicator.initiative_id)
         .outerjoin(latest, latest.c.indicator_id == Indicator.id)
-        .where(Initiative.archived.is_(False), Initiative.stage_id.in_(later),
+        .where(Initiative.archived.is_(False), Initiative.stage_id.in_(stage_ids),
                Initiative.owner_id.is_not(None))
         .order_by(Initiative.id, Indicator.position, Indicator.id)
     ).all()
@@ -402,30 +434,13 @@ def plan_measurement_nudges(now: datetime) -> list[PlannedEmail]:
         since = row.last if row.last is not None else to_local(row.created_at).date()
         idle = (today - since).days
         if idle >= days:
-            quiet.append((row, MissingMeasurement(
+            quiet.append((row.owner_id, MissingMeasurement(
                 indicator_id=row.id, indicator=row.name, initiative_id=row.initiative_id,
                 title=row.title, since=since, measured_before=row.last is not None,
                 idle_days=idle,
                 url=app_url("initiatives.detail", initiative_id=row.initiative_id,
-                                 _anchor=f"indicator-{row.id}"))))
-    owners = _users(row.owner_id for row, _m in quiet)
-    plans = []
-    for row, item in quiet:
-        owner = owners.get(row.owner_id)
-        if not wants_reminders(owner):
-            continue
-        with force_locale(owner.locale):
-            subject = ngettext("No measurement of “%(indicator)s” for %(num)d day",
-                               "No measurement of “%(indicator)s” for %(num)d days",
-                               item.idle_days, indicator=item.indicator)
-        plans.append(PlannedEmail(
-            kind="measurement_nudge",
-            dedupe_key=f"measure:{item.indicator_id}:{item.since.isoformat()}",
-            to=owner, subject=subject, template="measurement_nudge",
-            context={"item": item, "nudge_days": days},
-            unsubscribe=REMINDERS,
-        ))
-    return plans
+                            _anchor=f"indicator-{row.id}"))))
+    return quiet
 
 
 # --------------------------------------------------------------------------- mentions
@@ -456,14 +471,12 @@ def plan_mention_emails(now: datetime) -> list[tuple[Notification, PlannedEmail]
             subject = _("%(actor)s mentioned you on “%(title)s”", actor=actor,
                         title=n.initiative.title)
         anchor = f"comment-{n.comment_id}" if n.comment_id else "comments"
-        plans.append((n, PlannedEmail(
-            kind="mention", dedupe_key=f"mention:{n.id}", to=n.user, subject=subject,
-            template="mention",
-            context={"actor_name": actor, "initiative_title": n.initiative.title,
-                     "comment_body": n.comment.body if n.comment is not None else "",
-                     "mentioned_at": n.created_at,
-                     "url": app_url("initiatives.detail", initiative_id=n.initiative.id,
-                                         _anchor=anchor)},
-            unsubscribe=REMINDERS,
+        plans.append((n, _email(
+            "mention", f"mention:{n.id}", n.user, subject,
+            {"actor_name": actor, "initiative_title": n.initiative.title,
+             "comment_body": n.comment.body if n.comment is not None else "",
+             "mentioned_at": n.created_at,
+             "url": app_url("initiatives.detail", initiative_id=n.initiative.id,
+                            _anchor=anchor)},
         )))
     return plans
