@@ -171,7 +171,8 @@ class Site:
     def digest_builder(self, count: int):
         """Creates ``count`` managers over the units, and returns a function that builds the
         weekly digest of each (``build_digest``, no delivery)."""
-        from quickwin_tracker.digests.services import build_digest, current_week
+        from quickwin_tracker.digests.services import build_digest
+        from quickwin_tracker.digests.weeks import current_week
         from quickwin_tracker.domain.clock import utcnow
 
         with self.app.app_context():

@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from quickwin_tracker import create_app
-from quickwin_tracker.digests import jobs, services
-from quickwin_tracker.digests.services import DigestWeek, build_digest
+from quickwin_tracker.digests import emails, jobs
+from quickwin_tracker.digests.services import build_digest
+from quickwin_tracker.digests.weeks import DigestWeek
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
@@ -201,7 +202,7 @@ def test_reviewer_digest_covers_the_city(app, city, smtp_server):
 def test_digest_in_the_recipients_language(app, city, make_user, smtp_server):
     city["manager_a"].locale = "id"
     db.session.commit()
-    plan = services.plan_digest(city["manager_a"], WEEK, NOW)
+    plan = emails.plan_digest(city["manager_a"], WEEK, NOW)
     text = render_plan(plan).text
     assert "Alpha Portal: Disetujui → Pelaksanaan" in text  # stage names as stored in Indonesian
     assert "16 November 2026" in text  # dates formatted the Indonesian way
@@ -260,7 +261,7 @@ def test_who_receives_a_digest(app, city, make_user, make_unit):
     make_user("manager", make_unit(), email="off@example.go.id", digest_enabled=False)
     make_user("manager", make_unit(), email="inactive@example.go.id", active=False)
     make_user("reviewer", email="off.reviewer@example.go.id", digest_enabled=False)
-    assert {u.email for u in services.recipients()} == {
+    assert {u.email for u in emails.recipients()} == {
         "kepala.a@example.go.id", "kepala.b@example.go.id", "rina@example.go.id"}
     with pytest.raises(ValueError):
         build_digest(city["staff_a"], REPORTED_MONDAY, NOW)

@@ -13,19 +13,21 @@ from ..mail.cli import deliver_now
 from ..mail.outbox import already_queued
 from ..mail.planning import render_plan
 from ..models import User
-from . import services
+from .emails import dedupe_key, plan_digest, recipients
 from .jobs import queue_digests
+from .services import receives_digest
+from .weeks import DigestWeek, WeekError, current_week
 
 digest_cli = AppGroup("digest", help="Weekly email digests.")
 
 
-def _week(raw: str | None, now) -> services.DigestWeek:
-    current = services.current_week(now)
+def _week(raw: str | None, now) -> DigestWeek:
+    current = current_week(now)
     if not raw:
         return current
     try:
-        week = services.DigestWeek.parse(raw)
-    except services.WeekError as error:
+        week = DigestWeek.parse(raw)
+    except WeekError as error:
         raise click.BadParameter(str(error), param_hint="--week") from error
     if week > current:
         raise click.BadParameter(f"{week} has not started yet (this is {current})",
@@ -48,20 +50,20 @@ def send(raw_week: str | None, email: str | None, dry_run: bool) -> None:
             sa.select(User).where(User.email == User.normalise_email(email)))
         if user is None:
             raise click.ClickException(f"no user with email {email!r}")
-        if not services.receives_digest(user):
+        if not receives_digest(user):
             raise click.ClickException(
                 f"{user.email} is a {user.role}{'' if user.unit_id else ' without a unit'}: "
                 "digests go to managers with a unit and to reviewers")
-        people = [user] if dry_run else services.recipients(only=user)
+        people = [user] if dry_run else recipients(only=user)
         if not people:
             raise click.ClickException(f"{user.email} is inactive or has turned the digest off")
     else:
-        people = services.recipients()
+        people = recipients()
 
     if dry_run:
-        queued = already_queued(services.dedupe_key(u, week) for u in people)
+        queued = already_queued(dedupe_key(u, week) for u in people)
         for user in people:
-            plan = services.plan_digest(user, week, now)
+            plan = plan_digest(user, week, now)
             note = " (already queued: would not be sent again)" if plan.dedupe_key in queued else ""
             click.echo(f"===== To: {user.name} <{user.email}> · {plan.subject}{note}")
             click.echo(render_plan(plan).text)

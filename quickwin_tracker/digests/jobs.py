@@ -11,7 +11,8 @@ from datetime import datetime
 from ..mail.outbox import already_queued
 from ..mail.planning import queue_plan
 from ..models import User
-from .services import DigestWeek, current_week, dedupe_key, plan_digest, recipients
+from .emails import dedupe_key, plan_digest, recipients
+from .weeks import DigestWeek, current_week
 
 log = logging.getLogger(__name__)
 

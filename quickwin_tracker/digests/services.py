@@ -1,10 +1,9 @@
 """The weekly digest: what a unit head (manager) or a reviewer reads on Monday morning.
 
-A digest belongs to an ISO week, the week it is sent in (``2026-W48``, also its outbox dedupe key
-``digest:<user>:2026-W48``). It reports on **the week before**: the local Monday-to-Monday that
-ended when its own week began, because a digest sent on Monday at 07:00 about the hours since
-midnight would say nothing. "Due in the next 7 days", "overdue", "stale" and the statuses are
-judged at ``now``.
+A digest belongs to an ISO week, the week it is sent in (``weeks.DigestWeek``, ``2026-W48``). It
+reports on **the week before**: the local Monday-to-Monday that ended when its own week began,
+because a digest sent on Monday at 07:00 about the hours since midnight would say nothing. "Due in
+the next 7 days", "overdue", "stale" and the statuses are judged at ``now``.
 
 - a manager's digest covers their unit only: initiatives moved (from → to), milestones due in the
   next 7 days and overdue, measurements recorded with the indicator's progress, stale initiatives,
@@ -14,13 +13,13 @@ judged at ``now``.
 
 ``build_digest`` runs a fixed number of queries whatever the number of initiatives (see
 ``tests/test_digests.py``) and returns plain dataclasses, with every text already in the
-recipient's language and every link absolute (``QUICKWIN_BASE_URL``).
+recipient's language and every link absolute (``QUICKWIN_BASE_URL``). Sending it by email, and
+the preview, are ``emails.py``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain.activity import localized_name
@@ -38,8 +36,6 @@ from ..extensions import db
 from ..lifecycle.progress import progress
 from ..lifecycle.stages import ordered_stages, rolled_out
 from ..lifecycle.status import Status, assess_many, latest_verified_value
-from ..mail.outbox import RenderedEmail
-from ..mail.planning import PlannedEmail, render_plan
 from ..mail.urls import app_url
 from ..models import (
     Activity,
@@ -56,11 +52,11 @@ from ..models import (
     Unit,
     User,
 )
-from ..reminders.services import plan_milestone_reminders, stale_initiatives
+from ..reminders.services import stale_initiatives
+from .weeks import DigestWeek
 
 log = logging.getLogger(__name__)
 
-DIGEST = "digest"  # the unsubscribe topic
 DUE_SOON_DAYS = 7
 STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.DONE)
 MEASUREMENT_STATUS_LABELS = {
@@ -68,62 +64,6 @@ MEASUREMENT_STATUS_LABELS = {
     MeasurementStatus.VERIFIED.value: _l("verified"),
     MeasurementStatus.RETURNED.value: _l("returned"),
 }
-
-
-# --------------------------------------------------------------------------- weeks
-
-
-class WeekError(ValueError):
-    """A week written wrongly (the message says how to write it)."""
-
-
-@dataclass(frozen=True, order=True)
-class DigestWeek:
-    """An ISO week: the week a digest is sent in."""
-
-    year: int
-    week: int
-
-    _PATTERN = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
-
-    @classmethod
-    def of(cls, day: date) -> DigestWeek:
-        year, week, _weekday = day.isocalendar()
-        return cls(year, week)
-
-    @classmethod
-    def parse(cls, text: str) -> DigestWeek:
-        match = cls._PATTERN.fullmatch((text or "").strip())
-        if not match:
-            raise WeekError(_("Write the week as YEAR-Wnumber, e.g. 2026-W48."))
-        year, week = int(match[1]), int(match[2])
-        try:
-            date.fromisocalendar(year, week, 1)
-        except ValueError as exc:
-            raise WeekError(_("%(year)d has no week %(week)d.", year=year, week=week)) from exc
-        if not 2000 <= year <= 9998:
-            raise WeekError(_("The week must lie between 2000 and 9998."))
-        return cls(year, week)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
-
-    @property
-    def monday(self) -> date:
-        return date.fromisocalendar(self.year, self.week, 1)
-
-    @property
-    def reported_monday(self) -> date:
-        """The Monday of the week the digest reports on: the week before."""
-        return self.monday - timedelta(days=7)
-
-    def __str__(self) -> str:
-        return self.label
-
-
-def current_week(now: datetime) -> DigestWeek:
-    return DigestWeek.of(local_today(now))
 
 
 # --------------------------------------------------------------------------- the digest
@@ -430,37 +370,54 @@ def _decisions(unit_id: int, week_start: date) -> list[DecisionItem]:
     ]
 
 
+def _moved(week_start: date, unit_id: int, language: str) -> list[MoveItem]:
+    """The unit's stage moves in the reported week, stages named in ``language``; one query."""
+    items = []
+    for m in _moves(week_start, unit_id):
+        data = m.data or {}
+        items.append(MoveItem(
+            title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
+            from_stage=localized_name(data.get("from_name"), data.get("from_stage", "?"), language),
+            to_stage=localized_name(data.get("to_name"), data.get("to_stage", "?"), language)))
+    return items
+
+
+def _stale(now: datetime, unit_id: int, stages: list[Stage]) -> list[StaleItem]:
+    """The unit's stale initiatives (``reminders.services.stale_initiatives``); one query."""
+    names = {s.id: s.name for s in stages}
+    return [
+        StaleItem(title=s.title, url=s.url, stage=names.get(s.stage_id, "?"),
+                  idle_days=s.idle_days, last_activity_on=s.last_activity_on)
+        for s in stale_initiatives(now, unit_id=unit_id, stages=stages)
+    ]
+
+
+def _by_status(statuses: dict[int, InitiativeStatus]) -> list[StatusGroup]:
+    """The initiatives grouped by status, worst first; statuses nobody has are left out."""
+    groups = []
+    for status in STATUS_ORDER:
+        items = [s for s in statuses.values() if s.status == status]
+        if items:
+            groups.append(StatusGroup(status, status.label, status.icon, items))
+    return groups
+
+
 def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: datetime,
                     language: str) -> None:
     unit = user.unit
     digest.unit_name, digest.unit_code = unit.name, unit.code
     today, week_start = digest.today, digest.period_start
-    names = {s.id: s.name for s in stages}
 
     rows = _initiatives(unit.id)
     statuses = _statuses(rows, stages, today, unit.id)
     digest.total = len(rows)
-    digest.moved = [
-        MoveItem(title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
-                 from_stage=localized_name((m.data or {}).get("from_name"),
-                                       (m.data or {}).get("from_stage", "?"), language),
-                 to_stage=localized_name((m.data or {}).get("to_name"),
-                                     (m.data or {}).get("to_stage", "?"), language))
-        for m in _moves(week_start, unit.id)
-    ]
+    digest.moved = _moved(week_start, unit.id, language)
     digest.due_soon, digest.overdue = _milestones(unit.id, today)
     digest.measurements = _measurements(unit.id, week_start)
-    digest.stale = [
-        StaleItem(title=s.title, url=s.url, stage=names.get(s.stage_id, "?"),
-                  idle_days=s.idle_days, last_activity_on=s.last_activity_on)
-        for s in stale_initiatives(now, unit_id=unit.id, stages=stages)
-    ]
+    digest.stale = _stale(now, unit.id, stages)
     digest.decisions = _decisions(unit.id, week_start)
     digest.at_risk = _at_risk(statuses)
-    for status in STATUS_ORDER:
-        items = [s for s in statuses.values() if s.status == status]
-        if items:
-            digest.by_status.append(StatusGroup(status, status.label, status.icon, items))
+    digest.by_status = _by_status(statuses)
     digest.status_totals = dict(Counter(s.status.value for s in statuses.values()))
     per_stage = Counter(row.stage_id for row in rows)
     digest.by_stage = [CountRow(label=s.name, total=per_stage.get(s.id, 0))
@@ -521,70 +478,3 @@ def build_digest(user: User, week_start: date, now: datetime) -> Digest:
         else:
             _reviewer_digest(digest, stages)
     return digest
-
-
-def digest_subject(digest: Digest) -> str:
-    with force_locale(digest.user.locale):
-        if digest.kind == "manager":
-            return _("Weekly digest for %(unit)s, week %(week)d of %(year)d",
-                     unit=digest.unit_code, week=digest.week.week, year=digest.week.year)
-        return _("Weekly digest for Balikpapan, week %(week)d of %(year)d",
-                 week=digest.week.week, year=digest.week.year)
-
-
-def plan_digest(user: User, week: DigestWeek, now: datetime) -> PlannedEmail:
-    """The digest email of ``week`` for ``user`` (not queued)."""
-    digest = build_digest(user, week.reported_monday, now)
-    return PlannedEmail(
-        kind="digest", dedupe_key=dedupe_key(user, week), to=user,
-        subject=digest_subject(digest), template="weekly_digest", context={"digest": digest},
-        unsubscribe=DIGEST,
-    )
-
-
-def dedupe_key(user: User, week: DigestWeek) -> str:
-    return f"digest:{user.id}:{week.label}"
-
-
-def recipients(only: User | None = None) -> list[User]:
-    """Active managers with a unit and active reviewers who keep the digest on; one query."""
-    stmt = (
-        sa.select(User)
-        .where(User.active.is_(True), User.digest_enabled.is_(True),
-               sa.or_(sa.and_(User.role == Role.MANAGER.value, User.unit_id.is_not(None)),
-                      User.role == Role.REVIEWER.value))
-        .order_by(User.id)
-    )
-    if only is not None:
-        stmt = stmt.where(User.id == only.id)
-    return list(db.session.scalars(stmt))
-
-
-# --------------------------------------------------------------------------- preview
-
-
-@dataclass
-class Preview:
-    user: User
-    week: DigestWeek
-    receives: bool
-    digest: Digest | None = None
-    subject: str = ""
-    email: RenderedEmail | None = None
-    reminder_subject: str = ""
-    reminder: RenderedEmail | None = None
-
-
-def preview(user: User, week: DigestWeek, now: datetime) -> Preview:
-    """What ``user`` gets for ``week``: their digest (even if they turned it off), or, for people
-    who receive none, today's milestone reminder (even if they turned reminders off)."""
-    result = Preview(user=user, week=week, receives=receives_digest(user))
-    if result.receives:
-        plan = plan_digest(user, week, now)
-        result.digest = plan.context["digest"]
-        result.subject, result.email = plan.subject, render_plan(plan)
-        return result
-    plans = plan_milestone_reminders(now, user=user, respect_preferences=False)
-    if plans:
-        result.reminder_subject, result.reminder = plans[0].subject, render_plan(plans[0])
-    return result

@@ -1,3 +1,6 @@
+"""The digest preview page (``/digests/preview``): one's own digest of a week, or (admins) anyone's,
+exactly as the email would show it."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -11,7 +14,8 @@ from ..domain.permissions import can_administer
 from ..extensions import db
 from ..models import User
 from ..web.actions import require
-from . import bp, services
+from . import bp, emails
+from .weeks import DigestWeek, WeekError, current_week
 
 
 def _target_user() -> User:
@@ -38,14 +42,14 @@ def preview():
     now = utcnow()
     raw_week = (request.args.get("week") or "").strip()
     try:
-        week = services.DigestWeek.parse(raw_week) if raw_week else services.current_week(now)
-    except services.WeekError as error:
+        week = DigestWeek.parse(raw_week) if raw_week else current_week(now)
+    except WeekError as error:
         abort(400, description=str(error))
-    result = services.preview(user, week, now)
+    result = emails.preview(user, week, now)
     people = []
     if can_administer(current_user):
         people = list(db.session.scalars(
             sa.select(User).where(User.active.is_(True)).options(joinedload(User.unit))
             .order_by(User.name, User.id)))
     return render_template("digests/preview.html", preview=result, people=people,
-                           current_week=services.current_week(now))
+                           current_week=current_week(now))
