@@ -6,7 +6,7 @@ Scope: reviewers and admins see the whole city; a manager sees their own unit.
 What the period filter means (it applies to every block):
 - the initiatives considered are those that existed by the end of the period and are not archived;
 - "rolled out" counts moves into a rolled-out stage (the rollout stage, or one placed after it;
-  ``lifecycle.status.rolled_out``) from one that is not, from the activity trail, within the
+  ``lifecycle.stages.rolled_out``) from one that is not, from the activity trail, within the
   period; "active" initiatives are those not rolled out, and only they can be stale;
 - "overdue milestones" are open milestones due before the end of the period (or before today,
   whichever is earlier);
@@ -27,7 +27,7 @@ from flask import current_app
 from ..domain.clock import local_midnight_utc, local_today, to_local, utcnow
 from ..extensions import db
 from ..lifecycle.progress import mean_progress
-from ..lifecycle.stages import ordered_stages, rolled_out
+from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
 from ..lifecycle.status import Assessment, Status, assess_many
 from ..models import (
     STANDING_MEASUREMENT_STATUSES,
@@ -43,6 +43,9 @@ from ..models import (
     User,
 )
 from .periods import Period, preset
+
+Scope = list[sa.ColumnElement[bool]]  # the conditions that select the initiatives considered
+Assessed = dict[int, tuple[Assessment, Any]]  # initiative id -> (assessment, facts)
 
 
 @dataclass
@@ -109,17 +112,21 @@ class Summary:
 
     @property
     def matrix_row_totals(self) -> dict[int, int]:
-        totals: dict[int, int] = defaultdict(int)
-        for (dim_id, _s), n in self.matrix.items():
-            totals[dim_id] += n
-        return totals
+        """Initiatives per dimension."""
+        return _totals(self.matrix, 0)
 
     @property
     def matrix_column_totals(self) -> dict[int, int]:
-        totals: dict[int, int] = defaultdict(int)
-        for (_d, stage_id), n in self.matrix.items():
-            totals[stage_id] += n
-        return totals
+        """Initiatives per stage."""
+        return _totals(self.matrix, 1)
+
+
+def _totals(matrix: dict[tuple[int, int], int], axis: int) -> dict[int, int]:
+    """The sums of ``matrix`` (dimension id, stage id) -> count along one of its keys."""
+    totals: dict[int, int] = defaultdict(int)
+    for key, n in matrix.items():
+        totals[key[axis]] += n
+    return totals
 
 
 def scope_unit(user: User) -> Unit | None:
@@ -129,6 +136,9 @@ def scope_unit(user: User) -> Unit | None:
 
 def build_summary(user: User, period: Period, now: datetime | None = None,
                   sort: str = "code", descending: bool = False) -> Summary:
+    """The summary ``user`` may read (``scope_unit``) for ``period``, statuses as of ``now``; the
+    per-unit table sorted by ``sort`` (a key of ``SORT_KEYS``). A constant number of queries:
+    the reading functions below each run one, the assembling ones none."""
     now = now or utcnow()
     today = local_today(now)
     unit = scope_unit(user)
@@ -136,122 +146,201 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     stages = [s for s in all_stages if not s.retired]
     done = rolled_out(all_stages)  # (retired stages too: the trail may name them)
     dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position)))
-    units_stmt = sa.select(Unit).order_by(Unit.code)
-    if unit is not None:
-        units_stmt = units_stmt.where(Unit.id == unit.id)
-    units = list(db.session.scalars(units_stmt))
+    units = _units(unit)
 
+    scope = _scope(period, unit)
+    rows = _rows(scope)
+    assessed = assess_many(rows, stages, today, scope=_ids(scope))  # (no list of every id)
+    rollouts = _rollouts(done, scope, period, today)
+    measured = _measured(scope)
+    overdue_by_unit = _overdue_by_unit(scope, period, today)
+    last_activity = _last_activity(scope)
+
+    unit_rows = _unit_rows(units, rows, assessed, done, last_activity, overdue_by_unit,
+                           stale_cutoff=now - timedelta(days=int(current_app.config.get(
+                               "STALE_DAYS", 21))))
+    return Summary(
+        period=period, unit=unit, stages=stages, dimensions=dimensions,
+        headline=_headline(rows, assessed, done, rollouts, measured, overdue_by_unit, period,
+                           today),
+        matrix=dict(Counter((row.dimension_id, row.stage_id) for row in rows)),
+        unit_rows=_sorted_units(unit_rows, sort, descending),
+        outcomes=_outcomes(dimensions, rows, assessed),
+        attention=_attention(rows, assessed),
+        cfd=_cumulative_flow(scope, stages, period),
+        throughput=_throughput(rollouts, dimensions, period),
+        status_labels={status: status.label for status in Status},
+    )
+
+
+# --------------------------------------------------------------------------- reading (one query each)
+
+
+def _scope(period: Period, unit: Unit | None) -> Scope:
+    """The initiatives considered: not archived, existing by the end of the period, of ``unit``."""
     scope = [Initiative.archived.is_(False), Initiative.created_at < period.end_utc]
     if unit is not None:
         scope.append(Initiative.unit_id == unit.id)
-    rows = db.session.execute(
+    return scope
+
+
+def _ids(scope: Scope) -> sa.Select:
+    """The ids of the initiatives in ``scope``, as a subquery (no list of every id)."""
+    return sa.select(Initiative.id).where(*scope)
+
+
+def _units(unit: Unit | None) -> list[Unit]:
+    """The rows of the per-unit table: every unit, or the manager's own."""
+    stmt = sa.select(Unit).order_by(Unit.code)
+    if unit is not None:
+        stmt = stmt.where(Unit.id == unit.id)
+    return list(db.session.scalars(stmt))
+
+
+def _rows(scope: Scope) -> list[Any]:
+    return list(db.session.execute(
         sa.select(Initiative.id, Initiative.title, Initiative.unit_id, Initiative.dimension_id,
                   Initiative.stage_id, Initiative.stage_entered_at, Initiative.created_at,
                   Initiative.target_date, Unit.code.label("unit_code"))
         .join(Unit, Unit.id == Initiative.unit_id)
         .where(*scope)
         .order_by(Initiative.id)
-    ).all()
-    scope_ids = sa.select(Initiative.id).where(*scope)
-    assessed = assess_many(rows, stages, today, scope=scope_ids)  # (no list of every id)
-    ids = [r.id for r in rows]
+    ).all())
 
-    # Moves into the rolled-out stages, from the trail: the moment a quick win was rolled out.
-    year_start, quarter = date(today.year, 1, 1), preset("quarter", today)
+
+def _year_and_quarter(today: date) -> tuple[date, Period]:
+    """The first day of ``today``'s year, and its quarter (the headline counts both)."""
+    return date(today.year, 1, 1), preset("quarter", today)
+
+
+def _rollouts(done: RolledOut, scope: Scope, period: Period, today: date) -> list[Any]:
+    """Moves into the rolled-out stages, from the trail (the moment a quick win was rolled out),
+    from the earliest of the period, the year and the quarter: (initiative id, moved at,
+    initiative created at, dimension id)."""
+    if not done.codes:
+        return []
+    year_start, quarter = _year_and_quarter(today)
     earliest = min(period.start, year_start, quarter.start)
-    rollouts = db.session.execute(
+    return list(db.session.execute(
         sa.select(Activity.initiative_id, Activity.created_at, Initiative.created_at,
                   Initiative.dimension_id)
         .join(Initiative, Initiative.id == Activity.initiative_id)
         .where(done.rollout_moves(),
-               Activity.created_at >= local_midnight_utc(earliest), Activity.created_at < period.end_utc,
-               Initiative.id.in_(scope_ids))
-    ).all() if done.codes else []
+               Activity.created_at >= local_midnight_utc(earliest),
+               Activity.created_at < period.end_utc,
+               Initiative.id.in_(_ids(scope)))
+    ).all())
 
-    def rolled_between(start: date, end_exclusive_utc: datetime) -> int:
-        return len({r[0] for r in rollouts if local_midnight_utc(start) <= r[1] < end_exclusive_utc})
 
-    in_period = [r for r in rollouts if period.start_utc <= r[1] < period.end_utc]
-    durations = [(moved - created).total_seconds() / 86400 for _i, moved, created, _d in in_period]
-
-    measured = set(db.session.scalars(
+def _measured(scope: Scope) -> set[int]:
+    """The initiatives with a standing measurement of any indicator."""
+    return set(db.session.scalars(
         sa.select(Indicator.initiative_id).distinct()
         .join(Measurement, Measurement.indicator_id == Indicator.id)
         .where(Measurement.status.in_(STANDING_MEASUREMENT_STATUSES),
-               Indicator.initiative_id.in_(scope_ids))
+               Indicator.initiative_id.in_(_ids(scope)))
     ))
 
-    overdue_cutoff = min(today, period.end + timedelta(days=1))
-    overdue_by_unit = dict(db.session.execute(
+
+def _overdue_by_unit(scope: Scope, period: Period, today: date) -> dict[int, int]:
+    """Open milestones due before the end of the period (or today, if earlier), per unit."""
+    cutoff = min(today, period.end + timedelta(days=1))
+    return dict(db.session.execute(
         sa.select(Initiative.unit_id, sa.func.count(Milestone.id))
         .join(Initiative, Initiative.id == Milestone.initiative_id)
-        .where(Milestone.done_on.is_(None), Milestone.due_date < overdue_cutoff, *scope)
+        .where(Milestone.done_on.is_(None), Milestone.due_date < cutoff, *scope)
         .group_by(Initiative.unit_id)
     ).all())
 
-    stale_days = int(current_app.config.get("STALE_DAYS", 21))
-    last_activity = dict(db.session.execute(
+
+def _last_activity(scope: Scope) -> dict[int, datetime]:
+    """Each initiative's latest trail entry."""
+    return dict(db.session.execute(
         sa.select(Activity.initiative_id, sa.func.max(Activity.created_at))
-        .where(Activity.initiative_id.in_(scope_ids))
+        .where(Activity.initiative_id.in_(_ids(scope)))
         .group_by(Activity.initiative_id)
     ).all())
 
-    # ------------------------------------------------------------------ assemble (no queries)
-    matrix: dict[tuple[int, int], int] = Counter()
+
+# --------------------------------------------------------------------------- assembling (no queries)
+
+
+def _unit_rows(units: list[Unit], rows: list[Any], assessed: Assessed, done: RolledOut,
+               last_activity: dict[int, datetime], overdue_by_unit: dict[int, int],
+               stale_cutoff: datetime) -> list[UnitRow]:
+    """The per-unit table: initiatives by stage and status, progress, stale initiatives (not
+    rolled out, no trail entry since ``stale_cutoff``) and overdue milestones."""
     unit_rows = {u.id: UnitRow(u) for u in units}
-    outcomes = {d.id: DimensionOutcome(d) for d in dimensions}
-    attention = []
-    statuses: Counter = Counter()
-    stale_cutoff = now - timedelta(days=stale_days)
     for row in rows:
-        assessment, facts = assessed[row.id]
-        statuses[assessment.status] += 1
-        matrix[(row.dimension_id, row.stage_id)] += 1
         unit_row = unit_rows.get(row.unit_id)
-        if unit_row is not None:
-            unit_row.by_stage[row.stage_id] += 1
-            unit_row.by_status[assessment.status] += 1
-            if facts.progress is not None:
-                unit_row.progress_values.append(facts.progress)
-            seen = last_activity.get(row.id)
-            if row.stage_id not in done and (seen is None or _aware(seen) < stale_cutoff):
-                unit_row.stale += 1
-        outcome = outcomes.get(row.dimension_id)
-        if outcome is not None:
-            for value in facts.indicator_progress:
-                if value is None:
-                    outcome.unmeasured += 1
-                elif value >= 100:
-                    outcome.met += 1
-                else:
-                    outcome.behind += 1
-        if assessment.status in (Status.AT_RISK, Status.OFF_TRACK):
-            attention.append((row, assessment))
+        if unit_row is None:
+            continue
+        assessment, facts = assessed[row.id]
+        unit_row.by_stage[row.stage_id] += 1
+        unit_row.by_status[assessment.status] += 1
+        if facts.progress is not None:
+            unit_row.progress_values.append(facts.progress)
+        seen = last_activity.get(row.id)
+        if row.stage_id not in done and (seen is None or _aware(seen) < stale_cutoff):
+            unit_row.stale += 1
     for unit_id, n in overdue_by_unit.items():
         if unit_id in unit_rows:
             unit_rows[unit_id].overdue_milestones = n
-    attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK, pair[0].title))
+    return list(unit_rows.values())
 
+
+def _outcomes(dimensions: list[Dimension], rows: list[Any],
+              assessed: Assessed) -> list[DimensionOutcome]:
+    """Per dimension, the indicators that met their target, are behind, or are unmeasured."""
+    outcomes = {d.id: DimensionOutcome(d) for d in dimensions}
+    for row in rows:
+        outcome = outcomes.get(row.dimension_id)
+        if outcome is None:
+            continue
+        for value in assessed[row.id][1].indicator_progress:
+            if value is None:
+                outcome.unmeasured += 1
+            elif value >= 100:
+                outcome.met += 1
+            else:
+                outcome.behind += 1
+    return list(outcomes.values())
+
+
+def _attention(rows: list[Any], assessed: Assessed) -> list[tuple[Any, Assessment]]:
+    """The initiatives off track (first) or at risk, by title."""
+    attention = [(row, assessed[row.id][0]) for row in rows
+                 if assessed[row.id][0].status in (Status.AT_RISK, Status.OFF_TRACK)]
+    attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK, pair[0].title))
+    return attention
+
+
+def _rolled_between(rollouts: list[Any], start_utc: datetime, end_utc: datetime) -> int:
+    """How many initiatives were rolled out from ``start_utc`` until before ``end_utc``."""
+    return len({r[0] for r in rollouts if start_utc <= r[1] < end_utc})
+
+
+def _headline(rows: list[Any], assessed: Assessed, done: RolledOut, rollouts: list[Any],
+              measured: set[int], overdue_by_unit: dict[int, int], period: Period,
+              today: date) -> Headline:
+    year_start, quarter = _year_and_quarter(today)
+    in_period = [r for r in rollouts if period.start_utc <= r[1] < period.end_utc]
+    durations = [(moved - created).total_seconds() / 86400 for _i, moved, created, _d in in_period]
+    statuses = Counter(assessed[row.id][0].status for row in rows)
     total = len(rows)
-    live = [r for r in rows if r.stage_id not in done]
-    headline = Headline(
-        active=len(live),
+    return Headline(
+        active=sum(1 for r in rows if r.stage_id not in done),
         rolled_out_period=len({r[0] for r in in_period}),
-        rolled_out_quarter=rolled_between(quarter.start, local_midnight_utc(quarter.end + timedelta(days=1))),
-        rolled_out_year=rolled_between(year_start, local_midnight_utc(date(today.year + 1, 1, 1))),
-        with_measurement_share=(len(measured & set(ids)) / total) if total else None,
-        on_track_share=((statuses[Status.ON_TRACK] + statuses[Status.DONE]) / total) if total else None,
+        rolled_out_quarter=_rolled_between(
+            rollouts, local_midnight_utc(quarter.start),
+            local_midnight_utc(quarter.end + timedelta(days=1))),
+        rolled_out_year=_rolled_between(rollouts, local_midnight_utc(year_start),
+                                        local_midnight_utc(date(today.year + 1, 1, 1))),
+        with_measurement_share=(len(measured & {r.id for r in rows}) / total) if total else None,
+        on_track_share=((statuses[Status.ON_TRACK] + statuses[Status.DONE]) / total)
+        if total else None,
         overdue_milestones=sum(overdue_by_unit.values()),
         average_days_to_rollout=(sum(durations) / len(durations)) if durations else None,
-    )
-    ordered_units = _sorted_units(list(unit_rows.values()), sort, descending)
-    return Summary(
-        period=period, unit=unit, stages=stages, dimensions=dimensions, headline=headline,
-        matrix=dict(matrix), unit_rows=ordered_units, outcomes=list(outcomes.values()),
-        attention=attention,
-        cfd=_cumulative_flow(scope, stages, period),
-        throughput=_throughput(rollouts, dimensions, period),
-        status_labels={status: status.label for status in Status},
     )
 
 
