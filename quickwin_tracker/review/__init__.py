@@ -1,4 +1,6 @@
-"""The Sekda's review: the city-wide summary with trends (and, later, review cycles)."""
+"""The Sekda's review: the city-wide summary with trends (``services``, ``charts``, ``views``),
+reporting periods (``periods``) and review cycles with their agenda and decisions (``cycle``,
+``cycle_views``, ``forms``)."""
 
 from flask import Blueprint
 

@@ -20,6 +20,11 @@ WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 150, 12, 28
 
 
+def _fill(index: int) -> str:
+    """The fill of the ``index``-th series (the palette repeats past its end)."""
+    return FILLS[index % len(FILLS)]
+
+
 def _scale(max_value: int) -> int:
     return max(1, max_value)
 
@@ -30,7 +35,7 @@ def _legend(names: Sequence[str]) -> list[str]:
         index = len(names) - 1 - n
         y = TOP + 6 + n * 18
         x = WIDTH - RIGHT + 14
-        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{FILLS[index % len(FILLS)]}" '
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{_fill(index)}" '
                      f'stroke="#1f2933" stroke-width="0.5"/>'
                      f'<text x="{x + 18}" y="{y + 10}" font-size="11" fill="#1f2933">{escape(name)}</text>')
     return parts
@@ -56,6 +61,14 @@ def _axis(max_value: int, labels: Sequence[str]) -> list[str]:
     return parts
 
 
+def _frame(points: Sequence[tuple[date, dict[int, int]]], series: Sequence[tuple[int, str]],
+           label_format) -> tuple[int, list[str]]:
+    """The largest stacked total of ``points`` (the top of the scale) and the axes drawn to it."""
+    totals = [sum(values.get(sid, 0) for sid, _n in series) for _x, values in points]
+    top = max(totals, default=0)
+    return top, _axis(top, [label_format(x) for x, _v in points])
+
+
 def _svg(title: str, body: list[str]) -> Markup:
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
@@ -67,9 +80,7 @@ def stacked_area(title: str, points: Sequence[tuple[date, dict[int, int]]],
                  series: Sequence[tuple[int, str]], label_format) -> Markup:
     """``points``: (x, {series id: value}); ``series``: (id, name) bottom to top."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    totals = [sum(values.get(sid, 0) for sid, _n in series) for _x, values in points]
-    top = max(totals, default=0)
-    body = _axis(top, [label_format(x) for x, _v in points])
+    top, body = _frame(points, series, label_format)
     if points:
         xs = [LEFT + plot_w * (n + 0.5) / len(points) for n in range(len(points))]
         below = [0] * len(points)
@@ -82,7 +93,7 @@ def stacked_area(title: str, points: Sequence[tuple[date, dict[int, int]]],
             upper = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in zip(xs, above, strict=True))
             lower = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in zip(reversed(xs), reversed(below),
                                                                      strict=True))
-            body.append(f'<polygon points="{upper} {lower}" fill="{FILLS[index % len(FILLS)]}" '
+            body.append(f'<polygon points="{upper} {lower}" fill="{_fill(index)}" '
                         f'stroke="#1f2933" stroke-width="0.6"/>')
             below = above
     body += _legend([name for _sid, name in series])
@@ -91,10 +102,9 @@ def stacked_area(title: str, points: Sequence[tuple[date, dict[int, int]]],
 
 def stacked_bars(title: str, points: Sequence[tuple[date, dict[int, int]]],
                  series: Sequence[tuple[int, str]], label_format) -> Markup:
+    """``points``: (x, {series id: value}); ``series``: (id, name) bottom to top."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    totals = [sum(values.get(sid, 0) for sid, _n in series) for _x, values in points]
-    top = max(totals, default=0)
-    body = _axis(top, [label_format(x) for x, _v in points])
+    top, body = _frame(points, series, label_format)
     if points:
         slot = plot_w / len(points)
         bar_w = max(4.0, slot * 0.6)
@@ -108,7 +118,7 @@ def stacked_bars(title: str, points: Sequence[tuple[date, dict[int, int]]],
                 height = plot_h * value / _scale(top)
                 y = TOP + plot_h - plot_h * (base + value) / _scale(top)
                 body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{height:.1f}" '
-                            f'fill="{FILLS[index % len(FILLS)]}" stroke="#1f2933" stroke-width="0.6"/>')
+                            f'fill="{_fill(index)}" stroke="#1f2933" stroke-width="0.6"/>')
                 base += value
     body += _legend([name for _sid, name in series])
     return _svg(title, body)

@@ -1,3 +1,5 @@
+"""The review cycle's forms: starting a review (title, period) and recording a decision."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional

@@ -1,3 +1,6 @@
+"""The summary page (``/summary``): the period and sort from the query string, the summary
+(``services.build_summary``) and its two charts (``charts``)."""
+
 from __future__ import annotations
 
 from flask import abort, request
