@@ -308,53 +308,74 @@ def deliver_outbox(now: datetime | None = None, limit: int = 200, *,
     if not ids:
         return report
 
-    smtp: smtplib.SMTP | None = None
-    connect_error: BaseException | None = None
-    reopened = False
+    connection = _Connection(config)
     try:
-        try:
-            smtp = open_smtp(config)
-        except Exception as exc:  # unreachable, TLS or login refused: every message waits
-            connect_error = exc
-            log.warning("cannot connect to SMTP %s:%s: %s",
-                        config.get("SMTP_HOST"), config.get("SMTP_PORT"), exc)
         for message_id in ids:
             message = _lock_due(message_id, now)
             if message is None:
                 db.session.commit()
                 continue
-            if smtp is None:
-                _record_failure(message, connect_error or "no SMTP connection", now, report,
-                                max_attempts)
-                db.session.commit()
-                continue
-            try:
-                smtp.send_message(build_email_message(message, config, now),
-                                  to_addrs=[message.to_address])
-            except Exception as exc:  # one bad message must not stop the others
-                _record_failure(message, exc, now, report, max_attempts)
-                db.session.commit()
-                if _connection_error(exc):
-                    _close(smtp)
-                    smtp = None
-                    connect_error = exc
-                    if not reopened:
-                        reopened = True
-                        try:
-                            smtp = open_smtp(config)
-                        except Exception as again:
-                            connect_error = again
-                continue
-            message.status = OutboxStatus.SENT.value
-            message.sent_at = now
-            message.attempts += 1  # last_error stays: why earlier attempts failed
-            db.session.commit()
-            report.sent += 1
+            _deliver(message, connection, now, report, max_attempts)
     finally:
-        if smtp is not None:
-            _close(smtp)
+        connection.close()
     log.info("outbox delivery: %s", report)
     return report
+
+
+class _Connection:
+    """The SMTP connection of one delivery run: opened at the start, reopened once when lost.
+    ``smtp`` is None while there is none, and ``error`` says why."""
+
+    def __init__(self, config: Any):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.error: BaseException | None = None
+        self.reopened = False
+        try:
+            self.smtp = open_smtp(config)
+        except Exception as exc:  # unreachable, TLS or login refused: every message waits
+            self.error = exc
+            log.warning("cannot connect to SMTP %s:%s: %s",
+                        config.get("SMTP_HOST"), config.get("SMTP_PORT"), exc)
+
+    def lost(self, exc: BaseException) -> None:
+        """The connection broke while sending: close it and, the first time, open a new one."""
+        self.close()
+        self.smtp, self.error = None, exc
+        if not self.reopened:
+            self.reopened = True
+            try:
+                self.smtp = open_smtp(self.config)
+            except Exception as again:
+                self.error = again
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            _close(self.smtp)
+
+
+def _deliver(message: OutboxMessage, connection: _Connection, now: datetime,
+             report: DeliveryReport, max_attempts: int) -> None:
+    """Send one locked, due message, record the outcome and commit it."""
+    if connection.smtp is None:
+        _record_failure(message, connection.error or "no SMTP connection", now, report,
+                        max_attempts)
+        db.session.commit()
+        return
+    try:
+        connection.smtp.send_message(build_email_message(message, connection.config, now),
+                                     to_addrs=[message.to_address])
+    except Exception as exc:  # one bad message must not stop the others
+        _record_failure(message, exc, now, report, max_attempts)
+        db.session.commit()
+        if _connection_error(exc):
+            connection.lost(exc)
+        return
+    message.status = OutboxStatus.SENT.value
+    message.sent_at = now
+    message.attempts += 1  # last_error stays: why earlier attempts failed
+    db.session.commit()
+    report.sent += 1
 
 
 def _close(smtp: smtplib.SMTP) -> None:
