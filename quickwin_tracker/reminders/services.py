@@ -61,7 +61,7 @@ REMINDERS = "reminders"  # the unsubscribe topic of every email here
 MENTION = "mention"
 
 
-T = TypeVar("T")
+T = TypeVar("T")  # what a plan is composed from (an item of _plans)
 
 
 # --------------------------------------------------------------------------- people and plans
