@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from ..lifecycle.stages import ordered_stages, rolled_out
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
 from ..web.actions import user_action
 from ..web.htmx import redirect_to
+from ..web.pages import render_page
 from . import bp, services
 from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
 
@@ -31,7 +32,7 @@ def users():
     rows = db.session.scalars(
         select(User).options(db.joinedload(User.unit)).order_by(User.active.desc(), User.name)
     ).all()
-    return render_template("admin/users.html", users=rows)
+    return render_page("admin/users.html", users=rows)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -53,7 +54,7 @@ def user_new():
                 flash(_("User %(name)s created.", name=user.name), "success")
                 return redirect_to(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+    return render_page("admin/user_form.html", form=form, user=None), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -80,7 +81,7 @@ def user_edit(user_id: int):
             flash(_("User %(name)s saved.", name=user.name), "success")
             return redirect_to(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return render_page("admin/user_form.html", form=form, user=user), status
 
 
 @bp.post("/users/<int:user_id>/sign-out")
@@ -121,7 +122,7 @@ def units():
     rows = db.session.scalars(
         select(Unit).options(db.joinedload(Unit.head)).order_by(Unit.active.desc(), Unit.code)
     ).all()
-    return render_template("admin/units.html", units=rows, counts=counts)
+    return render_page("admin/units.html", units=rows, counts=counts)
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -139,7 +140,7 @@ def unit_new():
             flash(_("Unit %(code)s created.", code=unit.code), "success")
             return redirect_to(url_for("admin.units"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/unit_form.html", form=form, unit=None), status
+    return render_page("admin/unit_form.html", form=form, unit=None), status
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
@@ -160,7 +161,7 @@ def unit_edit(unit_id: int):
             flash(_("Unit %(code)s saved.", code=unit.code), "success")
             return redirect_to(url_for("admin.units"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/unit_form.html", form=form, unit=unit), status
+    return render_page("admin/unit_form.html", form=form, unit=unit), status
 
 
 # --------------------------------------------------------------------------- stages
@@ -176,7 +177,7 @@ def stages():
         ).all()
     )
     rows = ordered_stages()
-    return render_template("admin/stages.html", stages=rows, counts=counts, checks=CHECKS,
+    return render_page("admin/stages.html", stages=rows, counts=counts, checks=CHECKS,
                            rolled=rolled_out(rows))
 
 
@@ -192,7 +193,7 @@ def stage_new():
             flash(_("Stage %(name)s created.", name=stage.name), "success")
             return redirect_to(url_for("admin.stages"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/stage_form.html", form=form, stage=None), status
+    return render_page("admin/stage_form.html", form=form, stage=None), status
 
 
 @bp.route("/stages/<int:stage_id>", methods=["GET", "POST"])
@@ -209,7 +210,7 @@ def stage_edit(stage_id: int):
             flash(_("Stage %(name)s saved.", name=stage.name), "success")
             return redirect_to(url_for("admin.stages"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/stage_form.html", form=form, stage=stage), status
+    return render_page("admin/stage_form.html", form=form, stage=stage), status
 
 
 STAGE_ACTIONS = {
@@ -250,7 +251,7 @@ def tags():
     counts = dict(db.session.execute(
         select(initiative_tag.c.tag_id, func.count()).group_by(initiative_tag.c.tag_id)).all())
     rows = db.session.scalars(select(Tag).order_by(Tag.kind, Tag.code)).all()
-    return render_template("admin/tags.html", tags=rows, counts=counts)
+    return render_page("admin/tags.html", tags=rows, counts=counts)
 
 
 @bp.route("/tags/new", methods=["GET", "POST"])
@@ -268,7 +269,7 @@ def tag_form(tag_id: int | None = None):
             flash(_("Tag %(label)s saved.", label=tag.label), "success")
             return redirect_to(url_for("admin.tags"))
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/tag_form.html", form=form, tag=tag), status
+    return render_page("admin/tag_form.html", form=form, tag=tag), status
 
 
 @bp.post("/tags/<int:tag_id>/delete")
