@@ -14,13 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import activity
+from ..domain.activity import trail_date
 from ..domain.clock import local_today, utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
 from ..domain.permissions import can_edit
@@ -327,20 +327,11 @@ def milestone_rows(initiative: Initiative, today: date | None = None) -> list[Mi
 # --------------------------------------------------------------------------- the trail
 
 
-def _date(value: str | None) -> str:
-    if not value:
-        return "—"
-    try:
-        return format_date(date.fromisoformat(value))
-    except ValueError:
-        return value
-
-
 @activity.describer("milestone_added")
 def _added(entry: Activity) -> str:
     data = entry.data or {}
     return _("added milestone “%(title)s”, due %(date)s",
-             title=data.get("title", "?"), date=_date(data.get("due_date")))
+             title=data.get("title", "?"), date=trail_date(data.get("due_date")))
 
 
 @activity.describer("milestone_updated")
@@ -349,7 +340,7 @@ def _updated(entry: Activity) -> str:
     parts = []
     for name, (old, new) in (data.get("changes") or {}).items():
         if name == "due_date":
-            old, new = _date(old), _date(new)
+            old, new = trail_date(old), trail_date(new)
         parts.append(_("%(field)s: %(old)s → %(new)s", field=str(FIELD_LABELS.get(name, name)),
                        old=old or "—", new=new or "—"))
     return _("edited milestone “%(title)s”: %(changes)s",
