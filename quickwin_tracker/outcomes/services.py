@@ -226,10 +226,16 @@ def delete_indicator(actor: User, indicator: Indicator, now: datetime | None = N
 
 
 @dataclass
-class MeasurementData:
+class _Figure:
+    """A measured value, its date and a note: what a measurement or a correction says."""
+
     value: float | None
     measured_on: date | None
     note: str = ""
+
+
+@dataclass
+class MeasurementData(_Figure):
     link: str = ""
 
 
@@ -371,10 +377,7 @@ def return_measurement(actor: User, measurement: Measurement, reason: str,
 
 
 @dataclass
-class CorrectionData:
-    value: float | None
-    measured_on: date | None
-    note: str = ""
+class CorrectionData(_Figure):
     reason: str = ""
 
 

@@ -61,16 +61,19 @@ def _refuse(initiative: Initiative, forms: dict[str, FlaskForm], status: int,
     return initiative_page.render_initiative_page(initiative, outcomes_section=section), status
 
 
-def _run(initiative: Initiative, decision: Decision, action: Callable[[], Any],
-         success: Callable[[Any], str], form: FlaskForm | None = None, key: str = ""):
-    """Check, validate, act in one user action, answer (see the module docstring)."""
+def _run(initiative: Initiative, decision: Decision, action: Callable[..., Any],
+         success: Callable[[Any], str], form_class: type[FlaskForm] | None = None,
+         key: str = ""):
+    """Check, validate the form (``form_class`` with the prefix ``key``, given to ``action``), act
+    in one user action, answer (see the module docstring)."""
+    form = form_class(prefix=key) if form_class is not None else None
     forms = {key: form} if form is not None else {}
     if not decision:
         return _refuse(initiative, {}, 403, decision.reason)
     if form is not None and not form.validate_on_submit():
         return _refuse(initiative, forms, 422)
     with user_action(report=False) as act:
-        result = action()
+        result = action(form) if form is not None else action()
     if act.error is not None:
         attached = form is not None and attach_error(form, act.error, fallback=False)
         return _refuse(initiative, forms, act.error.status, None if attached else act.error.message)
@@ -108,24 +111,23 @@ def _indicator_data(form: IndicatorForm) -> services.IndicatorData:
 @login_required
 def add_indicator(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
-    form = IndicatorForm(prefix=NEW_INDICATOR)
     return _run(initiative, can_edit(current_user, initiative),
-                lambda: services.add_indicator(current_user, initiative, _indicator_data(form)),
+                lambda form: services.add_indicator(current_user, initiative,
+                                                    _indicator_data(form)),
                 lambda indicator: _("Indicator “%(name)s” added.", name=indicator.name),
-                form, NEW_INDICATOR)
+                IndicatorForm, NEW_INDICATOR)
 
 
 @bp.post("/<int:initiative_id>/indicators/<int:indicator_id>/edit")
 @login_required
 def edit_indicator(initiative_id: int, indicator_id: int):
     initiative, indicator = _load_indicator(initiative_id, indicator_id)
-    key = indicator_prefix(indicator.id)
-    form = IndicatorForm(prefix=key)
     return _run(initiative, can_edit(current_user, initiative),
-                lambda: services.update_indicator(current_user, indicator, _indicator_data(form)),
+                lambda form: services.update_indicator(current_user, indicator,
+                                                       _indicator_data(form)),
                 lambda changes: (_("Changes to “%(name)s” saved.", name=indicator.name)
                                  if changes else _("Nothing changed.")),
-                form, key)
+                IndicatorForm, indicator_prefix(indicator.id))
 
 
 @bp.post("/<int:initiative_id>/indicators/<int:indicator_id>/delete")
@@ -141,23 +143,24 @@ def delete_indicator(initiative_id: int, indicator_id: int):
 # --------------------------------------------------------------------------- measurements
 
 
+def _figures(form: MeasurementForm | CorrectionForm) -> dict[str, Any]:
+    """What a measurement or correction form says about the figure: value, date, note."""
+    return {"value": form.value.data, "measured_on": form.measured_on.data,
+            "note": form.note.data or ""}
+
+
 @bp.post("/<int:initiative_id>/indicators/<int:indicator_id>/measurements")
 @login_required
 def record_measurement(initiative_id: int, indicator_id: int):
     initiative, indicator = _load_indicator(initiative_id, indicator_id)
-    key = measurement_prefix(indicator.id)
-    form = MeasurementForm(prefix=key)
-
-    def action():
-        data = services.MeasurementData(
-            value=form.value.data, measured_on=form.measured_on.data,
-            note=form.note.data or "", link=form.link.data or "")
-        return services.record_measurement(current_user, indicator, data, form.evidence.data)
-
-    return _run(initiative, can_edit(current_user, initiative), action,
+    return _run(initiative, can_edit(current_user, initiative),
+                lambda form: services.record_measurement(
+                    current_user, indicator,
+                    services.MeasurementData(**_figures(form), link=form.link.data or ""),
+                    form.evidence.data),
                 lambda _m: _("Measurement recorded; it counts toward progress once a reviewer "
                              "has verified it."),
-                form, key)
+                MeasurementForm, measurement_prefix(indicator.id))
 
 
 @bp.post("/<int:initiative_id>/measurements/<int:measurement_id>/verify")
@@ -173,46 +176,36 @@ def verify_measurement(initiative_id: int, measurement_id: int):
 @login_required
 def return_measurement(initiative_id: int, measurement_id: int):
     initiative, measurement = _load_measurement(initiative_id, measurement_id)
-    key = return_prefix(measurement.id)
-    form = ReturnForm(prefix=key)
     return _run(initiative, can_verify(current_user),
-                lambda: services.return_measurement(current_user, measurement,
-                                                    form.reason.data or ""),
+                lambda form: services.return_measurement(current_user, measurement,
+                                                         form.reason.data or ""),
                 lambda _result: _("Measurement returned to the unit with your reason."),
-                form, key)
+                ReturnForm, return_prefix(measurement.id))
 
 
 @bp.post("/<int:initiative_id>/measurements/<int:measurement_id>/correct")
 @login_required
 def correct_measurement(initiative_id: int, measurement_id: int):
     initiative, measurement = _load_measurement(initiative_id, measurement_id)
-    key = correct_prefix(measurement.id)
-    form = CorrectionForm(prefix=key)
-
-    def action():
-        data = services.CorrectionData(
-            value=form.value.data, measured_on=form.measured_on.data,
-            note=form.note.data or "", reason=form.reason.data or "")
-        return services.correct_measurement(current_user, measurement, data)
-
-    return _run(initiative, can_amend_measurement(current_user, initiative, measurement), action,
+    return _run(initiative, can_amend_measurement(current_user, initiative, measurement),
+                lambda form: services.correct_measurement(
+                    current_user, measurement,
+                    services.CorrectionData(**_figures(form), reason=form.reason.data or "")),
                 lambda _changes: _("Measurement corrected; it counts toward progress once a "
                                    "reviewer has verified it."),
-                form, key)
+                CorrectionForm, correct_prefix(measurement.id))
 
 
 @bp.post("/<int:initiative_id>/measurements/<int:measurement_id>/withdraw")
 @login_required
 def withdraw_measurement(initiative_id: int, measurement_id: int):
     initiative, measurement = _load_measurement(initiative_id, measurement_id)
-    key = withdraw_prefix(measurement.id)
-    form = WithdrawForm(prefix=key)
     return _run(initiative, can_amend_measurement(current_user, initiative, measurement),
-                lambda: services.withdraw_measurement(current_user, measurement,
-                                                      form.reason.data or ""),
+                lambda form: services.withdraw_measurement(current_user, measurement,
+                                                           form.reason.data or ""),
                 lambda _result: _("Measurement withdrawn; it stays listed with your reason and "
                                   "no longer counts."),
-                form, key)
+                WithdrawForm, withdraw_prefix(measurement.id))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
