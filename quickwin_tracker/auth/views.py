@@ -1,3 +1,5 @@
+"""Signing in and out, one's account (password, language), and resetting a forgotten password."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

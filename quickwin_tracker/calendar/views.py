@@ -1,3 +1,6 @@
+"""Calendar feeds of milestones: the page with one's feed links (and making new ones), and the
+.ics feeds themselves, opened by their token."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, url_for

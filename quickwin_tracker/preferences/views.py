@@ -1,3 +1,5 @@
+"""Email settings: the signed-in person's page, and unsubscribing from an email's link."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
