@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker import activity
+from quickwin_tracker.domain import activity
 from quickwin_tracker.extensions import db
 from quickwin_tracker.feed.services import PER_PAGE
 from quickwin_tracker.models import Activity

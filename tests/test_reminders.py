@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from quickwin_tracker import activity
+from quickwin_tracker.domain import activity
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
