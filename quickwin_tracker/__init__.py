@@ -152,8 +152,10 @@ def register_template_context(app: Flask) -> None:
     from .domain.activity import describe as describe_activity
     from .domain.clock import days_between, to_local
     from .models import role_label
+    from .outcomes import section as outcomes_section
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(outcomes_section.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(
         get_locale=get_locale,
         format_date=format_date,

@@ -13,6 +13,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_login import login_user
 
+from quickwin_tracker.comments.section import build_section
 from quickwin_tracker.comments.services import MAX_BODY, add_comment, edit_comment
 from quickwin_tracker.comments.text import linkify, mentioned_handles
 from quickwin_tracker.domain.activity import describe
@@ -405,7 +406,8 @@ def test_the_section_loads_comments_and_authors_in_one_query(app, team, make_use
             login_user(team.staff)
             db.session.expire_all()
             with count_queries() as counter:
-                html = render_template("comments/_section.html", initiative=team.initiative)
+                html = render_template("comments/_section.html", initiative=team.initiative,
+                                       comments_section=build_section(team.initiative))
             return counter, html
 
     post_comment(team, team.manager, "Satu")

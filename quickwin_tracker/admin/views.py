@@ -1,21 +1,58 @@
+"""Administration pages: people, units (OPD), workflow stages and plan tags. Every form here goes
+through ``_form_page`` (shown, saved as one user action, or shown again with its messages)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..auth import services as people
 from ..auth.sessions import remembered, sign_in
+from ..domain.errors import Invalid
 from ..extensions import db
 from ..lifecycle.gates import CHECKS
 from ..lifecycle.stages import ordered_stages, rolled_out
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
 from ..web.actions import user_action
 from ..web.htmx import redirect_to
+from ..web.pages import render_page
 from . import bp, services
 from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
+
+
+def _form_page(form: FlaskForm, template: str, save: Callable[[], Any],
+               saved: Callable[[Any], str], back: str, **context: Any):
+    """An administration form: shown (200); posted and valid, saved as one user action
+    (``save``), then ``saved`` (given what ``save`` returned) says so in a flash and the list
+    ``back`` follows; otherwise the form again with its messages (422)."""
+    if form.validate_on_submit():
+        with user_action(form) as action:
+            result = save()
+        if action.done:
+            flash(saved(result), "success")
+            return redirect_to(url_for(back))
+    status = 422 if form.is_submitted() else 200
+    return render_page(template, form=form, **context), status
+
+
+def _initiatives_by(column) -> dict[int, int]:
+    """How many initiatives (not archived) each unit or stage has."""
+    return dict(db.session.execute(
+        select(column, func.count()).where(Initiative.archived.is_(False)).group_by(column)
+    ).all())
+
+
+def _chosen(model: type, form_field) -> Any:
+    """The row a select names (``NONE``: none)."""
+    return db.session.get(model, form_field.data) if form_field.data else None
+
 
 # --------------------------------------------------------------------------- users
 
@@ -31,29 +68,24 @@ def users():
     rows = db.session.scalars(
         select(User).options(db.joinedload(User.unit)).order_by(User.active.desc(), User.name)
     ).all()
-    return render_template("admin/users.html", users=rows)
+    return render_page("admin/users.html", users=rows)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = UserForm()
     _unit_choices(form)
-    if form.validate_on_submit():
+
+    def save() -> User:
         if not form.password.data:
-            form.password.errors = [_("A new user needs a first password.")]
-        else:
-            with user_action(form) as action:
-                user = people.create_user(
-                    form.email.data, form.name.data, form.role.data,
-                    unit=db.session.get(Unit, form.unit.data) if form.unit.data else None,
-                    password=form.password.data, locale=form.locale.data,
-                )
-                user.active = form.active.data
-            if action.done:
-                flash(_("User %(name)s created.", name=user.name), "success")
-                return redirect_to(url_for("admin.users"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+            raise Invalid(_("A new user needs a first password."), "password")
+        return people.create_user(form.email.data, form.name.data, form.role.data,
+                                  unit=_chosen(Unit, form.unit), password=form.password.data,
+                                  locale=form.locale.data, active=form.active.data)
+
+    return _form_page(form, "admin/user_form.html", save,
+                      lambda user: _("User %(name)s created.", name=user.name), "admin.users",
+                      user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -65,22 +97,20 @@ def user_edit(user_id: int):
                               unit=user.unit_id or NONE, locale=user.locale, active=user.active)
                     if request.method == "GET" else None)
     _unit_choices(form)
-    if form.validate_on_submit():
-        with user_action(form) as action:
-            people.update_user(
-                user, email=form.email.data, name=form.name.data, role=form.role.data,
-                unit=db.session.get(Unit, form.unit.data) if form.unit.data else None,
-                active=form.active.data, locale=form.locale.data,
-            )
-            if form.password.data:
-                people.set_user_password(user, form.password.data)  # ends their sessions
-        if action.done:
-            if form.password.data and user.id == current_user.id and user.active:
-                sign_in(user, remember=remembered())  # one's own password: this browser stays
-            flash(_("User %(name)s saved.", name=user.name), "success")
-            return redirect_to(url_for("admin.users"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+
+    def save() -> None:
+        people.update_user(user, email=form.email.data, name=form.name.data, role=form.role.data,
+                           unit=_chosen(Unit, form.unit), active=form.active.data,
+                           locale=form.locale.data)
+        if form.password.data:
+            people.set_user_password(user, form.password.data)  # ends their sessions
+
+    def saved(_result) -> str:
+        if form.password.data and user.id == current_user.id and user.active:
+            sign_in(user, remember=remembered())  # one's own password: this browser stays
+        return _("User %(name)s saved.", name=user.name)
+
+    return _form_page(form, "admin/user_form.html", save, saved, "admin.users", user=user)
 
 
 @bp.post("/users/<int:user_id>/sign-out")
@@ -111,35 +141,22 @@ def _head_choices(form: UnitForm, unit: Unit | None = None) -> None:
 
 @bp.get("/units")
 def units():
-    counts = dict(
-        db.session.execute(
-            select(Initiative.unit_id, func.count())
-            .where(Initiative.archived.is_(False))
-            .group_by(Initiative.unit_id)
-        ).all()
-    )
+    counts = _initiatives_by(Initiative.unit_id)
     rows = db.session.scalars(
         select(Unit).options(db.joinedload(Unit.head)).order_by(Unit.active.desc(), Unit.code)
     ).all()
-    return render_template("admin/units.html", units=rows, counts=counts)
+    return render_page("admin/units.html", units=rows, counts=counts)
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
 def unit_new():
     form = UnitForm()
     _head_choices(form)
-    if form.validate_on_submit():
-        with user_action(form) as action:
-            unit = people.create_unit(
-                form.code.data, form.name.data,
-                head=db.session.get(User, form.head.data) if form.head.data else None,
-            )
-            unit.active = form.active.data
-        if action.done:
-            flash(_("Unit %(code)s created.", code=unit.code), "success")
-            return redirect_to(url_for("admin.units"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/unit_form.html", form=form, unit=None), status
+    return _form_page(
+        form, "admin/unit_form.html",
+        lambda: people.create_unit(form.code.data, form.name.data, head=_chosen(User, form.head),
+                                   active=form.active.data),
+        lambda unit: _("Unit %(code)s created.", code=unit.code), "admin.units", unit=None)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
@@ -149,18 +166,11 @@ def unit_edit(unit_id: int):
                               active=unit.active)
                     if request.method == "GET" else None)
     _head_choices(form, unit)
-    if form.validate_on_submit():
-        with user_action(form) as action:
-            people.update_unit(
-                unit, code=form.code.data, name=form.name.data,
-                head=db.session.get(User, form.head.data) if form.head.data else None,
-                active=form.active.data,
-            )
-        if action.done:
-            flash(_("Unit %(code)s saved.", code=unit.code), "success")
-            return redirect_to(url_for("admin.units"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/unit_form.html", form=form, unit=unit), status
+    return _form_page(
+        form, "admin/unit_form.html",
+        lambda: people.update_unit(unit, code=form.code.data, name=form.name.data,
+                                   head=_chosen(User, form.head), active=form.active.data),
+        lambda _result: _("Unit %(code)s saved.", code=unit.code), "admin.units", unit=unit)
 
 
 # --------------------------------------------------------------------------- stages
@@ -168,31 +178,21 @@ def unit_edit(unit_id: int):
 
 @bp.get("/stages")
 def stages():
-    counts = dict(
-        db.session.execute(
-            select(Initiative.stage_id, func.count())
-            .where(Initiative.archived.is_(False))
-            .group_by(Initiative.stage_id)
-        ).all()
-    )
+    counts = _initiatives_by(Initiative.stage_id)
     rows = ordered_stages()
-    return render_template("admin/stages.html", stages=rows, counts=counts, checks=CHECKS,
+    return render_page("admin/stages.html", stages=rows, counts=counts, checks=CHECKS,
                            rolled=rolled_out(rows))
 
 
 @bp.route("/stages/new", methods=["GET", "POST"])
 def stage_new():
     form = StageForm()
-    if form.validate_on_submit():
-        with user_action(form) as action:
-            stage = services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
-                                          form.wip_limit.data, form.expected_days.data,
-                                          form.gates.data, rollout=form.rollout.data)
-        if action.done:
-            flash(_("Stage %(name)s created.", name=stage.name), "success")
-            return redirect_to(url_for("admin.stages"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/stage_form.html", form=form, stage=None), status
+    return _form_page(
+        form, "admin/stage_form.html",
+        lambda: services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
+                                      form.wip_limit.data, form.expected_days.data,
+                                      form.gates.data, rollout=form.rollout.data),
+        lambda stage: _("Stage %(name)s created.", name=stage.name), "admin.stages", stage=None)
 
 
 @bp.route("/stages/<int:stage_id>", methods=["GET", "POST"])
@@ -200,16 +200,12 @@ def stage_edit(stage_id: int):
     stage = db.get_or_404(Stage, stage_id)
     form = StageForm(obj=stage) if request.method == "GET" else StageForm(code=stage.code)
     form.code.data = stage.code  # the code is permanent
-    if form.validate_on_submit():
-        with user_action(form) as action:
-            services.update_stage(stage, form.name_id.data, form.name_en.data, form.wip_limit.data,
-                                  form.expected_days.data, form.gates.data,
-                                  rollout=form.rollout.data)
-        if action.done:
-            flash(_("Stage %(name)s saved.", name=stage.name), "success")
-            return redirect_to(url_for("admin.stages"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/stage_form.html", form=form, stage=stage), status
+    return _form_page(
+        form, "admin/stage_form.html",
+        lambda: services.update_stage(stage, form.name_id.data, form.name_en.data,
+                                      form.wip_limit.data, form.expected_days.data,
+                                      form.gates.data, rollout=form.rollout.data),
+        lambda _result: _("Stage %(name)s saved.", name=stage.name), "admin.stages", stage=stage)
 
 
 STAGE_ACTIONS = {
@@ -250,7 +246,7 @@ def tags():
     counts = dict(db.session.execute(
         select(initiative_tag.c.tag_id, func.count()).group_by(initiative_tag.c.tag_id)).all())
     rows = db.session.scalars(select(Tag).order_by(Tag.kind, Tag.code)).all()
-    return render_template("admin/tags.html", tags=rows, counts=counts)
+    return render_page("admin/tags.html", tags=rows, counts=counts)
 
 
 @bp.route("/tags/new", methods=["GET", "POST"])
@@ -258,17 +254,16 @@ def tags():
 def tag_form(tag_id: int | None = None):
     tag = db.get_or_404(Tag, tag_id) if tag_id is not None else None
     form = TagForm(obj=tag) if request.method == "GET" else TagForm()
-    if form.validate_on_submit():
-        with user_action(form) as action:
-            if tag is None:
-                tag = services.create_tag(form.kind.data, form.code.data, form.name.data)
-            else:
-                services.update_tag(tag, form.kind.data, form.code.data, form.name.data)
-        if action.done:
-            flash(_("Tag %(label)s saved.", label=tag.label), "success")
-            return redirect_to(url_for("admin.tags"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/tag_form.html", form=form, tag=tag), status
+
+    def save() -> Tag:
+        if tag is None:
+            return services.create_tag(form.kind.data, form.code.data, form.name.data)
+        services.update_tag(tag, form.kind.data, form.code.data, form.name.data)
+        return tag
+
+    return _form_page(form, "admin/tag_form.html", save,
+                      lambda saved: _("Tag %(label)s saved.", label=saved.label), "admin.tags",
+                      tag=tag)
 
 
 @bp.post("/tags/<int:tag_id>/delete")

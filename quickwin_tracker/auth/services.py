@@ -85,6 +85,7 @@ def create_user(
     unit: Unit | None = None,
     password: str | None = None,
     locale: str = "id",
+    active: bool = True,
 ) -> User:
     if find_user_by_email(email) is not None:
         raise Invalid(_l("A user with this email already exists."), "email")
@@ -93,7 +94,8 @@ def create_user(
         raise Invalid(_l("Unknown language."), "locale")
     if password:
         check_password(password, email=email, name=name)
-    user = User(email=email, name=name.strip(), role=role, unit=unit, locale=locale)
+    user = User(email=email, name=name.strip(), role=role, unit=unit, locale=locale,
+                active=active)
     if password:
         user.set_password(password)
     db.session.add(user)
@@ -131,10 +133,10 @@ def set_user_password(user: User, password: str) -> User:
     return end_all_sessions(user)
 
 
-def create_unit(code: str, name: str, head: User | None = None) -> Unit:
+def create_unit(code: str, name: str, head: User | None = None, active: bool = True) -> Unit:
     if find_unit(code) is not None:
         raise Invalid(_l("A unit with this code already exists."), "code")
-    unit = Unit(code=code, name=name.strip(), head=head)
+    unit = Unit(code=code, name=name.strip(), head=head, active=active)
     db.session.add(unit)
     db.session.flush()
     log.info("unit %s created", unit.code)

@@ -1,15 +1,19 @@
+"""Signing in and out, one's account (password, language), and resetting a forgotten password."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..domain.clock import utcnow
-from ..extensions import db, login_manager
+from ..extensions import login_manager
+from ..web.actions import user_action
 from ..web.htmx import is_htmx, redirect_to
+from ..web.pages import render_page
 from ..web.security import is_safe_redirect
 from . import bp, throttle
 from .forms import (
@@ -77,18 +81,18 @@ def login():
         else:
             user = authenticate(form.email.data, form.password.data)
             if user is None:
-                throttle.record(rules, now)
-                db.session.commit()
+                with user_action():
+                    throttle.record(rules, now)
                 form.password.errors.append(
                     _("Wrong email or password, or the account is inactive."))
             else:
-                throttle.clear(rules[0].key)  # this account from this address
-                db.session.commit()
+                with user_action():
+                    throttle.clear(rules[0].key)  # this account from this address
                 sign_in(user, remember=form.remember.data)
                 target = form.next.data
                 return redirect(target if is_safe_redirect(target) else url_for("board.index"),
                                 code=303)
-    return render_template("auth/login.html", form=form), status
+    return render_page("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -96,8 +100,8 @@ def logout():
     """Sign out: this browser, and every other session and remember-me cookie of the user (a
     copied cookie replayed afterwards lands on the login page)."""
     if current_user.is_authenticated:
-        end_all_sessions(current_user._get_current_object())
-        db.session.commit()
+        with user_action():
+            end_all_sessions(current_user._get_current_object())
     logout_user()
     flash(_("You have signed out, on this device and every other."), "info")
     return redirect_to(url_for("auth.login"))
@@ -106,7 +110,7 @@ def logout():
 @bp.route("/account", methods=["GET"])
 @login_required
 def account():
-    return render_template(
+    return render_page(
         "auth/account.html",
         password_form=PasswordForm(prefix="pw"),
         language_form=LanguageForm(prefix="lang", locale=current_user.locale),
@@ -127,13 +131,14 @@ def change_password():
             password_form.new_password.errors.append(str(problem))
         else:
             user = current_user._get_current_object()
-            set_user_password(user, password_form.new_password.data)
-            db.session.commit()
-            # The new session token ends every other session; this one carries on.
-            sign_in(user, remember=remembered())
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("auth.account"), code=303)
-    return render_template(
+            with user_action(password_form) as action:
+                set_user_password(user, password_form.new_password.data)
+            if action.done:
+                # The new session token ends every other session; this one carries on.
+                sign_in(user, remember=remembered())
+                flash(_("Your password has been changed."), "success")
+                return redirect(url_for("auth.account"), code=303)
+    return render_page(
         "auth/account.html",
         password_form=password_form,
         language_form=LanguageForm(prefix="lang", locale=current_user.locale),
@@ -146,12 +151,12 @@ def change_password():
 def change_language():
     language_form = LanguageForm(prefix="lang")
     if language_form.validate_on_submit():
-        current_user.locale = language_form.locale.data
-        db.session.commit()
+        with user_action(language_form):
+            current_user.locale = language_form.locale.data
         refresh()  # the confirmation below is already in the new language
         flash(_("Language saved."), "success")
         return redirect(url_for("auth.account"), code=303)
-    return render_template(
+    return render_page(
         "auth/account.html",
         password_form=PasswordForm(prefix="pw"),
         language_form=language_form,
@@ -171,18 +176,18 @@ def forgot_password():
     if form.validate_on_submit():
         rules = throttle.reset_rules(form.email.data, request.remote_addr)
         now = utcnow()
-        if throttle.blocked_for(rules, now) is None:
-            throttle.record(rules, now)
-            user = find_user_by_email(form.email.data)
-            if user is not None and user.active:
-                queue_reset_email(user, now=now)
-        db.session.commit()
+        with user_action():
+            if throttle.blocked_for(rules, now) is None:
+                throttle.record(rules, now)
+                user = find_user_by_email(form.email.data)
+                if user is not None and user.active:
+                    queue_reset_email(user, now=now)
         flash(_("If an account exists for this address, an email with a link to choose a new "
                 "password is on its way. The link works for %(num)d hours.",
                 num=current_app.config["PASSWORD_RESET_HOURS"]), "info")
         return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/forgot.html", form=form), status
+    return render_page("auth/forgot.html", form=form), status
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -197,12 +202,14 @@ def reset_password(token: str):
         if problem is not None:
             form.new_password.errors.append(str(problem))
         else:
-            set_user_password(user, form.new_password.data)  # ends every session
-            throttle.clear_account(user.email)
-            db.session.commit()
-            logout_user()
-            flash(_("Your password has been changed. Please sign in with the new one."), "success")
-            return redirect(url_for("auth.login"), code=303)
+            with user_action(form) as action:
+                set_user_password(user, form.new_password.data)  # ends every session
+                throttle.clear_account(user.email)
+            if action.done:
+                logout_user()
+                flash(_("Your password has been changed. Please sign in with the new one."),
+                      "success")
+                return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset.html", form=form, user=user,
+    return render_page("auth/reset.html", form=form, user=user,
                            min_length=MIN_PASSWORD_LENGTH), status

@@ -1,13 +1,17 @@
+"""Calendar feeds of milestones: the page with one's feed links (and making new ones), and the
+.ics feeds themselves, opened by their token."""
+
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, url_for
+from flask import Response, abort, flash, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..mail.urls import app_url
+from ..web.actions import user_action
 from ..web.htmx import redirect_to
+from ..web.pages import render_page
 from . import bp, services
 
 
@@ -15,20 +19,18 @@ from . import bp, services
 @login_required
 def index():
     """The two feed URLs and how to subscribe (the token is made on the first visit)."""
-    had_token = bool(current_user.calendar_token)
-    token = services.ensure_token(current_user)
-    if not had_token:
-        db.session.commit()
+    with user_action():
+        token = services.ensure_token(current_user)
     mine = app_url("calendar.mine", token=token)
     unit = app_url("calendar.unit", token=token) if current_user.unit_id else None
-    return render_template("calendar/index.html", mine_url=mine, unit_url=unit)
+    return render_page("calendar/index.html", mine_url=mine, unit_url=unit)
 
 
 @bp.post("/reset")
 @login_required
 def reset():
-    services.reset_token(current_user)
-    db.session.commit()
+    with user_action():
+        services.reset_token(current_user)
     flash(_("New calendar links made. The old ones no longer work: subscribe again with the new "
             "ones."), "success")
     return redirect_to(url_for("calendar.index"))

@@ -1,13 +1,15 @@
+"""Site-wide routes: the home redirect, the health check and the language of visitors who are
+not signed in."""
+
 from __future__ import annotations
 
 from flask import jsonify, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..web.security import is_safe_redirect
 from . import bp
+from .health import database_answers
 
 
 @bp.get("/")
@@ -20,10 +22,7 @@ def index():
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
+    if not database_answers():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
@@ -70,6 +70,17 @@ def localized_name(names: Any, fallback: str, language: str | None = None) -> st
         locale = get_locale()
         language = locale.language if locale is not None else "id"
     return names.get(language) or names.get("id") or fallback
+
+
+def trail_date(value: str | None) -> str:
+    """A date the trail keeps as ISO text, in the reader's format: "—" when there is none, the
+    text itself when it is not a date."""
+    if not value:
+        return "—"
+    try:
+        return format_date(date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 Describer = Callable[[Activity], str]

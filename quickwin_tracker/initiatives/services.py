@@ -143,41 +143,11 @@ def update_initiative(
         raise Forbidden(decision.reason)
     if expected_version is not None and expected_version != initiative.version:
         raise Conflict(STALE_MESSAGE)
-
-    new_values = {
-        "title": data.title.strip(),
-        "benefit": data.benefit.strip(),
-        "description": (data.description or "").strip(),
-        "dimension": data.dimension,
-        "unit": data.unit,
-        "owner": data.owner,
-        "target_date": data.target_date,
-        "members": sorted(data.members, key=lambda u: u.name),
-        "tags": sorted(data.tags, key=lambda t: (t.kind, t.code)),
-    }
-    changes: dict[str, list[Any]] = {}
-    for name in TRACKED_FIELDS:
-        old = getattr(initiative, name)
-        new = new_values[name]
-        collection = name in ("members", "tags")
-        if ({x.id for x in old} != {x.id for x in new}) if collection else old != new:
-            changes[name] = [_display(old), _display(new)]
+    new_values = _new_values(data)
+    changes = _changes(initiative, new_values)
     if not changes:
         return changes
-
-    ownership = [name for name in OWNERSHIP_FIELDS if name in changes]
-    if ownership:
-        decision = can_manage(actor, initiative)
-        if not decision:
-            raise Forbidden(decision.reason, ownership[0])
-    if "unit" in changes:
-        # Handing an initiative to another unit: the actor must be allowed there too.
-        decision = can_create_in(actor, data.unit)
-        if not decision:
-            raise Forbidden(decision.reason, "unit")
-        check_unit(data)
-    if "owner" in changes or "unit" in changes:
-        check_owner(data)
+    _check_changes(actor, initiative, data, changes)
     if "members" in changes:
         new_values["members"] = _valid_members(data.members, initiative.members)
 
@@ -197,6 +167,52 @@ def update_initiative(
     activity.record(actor, "updated", initiative, now=now, changes=changes)
     log.info("%s updated initiative %s: %s", actor.email, initiative.id, ", ".join(changes))
     return changes
+
+
+def _new_values(data: InitiativeData) -> dict[str, Any]:
+    """The tracked fields as the edit would set them (texts trimmed, collections sorted)."""
+    return {
+        "title": data.title.strip(),
+        "benefit": data.benefit.strip(),
+        "description": (data.description or "").strip(),
+        "dimension": data.dimension,
+        "unit": data.unit,
+        "owner": data.owner,
+        "target_date": data.target_date,
+        "members": sorted(data.members, key=lambda u: u.name),
+        "tags": sorted(data.tags, key=lambda t: (t.kind, t.code)),
+    }
+
+
+def _changes(initiative: Initiative, new_values: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` as the trail shows them, for the fields that differ (collections
+    compared by their members' ids)."""
+    changes: dict[str, list[Any]] = {}
+    for name in TRACKED_FIELDS:
+        old = getattr(initiative, name)
+        new = new_values[name]
+        collection = name in ("members", "tags")
+        if ({x.id for x in old} != {x.id for x in new}) if collection else old != new:
+            changes[name] = [_display(old), _display(new)]
+    return changes
+
+
+def _check_changes(actor: User, initiative: Initiative, data: InitiativeData,
+                   changes: dict[str, list[Any]]) -> None:
+    """Who owns it changes only by the owning unit (``can_manage``); handing it to another unit
+    needs the right to create there, and an active unit; the owner must fit the unit."""
+    ownership = [name for name in OWNERSHIP_FIELDS if name in changes]
+    if ownership:
+        decision = can_manage(actor, initiative)
+        if not decision:
+            raise Forbidden(decision.reason, ownership[0])
+    if "unit" in changes:
+        decision = can_create_in(actor, data.unit)
+        if not decision:
+            raise Forbidden(decision.reason, "unit")
+        check_unit(data)
+    if "owner" in changes or "unit" in changes:
+        check_owner(data)
 
 
 def archive_initiative(actor: User, initiative: Initiative, now: datetime | None = None) -> None:

@@ -1,21 +1,22 @@
+"""Initiative pages: creating, editing, archiving and bringing back one quick win, its page, and
+the archive."""
+
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from ..domain.errors import DomainError
 from ..domain.permissions import can_create_in, can_edit, can_manage
 from ..extensions import db
-from ..lifecycle.stages import active_stages
-from ..lifecycle.status import assess_many
 from ..models import Dimension, Initiative, Role, Tag, Unit, User
-from ..review.cycle import decisions_for
-from ..web.actions import attach_error, require
+from ..web.actions import require, user_action
 from ..web.forms import check_not_past, page_number
-from ..web.htmx import redirect_to, render
-from . import bp, services
+from ..web.htmx import redirect_to, render, wants_fragment
+from ..web.pages import render_page
+from . import bp, page, services
 from .forms import ArchiveSearchForm, InitiativeForm
 from .services import OWNERSHIP_FIELDS
 
@@ -32,34 +33,42 @@ def _fill_choices(form: InitiativeForm, initiative: Initiative | None = None) ->
         (d.id, d.name) for d in db.session.scalars(select(Dimension).order_by(Dimension.position))
     ]
     if form.unit is not None:
-        current = initiative.unit_id if initiative is not None else None
-        form.unit.choices = [
-            (u.id, f"{u.code} · {u.name}")
-            for u in db.session.scalars(select(Unit).order_by(Unit.code))
-            if u.id == current or (u.active and can_create_in(current_user, u))
-        ]
+        form.unit.choices = _unit_choices(initiative)
     if form.owner is not None or form.members is not None:
-        people = list(db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), User.unit_id.is_not(None),
-                   User.role.in_((Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)))
-            .order_by(User.name)
-        ))
-        current_people = []
-        if initiative is not None:
-            current_people = [u for u in [initiative.owner, *initiative.members] if u is not None]
-        offered = {u.id for u in people}
-        people += sorted({u.id: u for u in current_people if u.id not in offered}.values(),
-                         key=lambda u: u.name)
+        people = _people_choices(initiative)
         if form.owner is not None:
-            form.owner.choices = [(NO_OWNER, _("— no owner yet —"))] + [
-                (u.id, _person_label(u)) for u in people]
+            form.owner.choices = [(NO_OWNER, _("— no owner yet —")), *people]
         if form.members is not None:
-            form.members.choices = [(u.id, _person_label(u)) for u in people]
+            form.members.choices = people
     form.tags.choices = [
         (t.id, f"{t.label} · {t.name}")
         for t in db.session.scalars(select(Tag).order_by(Tag.kind, Tag.code))
     ]
+
+
+def _unit_choices(initiative: Initiative | None) -> list[tuple[int, str]]:
+    current = initiative.unit_id if initiative is not None else None
+    return [
+        (u.id, f"{u.code} · {u.name}")
+        for u in db.session.scalars(select(Unit).order_by(Unit.code))
+        if u.id == current or (u.active and can_create_in(current_user, u))
+    ]
+
+
+def _people_choices(initiative: Initiative | None) -> list[tuple[int, str]]:
+    """Active staff, managers and admins with a unit, by name; then the initiative's current
+    owner and team who are not among them."""
+    people = list(db.session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.unit_id.is_not(None),
+               User.role.in_((Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)))
+        .order_by(User.name)
+    ))
+    current = [] if initiative is None else [initiative.owner, *initiative.members]
+    offered = {u.id for u in people}
+    people += sorted({u.id: u for u in current if u is not None and u.id not in offered}.values(),
+                     key=lambda u: u.name)
+    return [(u.id, _person_label(u)) for u in people]
 
 
 def _person_label(user: User) -> str:
@@ -118,38 +127,30 @@ def new():
         form.unit.data = current_user.unit_id
         form.owner.data = current_user.id if current_user.unit_id else NO_OWNER
     if form.validate_on_submit() and check_not_past(form.target_date, form.target_date_confirm):
-        try:
+        with user_action(form) as action:
             initiative = services.create_initiative(current_user, _data(form))
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            return render_template("initiatives/form.html", form=form, initiative=None), error.status
-        flash(_("Initiative “%(title)s” created.", title=initiative.title), "success")
-        return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+        if action.done:
+            flash(_("Initiative “%(title)s” created.", title=initiative.title), "success")
+            return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+        return render_page("initiatives/form.html", form=form, initiative=None), action.error.status
     status = 422 if form.is_submitted() else 200
-    return render_template("initiatives/form.html", form=form, initiative=None), status
+    return render_page("initiatives/form.html", form=form, initiative=None), status
 
 
 @bp.get("/<int:initiative_id>")
 @login_required
 def detail(initiative_id: int):
-    """The initiative page; ``?part=status`` or ``?part=trail`` (htmx) re-renders only that part
-    after an in-place change elsewhere on the page."""
+    """The initiative page (``page.py`` builds what it shows); ``?part=status`` or ``?part=trail``
+    (htmx) re-renders only that part after an in-place change elsewhere on the page."""
     initiative = db.get_or_404(Initiative, initiative_id)
     part = request.args.get("part")
-    if part not in (None, "status", "trail"):
-        abort(400, description=_("Unknown part."))
-    stages = active_stages()
-    assessment, facts = assess_many([initiative], stages)[initiative.id]
-    context = dict(initiative=initiative, assessment=assessment, facts=facts)
-    if part == "status":
-        return render("initiatives/detail.html", block="status_line", **context)
-    context["trail"] = services.trail(initiative)
-    if part == "trail":
-        return render("initiatives/detail.html", block="trail", **context)
-    return render_template("initiatives/detail.html", review_decisions=decisions_for(initiative),
-                           **context)
+    if part is not None:
+        if part not in page.PARTS:
+            abort(400, description=_("Unknown part."))
+        if wants_fragment():
+            block, context = page.PARTS[part]
+            return render_block(page.TEMPLATE, block, **context(initiative))
+    return page.render_initiative_page(initiative)
 
 
 @bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
@@ -165,40 +166,30 @@ def edit(initiative_id: int):
             expected = int(form.version.data) if form.version.data else None
         except ValueError:
             expected = -1
-        try:
+        with user_action(form) as action:
             changes = services.update_initiative(current_user, initiative, _data(form, initiative),
                                                  expected)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status == 409:
-                # Show the current state, keep what the user typed visible in the message.
-                db.session.refresh(initiative)
-                form.version.data = initiative.version
-            attach_error(form, error)
-            return render_template(
-                "initiatives/form.html", form=form, initiative=initiative
-            ), error.status
-        if changes:
-            flash(_("Changes saved."), "success")
-        else:
-            flash(_("Nothing changed."), "info")
-        return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+        if action.done:
+            flash(_("Changes saved.") if changes else _("Nothing changed."),
+                  "success" if changes else "info")
+            return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
+        if action.error.status == 409:
+            # Show the current state, keep what the user typed visible in the message.
+            db.session.refresh(initiative)
+            form.version.data = initiative.version
+        return render_page("initiatives/form.html", form=form,
+                           initiative=initiative), action.error.status
     status = 422 if form.is_submitted() else 200
-    return render_template("initiatives/form.html", form=form, initiative=initiative), status
+    return render_page("initiatives/form.html", form=form, initiative=initiative), status
 
 
 def _archive_action(initiative_id: int, action, message: str):
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_manage(current_user, initiative))
-    try:
+    with user_action() as done:
         action(current_user, initiative)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
-    flash(message % {"title": initiative.title}, "success")
+    if done.done:
+        flash(message % {"title": initiative.title}, "success")
     return redirect_to(url_for("initiatives.detail", initiative_id=initiative.id))
 
 

@@ -14,13 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import activity
+from ..domain.activity import trail_date
 from ..domain.clock import local_today, utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
 from ..domain.permissions import can_edit
@@ -101,6 +101,15 @@ def _lock(initiative: Initiative, milestone: Milestone | None = None) -> None:
             db.session.refresh(milestone)
         except InvalidRequestError as exc:  # deleted meanwhile
             raise Conflict(_l("This milestone was deleted meanwhile.")) from exc
+
+
+def _editing(actor: User, milestone: Milestone) -> Initiative:
+    """Check that ``actor`` may change the milestone's list, lock it, and re-read the milestone;
+    returns its initiative."""
+    initiative = milestone.initiative
+    _check_editable(actor, initiative)
+    _lock(initiative, milestone)
+    return initiative
 
 
 def _ordered_ids(initiative: Initiative) -> list[int]:
@@ -202,15 +211,10 @@ def update_milestone(actor: User, milestone: Milestone, title: str, due_date: da
 def complete_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> Milestone:
     """Mark it done today, in the city's time zone, by ``actor``."""
     now = now or utcnow()
-    initiative = milestone.initiative
-    _check_editable(actor, initiative)
-    _lock(initiative, milestone)
+    initiative = _editing(actor, milestone)
     if milestone.done:
         raise Conflict(_l("This milestone is already done."))
-    milestone.done_on = local_today(now)
-    milestone.done_by = actor
-    milestone.updated_at = now
-    db.session.flush()
+    _set_done(milestone, local_today(now), actor, now)
     activity.record(actor, "milestone_completed", initiative, now=now, milestone_id=milestone.id,
                     title=milestone.title, done_on=milestone.done_on.isoformat())
     log.info("%s completed milestone %s", actor.email, milestone.id)
@@ -219,19 +223,21 @@ def complete_milestone(actor: User, milestone: Milestone, now: datetime | None =
 
 def reopen_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> Milestone:
     now = now or utcnow()
-    initiative = milestone.initiative
-    _check_editable(actor, initiative)
-    _lock(initiative, milestone)
+    initiative = _editing(actor, milestone)
     if not milestone.done:
         raise Conflict(_l("This milestone is not done."))
-    milestone.done_on = None
-    milestone.done_by = None
-    milestone.updated_at = now
-    db.session.flush()
+    _set_done(milestone, None, None, now)
     activity.record(actor, "milestone_reopened", initiative, now=now, milestone_id=milestone.id,
                     title=milestone.title)
     log.info("%s reopened milestone %s", actor.email, milestone.id)
     return milestone
+
+
+def _set_done(milestone: Milestone, day: date | None, by: User | None, now: datetime) -> None:
+    milestone.done_on = day
+    milestone.done_by = by
+    milestone.updated_at = now
+    db.session.flush()
 
 
 def move_milestone(actor: User, milestone: Milestone, offset_or_index: str | int,
@@ -241,9 +247,7 @@ def move_milestone(actor: User, milestone: Milestone, offset_or_index: str | int
     Returns False (and records nothing) when it is already there, e.g. "up" on the first one.
     """
     now = now or utcnow()
-    initiative = milestone.initiative
-    _check_editable(actor, initiative)
-    _lock(initiative, milestone)
+    initiative = _editing(actor, milestone)
     ids = _ordered_ids(initiative)
     if milestone.id not in ids:
         raise Conflict(_l("This milestone was deleted meanwhile."))
@@ -273,9 +277,7 @@ def move_milestone(actor: User, milestone: Milestone, offset_or_index: str | int
 
 def delete_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> None:
     now = now or utcnow()
-    initiative = milestone.initiative
-    _check_editable(actor, initiative)
-    _lock(initiative, milestone)
+    initiative = _editing(actor, milestone)
     milestone_id, title = milestone.id, milestone.title
     db.session.delete(milestone)
     db.session.flush()
@@ -327,20 +329,11 @@ def milestone_rows(initiative: Initiative, today: date | None = None) -> list[Mi
 # --------------------------------------------------------------------------- the trail
 
 
-def _date(value: str | None) -> str:
-    if not value:
-        return "—"
-    try:
-        return format_date(date.fromisoformat(value))
-    except ValueError:
-        return value
-
-
 @activity.describer("milestone_added")
 def _added(entry: Activity) -> str:
     data = entry.data or {}
     return _("added milestone “%(title)s”, due %(date)s",
-             title=data.get("title", "?"), date=_date(data.get("due_date")))
+             title=data.get("title", "?"), date=trail_date(data.get("due_date")))
 
 
 @activity.describer("milestone_updated")
@@ -349,7 +342,7 @@ def _updated(entry: Activity) -> str:
     parts = []
     for name, (old, new) in (data.get("changes") or {}).items():
         if name == "due_date":
-            old, new = _date(old), _date(new)
+            old, new = trail_date(old), trail_date(new)
         parts.append(_("%(field)s: %(old)s → %(new)s", field=str(FIELD_LABELS.get(name, name)),
                        old=old or "—", new=new or "—"))
     return _("edited milestone “%(title)s”: %(changes)s",

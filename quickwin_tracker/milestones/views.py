@@ -1,33 +1,28 @@
 """Milestone endpoints. Every change answers htmx with the re-rendered ``#milestones`` section
-(200, or 422 with the form and the message next to its field), and a plain form post with a 303
-back to the initiative page."""
+(200, or 422 with the form and the message next to its field; a refusal that belongs to no field
+comes back as the section with the message at the top), and a plain form post with a 303 back to
+the initiative page (or the form as a page, when it has messages). The section is built by
+``section.build_section``, as on the initiative page."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..domain.errors import DomainError
 from ..domain.permissions import can_edit
 from ..extensions import db
+from ..initiatives.loading import part_of
 from ..models import Initiative, Milestone, User
-from ..web.actions import attach_error, require
+from ..web.actions import attach_error, require, user_action
 from ..web.forms import check_not_past
 from ..web.htmx import changed, wants_fragment
+from ..web.pages import render_page
 from . import bp, services
 from .forms import ActionForm, MilestoneForm, MoveForm, edit_form, new_form
-
-
-@bp.app_template_global("milestone_form")
-def _milestone_form(initiative: Initiative) -> MilestoneForm:
-    """The empty add form, for the section when the initiative page includes it."""
-    return new_form(initiative)
-
-
-@bp.app_template_global("milestone_rows")
-def _milestone_rows(initiative: Initiative):
-    return services.milestone_rows(initiative)
+from .section import build_section
 
 
 def _load(initiative_id: int, milestone_id: int | None = None):
@@ -35,10 +30,7 @@ def _load(initiative_id: int, milestone_id: int | None = None):
     require(can_edit(current_user, initiative))
     if milestone_id is None:
         return initiative, None
-    milestone = db.get_or_404(Milestone, milestone_id)
-    if milestone.initiative_id != initiative.id:
-        abort(404)
-    return initiative, milestone
+    return initiative, part_of(initiative, Milestone, milestone_id)
 
 
 def _actor() -> User:
@@ -49,38 +41,43 @@ def _detail_url(initiative: Initiative) -> str:
     return url_for("initiatives.detail", initiative_id=initiative.id) + "#milestones"
 
 
-def _section(initiative: Initiative, status: int = 200, **ctx):
-    body = render_template("milestones/_section.html", initiative=initiative, **ctx)
+def _section(initiative: Initiative, status: int = 200, **state):
+    body = render_template("milestones/_section.html", initiative=initiative,
+                           milestones_section=build_section(initiative, **state))
     return changed(body) if status == 200 else make_response(body, status)
 
 
-def _done(initiative: Initiative, message: str):
-    """After a change was committed: the section (htmx) or back to the page (plain post)."""
+def _invalid(initiative: Initiative, form: MilestoneForm, milestone: Milestone | None):
+    """The form again with its messages (422): in the section (htmx) or as a page (plain post)."""
     if wants_fragment():
-        return _section(initiative)
-    flash(message, "success")
-    return redirect(_detail_url(initiative), code=303)
+        if milestone is None:
+            return _section(initiative, 422, add_form=form)
+        return _section(initiative, 422, edit_form=form, editing=milestone.id)
+    return render_page("milestones/edit.html", initiative=initiative, milestone=milestone,
+                       form=form), 422
 
 
-def _refused(initiative: Initiative, error: DomainError):
-    """A refusal that belongs to no form field (archived, already done, …)."""
-    db.session.rollback()
+def _act(initiative: Initiative, change: Callable[[], str], form: MilestoneForm | None = None,
+         milestone: Milestone | None = None):
+    """Run ``change`` (the service call; it returns the message) as one user action and answer:
+    the section (htmx) or back to the page (plain post); a refusal naming a field of ``form``
+    (422), the form again with it; any other refusal, the section with the message (htmx) or a
+    flash on the page."""
+    with user_action(report=False) as action:
+        message = change()
+    error = action.error
+    if error is None:
+        if wants_fragment():
+            return _section(initiative)
+        flash(message, "success")
+        return redirect(_detail_url(initiative), code=303)
+    if form is not None and error.status == 422:
+        attach_error(form, error)
+        return _invalid(initiative, form, milestone)
     if wants_fragment():
         return _section(initiative, error.status, message=error.message)
     flash(error.message, "error")
     return redirect(_detail_url(initiative), code=303)
-
-
-
-def _invalid(initiative: Initiative, form: MilestoneForm, milestone: Milestone | None,
-             status: int = 422):
-    """The form again with its messages: in the section (htmx) or as a page (plain post)."""
-    if wants_fragment():
-        if milestone is None:
-            return _section(initiative, status, add_form=form)
-        return _section(initiative, status, edit_form=form, editing=milestone.id)
-    return render_template("milestones/edit.html", initiative=initiative, milestone=milestone,
-                           form=form), status
 
 
 def _responsible(form: MilestoneForm) -> User | None:
@@ -94,7 +91,8 @@ def section(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     if not wants_fragment():
         return redirect(_detail_url(initiative), code=303)
-    return render_template("milestones/_section.html", initiative=initiative)
+    return render_template("milestones/_section.html", initiative=initiative,
+                           milestones_section=build_section(initiative))
 
 
 @bp.post("/<int:initiative_id>/milestones")
@@ -104,17 +102,13 @@ def add(initiative_id: int):
     form = new_form(initiative, formdata=request.form)
     if not form.validate_on_submit() or not check_not_past(form.due_date, form.due_date_confirm):
         return _invalid(initiative, form, None)
-    try:
+
+    def change() -> str:
         milestone = services.add_milestone(_actor(), initiative, form.title.data,
                                            form.due_date.data, _responsible(form))
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status != 422:
-            return _refused(initiative, error)
-        attach_error(form, error)
-        return _invalid(initiative, form, None)
-    return _done(initiative, _("Milestone “%(title)s” added.", title=milestone.title))
+        return _("Milestone “%(title)s” added.", title=milestone.title)
+
+    return _act(initiative, change, form)
 
 
 @bp.route("/<int:initiative_id>/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
@@ -128,23 +122,18 @@ def edit(initiative_id: int, milestone_id: int):
                        if r.milestone.id == milestone.id)
             return render_template("milestones/_row.html", initiative=initiative, row=row,
                                    editable=True, edit_form=form, editing=milestone.id)
-        return render_template("milestones/edit.html", initiative=initiative,
-                               milestone=milestone, form=form)
+        return render_page("milestones/edit.html", initiative=initiative, milestone=milestone,
+                           form=form)
     form = edit_form(milestone, formdata=request.form)
     if not form.validate_on_submit():
         return _invalid(initiative, form, milestone)
-    try:
+
+    def change() -> str:
         changes = services.update_milestone(_actor(), milestone, form.title.data,
                                             form.due_date.data, _responsible(form))
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status != 422:
-            return _refused(initiative, error)
-        attach_error(form, error)
-        return _invalid(initiative, form, milestone)
-    message = _("Changes saved.") if changes else _("Nothing changed.")
-    return _done(initiative, message)
+        return _("Changes saved.") if changes else _("Nothing changed.")
+
+    return _act(initiative, change, form, milestone)
 
 
 def _action(initiative_id: int, milestone_id: int, action, message: str):
@@ -152,12 +141,12 @@ def _action(initiative_id: int, milestone_id: int, action, message: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     title = milestone.title
-    try:
+
+    def change() -> str:
         action(_actor(), milestone)
-        db.session.commit()
-    except DomainError as error:
-        return _refused(initiative, error)
-    return _done(initiative, message % {"title": title})
+        return message % {"title": title}
+
+    return _act(initiative, change)
 
 
 @bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/complete")
@@ -189,11 +178,9 @@ def move(initiative_id: int, milestone_id: int):
     if not form.validate_on_submit():
         abort(400, description=_("Choose up or down."))
     title = milestone.title
-    try:
-        moved = services.move_milestone(_actor(), milestone, form.direction.data)
-        db.session.commit()
-    except DomainError as error:
-        return _refused(initiative, error)
-    return _done(initiative, _("Milestone “%(title)s” moved.", title=title) if moved
-                 else _("Nothing changed."))
 
+    def change() -> str:
+        moved = services.move_milestone(_actor(), milestone, form.direction.data)
+        return _("Milestone “%(title)s” moved.", title=title) if moved else _("Nothing changed.")
+
+    return _act(initiative, change)

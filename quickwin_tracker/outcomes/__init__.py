@@ -9,4 +9,4 @@ from flask import Blueprint
 bp = Blueprint("outcomes", __name__)
 evidence_bp = Blueprint("evidence", __name__)
 
-from . import views  # noqa: E402,F401
+from . import trail, views  # noqa: E402,F401  (trail: registers the trail's sentences)

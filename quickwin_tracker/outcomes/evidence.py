@@ -220,6 +220,16 @@ def _keep_committed_files(session: Session) -> None:
         _remove_files(session, doomed)
 
 
+def _unlink(path: Path, kind: str, reason: str) -> None:
+    """Remove an evidence file, logging why (or that it could not be; never fatal)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # pragma: no cover - logged, never fatal
+        log.warning("could not remove %s evidence file %s", kind, path)
+    else:
+        log.info("removed evidence file %s: %s", path.name, reason)
+
+
 def _remove_files(session: Session, paths: list[Path]) -> None:
     """Remove committed deletions' files, except any a row still names (the session is between
     transactions here: a connection of its own asks)."""
@@ -230,12 +240,7 @@ def _remove_files(session: Session, paths: list[Path]) -> None:
         if path.name in named:
             log.warning("kept evidence file %s: a row still refers to it", path.name)
             continue
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - logged, never fatal
-            log.warning("could not remove deleted evidence file %s", path)
-        else:
-            log.info("removed evidence file %s: its row was deleted", path.name)
+        _unlink(path, "deleted", "its row was deleted")
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -244,9 +249,4 @@ def _remove_uncommitted_files(session: Session, transaction: Any) -> None:
         return
     session.info.pop(_DOOMED, None)  # not committed (after a commit, already handled): kept
     for path in session.info.pop(_PENDING, []):
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - logged, never fatal
-            log.warning("could not remove uncommitted evidence file %s", path)
-        else:
-            log.info("removed evidence file %s: its transaction was not committed", path.name)
+        _unlink(path, "uncommitted", "its transaction was not committed")

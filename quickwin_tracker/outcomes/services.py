@@ -15,7 +15,8 @@ always sends the measurement back to "submitted", so a reviewer other than the c
 the new figure; a withdrawn measurement stays listed with its reason and counts nowhere.
 
 Deleting an indicator deletes its measurements and their evidence (rows now, files once the
-transaction has committed: ``evidence.remove_after_commit``).
+transaction has committed: ``evidence.remove_after_commit``). How the trail tells these changes
+is in ``trail.py``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_decimal, ngettext
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain import activity
@@ -40,7 +39,6 @@ from ..domain.permissions import can_amend_measurement, can_edit, can_verify
 from ..extensions import db
 from ..lifecycle.progress import progress
 from ..models import (
-    Activity,
     Direction,
     Evidence,
     Indicator,
@@ -70,19 +68,6 @@ STATUS_LABELS = {
     MeasurementStatus.WITHDRAWN.value: _l("withdrawn"),
 }
 STATUS_ICONS = {"submitted": "○", "verified": "●", "returned": "✖", "withdrawn": "⊘"}
-FIELD_LABELS = {
-    "name": _l("name"),
-    "unit_of_measure": _l("unit of measure"),
-    "baseline": _l("baseline"),
-    "target": _l("target"),
-    "direction": _l("direction"),
-    "target_date": _l("target date"),
-}
-MEASUREMENT_FIELD_LABELS = {
-    "value": _l("value"),
-    "measured_on": _l("date measured"),
-    "note": _l("note"),
-}
 
 
 # --------------------------------------------------------------------------- progress
@@ -241,10 +226,16 @@ def delete_indicator(actor: User, indicator: Indicator, now: datetime | None = N
 
 
 @dataclass
-class MeasurementData:
+class _Figure:
+    """A measured value, its date and a note: what a measurement or a correction says."""
+
     value: float | None
     measured_on: date | None
     note: str = ""
+
+
+@dataclass
+class MeasurementData(_Figure):
     link: str = ""
 
 
@@ -386,10 +377,7 @@ def return_measurement(actor: User, measurement: Measurement, reason: str,
 
 
 @dataclass
-class CorrectionData:
-    value: float | None
-    measured_on: date | None
-    note: str = ""
+class CorrectionData(_Figure):
     reason: str = ""
 
 
@@ -462,130 +450,3 @@ def withdraw_measurement(actor: User, measurement: Measurement, reason: str,
                     previous_status=previous_status, **_measurement_facts(measurement))
     db.session.flush()
     log.info("%s withdrew measurement %s", actor.email, measurement.id)
-
-
-# --------------------------------------------------------------------------- the trail
-
-
-def _num(value: Any) -> str:
-    return "—" if value is None else format_decimal(value)
-
-
-def _quantity(value: Any, unit: str | None) -> str:
-    return f"{_num(value)} {unit}".strip() if unit else _num(value)
-
-
-def _day(iso: str | None) -> str:
-    try:
-        return format_date(date.fromisoformat(iso)) if iso else "—"
-    except ValueError:
-        return iso or "—"
-
-
-def _field_value(field: str, value: Any) -> str:
-    if field in ("baseline", "target"):
-        return _num(value)
-    if field == "direction":
-        return str(DIRECTION_LABELS.get(value, value))
-    if field == "target_date":
-        return _day(value)
-    return value or "—"
-
-
-@activity.describer("indicator_added")
-def _indicator_added(entry: Activity) -> str:
-    return _("added the outcome indicator “%(name)s”", name=(entry.data or {}).get("name", "?"))
-
-
-@activity.describer("indicator_updated")
-def _indicator_updated(entry: Activity) -> str:
-    data = entry.data or {}
-    parts = [
-        _("%(field)s: %(old)s → %(new)s", field=str(FIELD_LABELS.get(field, field)),
-          old=_field_value(field, old), new=_field_value(field, new))
-        for field, (old, new) in (data.get("changes") or {}).items()
-    ]
-    return _("edited the outcome indicator “%(name)s”: %(changes)s",
-             name=data.get("name", "?"), changes="; ".join(parts))
-
-
-@activity.describer("indicator_deleted")
-def _indicator_deleted(entry: Activity) -> str:
-    data = entry.data or {}
-    count = int(data.get("measurements") or 0)
-    if not count:
-        return _("deleted the outcome indicator “%(name)s”", name=data.get("name", "?"))
-    text = ngettext("deleted the outcome indicator “%(name)s” and its %(num)d measurement",
-                    "deleted the outcome indicator “%(name)s” and its %(num)d measurements",
-                    count, name=data.get("name", "?"))
-    files = int(data.get("evidence_files") or 0)
-    if files:
-        text += " " + ngettext("(and %(num)d evidence file)", "(and %(num)d evidence files)",
-                               files)
-    return text
-
-
-def _measured(data: dict[str, Any]) -> dict[str, str]:
-    return {"value": _quantity(data.get("value"), data.get("unit")),
-            "indicator": data.get("indicator", "?"), "date": _day(data.get("measured_on"))}
-
-
-@activity.describer("measurement_recorded")
-def _measurement_recorded(entry: Activity) -> str:
-    return _("recorded %(value)s for “%(indicator)s” (measured %(date)s)",
-             **_measured(entry.data or {}))
-
-
-@activity.describer("measurement_verified")
-def _measurement_verified(entry: Activity) -> str:
-    return _("verified %(value)s for “%(indicator)s” (measured %(date)s)",
-             **_measured(entry.data or {}))
-
-
-def _measurement_change(field: str, value: Any, unit: str | None) -> str:
-    if field == "value":
-        return _quantity(value, unit)
-    if field == "measured_on":
-        return _day(value)
-    return value or "—"
-
-
-def _was(data: dict[str, Any]) -> str:
-    """For a correction that sent a reviewed measurement back to "submitted": saying so."""
-    previous = data.get("previous_status")
-    if previous in (MeasurementStatus.VERIFIED.value, MeasurementStatus.RETURNED.value):
-        return _("it was %(status)s and awaits verification again",
-                 status=str(STATUS_LABELS.get(previous, previous)))
-    return ""
-
-
-@activity.describer("measurement_corrected")
-def _measurement_corrected(entry: Activity) -> str:
-    data = entry.data or {}
-    parts = [
-        _("%(field)s: %(old)s → %(new)s", field=str(MEASUREMENT_FIELD_LABELS.get(field, field)),
-          old=_measurement_change(field, old, data.get("unit")),
-          new=_measurement_change(field, new, data.get("unit")))
-        for field, (old, new) in (data.get("changes") or {}).items()
-    ]
-    text = _("corrected a measurement of “%(indicator)s” (%(changes)s). Reason: %(reason)s",
-             indicator=data.get("indicator", "?"), changes="; ".join(parts),
-             reason=data.get("reason", ""))
-    again = _was(data)
-    return f"{text} ({again})" if again else text
-
-
-@activity.describer("measurement_withdrawn")
-def _measurement_withdrawn(entry: Activity) -> str:
-    data = entry.data or {}
-    previous = data.get("previous_status")
-    return _("withdrew %(value)s for “%(indicator)s” (measured %(date)s, %(status)s). Reason: "
-             "%(reason)s", reason=data.get("reason", ""),
-             status=str(STATUS_LABELS.get(previous, previous or "?")), **_measured(data))
-
-
-@activity.describer("measurement_returned")
-def _measurement_returned(entry: Activity) -> str:
-    data = entry.data or {}
-    return _("returned %(value)s for “%(indicator)s” (measured %(date)s): %(reason)s",
-             reason=data.get("reason", ""), **_measured(data))

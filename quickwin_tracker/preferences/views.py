@@ -1,6 +1,8 @@
+"""Email settings: the signed-in person's page, and unsubscribing from an email's link."""
+
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadData
@@ -9,6 +11,8 @@ from ..digests.services import receives_digest
 from ..extensions import csrf, db
 from ..mail.tokens import read_unsubscribe_token
 from ..models import User
+from ..web.actions import user_action
+from ..web.pages import render_page
 from . import bp, services
 from .forms import PreferencesForm
 
@@ -19,15 +23,16 @@ def index():
     user = current_user._get_current_object()
     form = PreferencesForm(obj=user)
     if form.validate_on_submit():
-        services.update_preferences(
-            user, digest=form.digest_enabled.data, reminders=form.reminders_enabled.data,
-            lead_days=form.reminder_lead_days.data,
-        )
-        db.session.commit()
-        flash(_("Your email settings have been saved."), "success")
-        return redirect(url_for("preferences.index"), code=303)
+        with user_action(form) as action:
+            services.update_preferences(
+                user, digest=form.digest_enabled.data, reminders=form.reminders_enabled.data,
+                lead_days=form.reminder_lead_days.data,
+            )
+        if action.done:
+            flash(_("Your email settings have been saved."), "success")
+            return redirect(url_for("preferences.index"), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("preferences/index.html", form=form,
+    return render_page("preferences/index.html", form=form,
                            receives_digest=receives_digest(user)), status
 
 
@@ -50,9 +55,9 @@ def unsubscribe(token: str):
     """GET shows a confirmation (link scanners must not unsubscribe anyone); POST does it."""
     user, topic = _token_user(token)
     if request.method == "POST":
-        changed = services.unsubscribe(user, topic)
-        db.session.commit()
-        return render_template("preferences/unsubscribed.html", user=user, topic=topic,
+        with user_action():
+            changed = services.unsubscribe(user, topic)
+        return render_page("preferences/unsubscribed.html", user=user, topic=topic,
                                changed=changed)
-    return render_template("preferences/unsubscribe.html", user=user, topic=topic, token=token,
+    return render_page("preferences/unsubscribe.html", user=user, topic=topic, token=token,
                            subscribed=services.is_subscribed(user, topic))

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template
+from flask import abort, current_app
 
 from ..extensions import db
 from ..lifecycle.progress import bar_width, progress
 from ..lifecycle.stages import ordered_stages, rolled_out, rollout_dates
 from ..models import Dimension, Indicator, Initiative, Measurement, MeasurementStatus, Unit
+from ..web.pages import render_page
 from . import bp
 
 
@@ -58,5 +59,5 @@ def outcomes():
             indicator.name, indicator.unit_of_measure, indicator.baseline, indicator.target,
             value, measured_on,
             progress(indicator.baseline, indicator.target, indicator.direction, value)))
-    return render_template("public/outcomes.html", rows=rows, outcomes=outcomes_by_initiative,
+    return render_page("public/outcomes.html", rows=rows, outcomes=outcomes_by_initiative,
                            rolled_on=rolled_on, bar_width=bar_width)

@@ -3,32 +3,35 @@ decisions (printable)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..domain.clock import local_today
-from ..domain.errors import DomainError
 from ..domain.permissions import can_read_summary, can_review
 from ..extensions import db
 from ..models import REVIEW_DECISION_LABELS, Initiative, Review, ReviewDecision
 from ..web.actions import require, user_action
 from ..web.htmx import redirect_to
+from ..web.pages import render_page
 from . import bp
 from .cycle import record_decision, start_review
 from .forms import DecisionForm, StartReviewForm
 from .periods import PeriodError, period_from_args
 
 
+def _reviews_page(form: StartReviewForm, status: int = 200):
+    rows = db.session.scalars(select(Review).order_by(Review.started_at.desc())).all()
+    return render_page("review/reviews.html", reviews=rows, form=form), status
+
+
 @bp.get("/reviews")
 @login_required
 def reviews():
     require(can_read_summary(current_user))
-    rows = db.session.scalars(select(Review).order_by(Review.started_at.desc())).all()
-    return render_template("review/reviews.html", reviews=rows,
-                           form=StartReviewForm(period="month"))
+    return _reviews_page(StartReviewForm(period="month"))
 
 
 @bp.post("/reviews")
@@ -37,23 +40,19 @@ def review_start():
     require(can_review(current_user))
     form = StartReviewForm()
     if not form.validate_on_submit():
-        rows = db.session.scalars(select(Review).order_by(Review.started_at.desc())).all()
-        return render_template("review/reviews.html", reviews=rows, form=form), 422
+        return _reviews_page(form, 422)
     args = MultiDict({"period": form.period.data,
                       "start": form.start.data.isoformat() if form.start.data else "",
                       "end": form.end.data.isoformat() if form.end.data else ""})
     try:
         period = period_from_args(args, local_today())
-        review = start_review(current_user, period, form.title.data)
-        db.session.commit()
     except PeriodError as exc:
-        db.session.rollback()
         form.period.errors = [str(exc)]
-        rows = db.session.scalars(select(Review).order_by(Review.started_at.desc())).all()
-        return render_template("review/reviews.html", reviews=rows, form=form), 422
-    except DomainError as error:
-        db.session.rollback()
-        abort(error.status, description=error.message)
+        return _reviews_page(form, 422)
+    with user_action(report=False) as action:
+        review = start_review(current_user, period, form.title.data)
+    if action.error is not None:
+        abort(action.error.status, description=action.error.message)
     flash(_("Review started: %(title)s", title=review.title), "success")
     return redirect_to(url_for("review.review_detail", review_id=review.id))
 
@@ -69,7 +68,7 @@ def _decisions(review: Review) -> dict[int, ReviewDecision]:
 def review_detail(review_id: int):
     require(can_read_summary(current_user))
     review = db.get_or_404(Review, review_id)
-    return render_template("review/review.html", review=review, decisions=_decisions(review),
+    return render_page("review/review.html", review=review, decisions=_decisions(review),
                            forms={}, snapshot=review.snapshot, decision_choices=_choices())
 
 
@@ -88,7 +87,7 @@ def review_decide(review_id: int, initiative_id: int):
             flash(_("Decision recorded for “%(title)s”.", title=initiative.title), "success")
             return redirect_to(url_for("review.review_detail", review_id=review.id)
                                + f"#agenda-{initiative.id}")
-    return render_template("review/review.html", review=review, decisions=_decisions(review),
+    return render_page("review/review.html", review=review, decisions=_decisions(review),
                            forms={initiative.id: form}, snapshot=review.snapshot,
                            decision_choices=_choices()), 422
 

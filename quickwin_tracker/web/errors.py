@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from ..extensions import db, login_manager
 from .htmx import is_htmx
+from .pages import render_page
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def _render(error: HTTPException):
     code = error.code or 500
     if is_htmx():
         return render_template("errors/_message.html", error=error), code
-    return render_template("errors/error.html", error=error), code
+    return render_page("errors/error.html", error=error), code
 
 
 def _has_nul(values) -> bool:

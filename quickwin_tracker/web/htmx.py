@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, make_response, redirect, request
 from jinja2_fragments.flask import render_block
+
+from .pages import render_page
 
 
 def is_htmx() -> bool:
@@ -32,10 +34,11 @@ def wants_fragment() -> bool:
 
 
 def render(template: str, block: str | None = None, **ctx: Any) -> str:
-    """Render ``block`` of ``template`` for fragment requests, the whole page otherwise."""
+    """Render ``block`` of ``template`` for fragment requests, the whole page otherwise
+    (``pages.render_page``: with what the page's header shows)."""
     if block and wants_fragment():
         return render_block(template, block, **ctx)
-    return render_template(template, **ctx)
+    return render_page(template, **ctx)
 
 
 def redirect_to(url: str) -> Response:

@@ -1,0 +1,185 @@
+"""What the outcomes section of an initiative page shows: indicators with their progress, chart
+and measurements, and the forms the current user may use. :func:`build_section` is the one
+builder, for the initiative page and for every answer that re-renders the section
+(``templates/outcomes/_section.html``).
+
+Several forms share the page, so each carries a prefix (``indicator-7-name``,
+``measurement-7-value``, ``return-12-reason``, ``correct-12-value``, ``withdraw-12-reason``,
+``new-indicator-name``); a form sent with errors comes back in place of its fresh twin, keyed by
+that prefix. ``TEMPLATE_HELPERS`` are the formatting functions and labels the template uses
+(registered with the other template globals in the app factory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import format_decimal
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..domain.clock import local_today
+from ..domain.permissions import can_amend_measurement, can_edit, can_verify
+from ..extensions import db
+from ..lifecycle.progress import bar_width, mean_progress
+from ..models import Indicator, Initiative, Measurement, MeasurementStatus
+from . import evidence, services
+from .charts import indicator_chart_svg
+from .forms import CorrectionForm, IndicatorForm, MeasurementForm, ReturnForm, WithdrawForm
+
+NEW_INDICATOR = "new-indicator"
+
+
+def indicator_prefix(indicator_id: int) -> str:
+    return f"indicator-{indicator_id}"
+
+
+def measurement_prefix(indicator_id: int) -> str:
+    return f"measurement-{indicator_id}"
+
+
+def return_prefix(measurement_id: int) -> str:
+    return f"return-{measurement_id}"
+
+
+def correct_prefix(measurement_id: int) -> str:
+    return f"correct-{measurement_id}"
+
+
+def withdraw_prefix(measurement_id: int) -> str:
+    return f"withdraw-{measurement_id}"
+
+
+Forms = dict[str, FlaskForm]  # forms sent with errors, by prefix
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    measurements: list[Measurement]
+    progress: float | None
+    bar: int
+    chart: Markup
+    edit_form: IndicatorForm | None = None
+    measurement_form: MeasurementForm | None = None
+    return_forms: dict[int, ReturnForm] = field(default_factory=dict)
+    # Per measurement the current user may correct or withdraw (``can_amend_measurement``).
+    correct_forms: dict[int, CorrectionForm] = field(default_factory=dict)
+    withdraw_forms: dict[int, WithdrawForm] = field(default_factory=dict)
+    edit_open: bool = False
+    record_open: bool = False
+
+
+@dataclass
+class OutcomesSection:
+    initiative: Initiative
+    rows: list[IndicatorRow]
+    can_edit: bool
+    can_verify: bool
+    new_form: IndicatorForm | None = None
+    new_open: bool = False
+    message: str | None = None
+    message_kind: str = "success"
+
+    @property
+    def progress(self) -> float | None:
+        """The initiative's outcome progress: mean over indicators, verified measurements only."""
+        return mean_progress(row.progress for row in self.rows)
+
+
+def _sent_or(forms: Forms, key: str, fresh: Callable[[], FlaskForm]) -> FlaskForm:
+    """The form sent under ``key`` (with its errors), or else a fresh one."""
+    return forms[key] if key in forms else fresh()
+
+
+def _indicators(initiative: Initiative) -> list[Indicator]:
+    return list(db.session.scalars(
+        sa.select(Indicator)
+        .where(Indicator.initiative_id == initiative.id)
+        .options(selectinload(Indicator.measurements).options(
+            joinedload(Measurement.recorded_by), joinedload(Measurement.reviewed_by),
+            joinedload(Measurement.corrected_by), joinedload(Measurement.withdrawn_by),
+            joinedload(Measurement.evidence)))
+        .order_by(Indicator.position, Indicator.id)
+    ))
+
+
+def _edit_forms(row: IndicatorRow, forms: Forms, today: date) -> None:
+    """Editing the indicator and recording a measurement of it."""
+    indicator = row.indicator
+    key = indicator_prefix(indicator.id)
+    row.edit_open = key in forms
+    row.edit_form = _sent_or(forms, key, lambda: IndicatorForm(formdata=None, obj=indicator,
+                                                               prefix=key))
+    key = measurement_prefix(indicator.id)
+    row.record_open = key in forms
+    row.measurement_form = _sent_or(forms, key, lambda: MeasurementForm(
+        formdata=None, prefix=key, data={"measured_on": today}))
+
+
+def _measurement_forms(row: IndicatorRow, initiative: Initiative, m: Measurement, forms: Forms,
+                       verifier: bool) -> None:
+    """Returning ``m`` (a reviewer other than who recorded or corrected it); correcting and
+    withdrawing it (``can_amend_measurement``; not once withdrawn, nor on an archived
+    initiative)."""
+    if (verifier and m.status == MeasurementStatus.SUBMITTED.value
+            and services.reviewable_by(m, current_user)):
+        key = return_prefix(m.id)
+        row.return_forms[m.id] = _sent_or(forms, key, lambda: ReturnForm(formdata=None, prefix=key))
+    if (initiative.archived or m.status == MeasurementStatus.WITHDRAWN.value
+            or not can_amend_measurement(current_user, initiative, m)):
+        return
+    key = correct_prefix(m.id)
+    row.correct_forms[m.id] = _sent_or(forms, key, lambda: CorrectionForm(
+        formdata=None, prefix=key,
+        data={"value": m.value, "measured_on": m.measured_on, "note": m.note}))
+    key = withdraw_prefix(m.id)
+    row.withdraw_forms[m.id] = _sent_or(forms, key, lambda: WithdrawForm(formdata=None, prefix=key))
+
+
+def _row(initiative: Initiative, indicator: Indicator, forms: Forms, editable: bool,
+         verifier: bool, today: date) -> IndicatorRow:
+    measurements = list(indicator.measurements)
+    value = services.indicator_progress(indicator, measurements)
+    row = IndicatorRow(indicator, measurements, value, bar_width(value),
+                       indicator_chart_svg(indicator, measurements))
+    if editable:
+        _edit_forms(row, forms, today)
+    for m in measurements:
+        _measurement_forms(row, initiative, m, forms, verifier)
+    return row
+
+
+def build_section(initiative: Initiative, forms: Forms | None = None, message: str | None = None,
+                  message_kind: str = "success") -> OutcomesSection:
+    """Everything the section shows; ``forms`` (sent, with errors) replace fresh forms."""
+    forms = forms or {}
+    editable = bool(can_edit(current_user, initiative)) and not initiative.archived
+    verifier = bool(can_verify(current_user))
+    today = local_today()
+    rows = [_row(initiative, indicator, forms, editable, verifier, today)
+            for indicator in _indicators(initiative)]
+    section = OutcomesSection(initiative, rows, editable, verifier, message=message,
+                              message_kind=message_kind)
+    if editable:
+        section.new_open = NEW_INDICATOR in forms
+        section.new_form = _sent_or(forms, NEW_INDICATOR, lambda: IndicatorForm(
+            formdata=None, prefix=NEW_INDICATOR))
+    return section
+
+
+def number(value: float | None) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+TEMPLATE_HELPERS = {
+    "outcome_number": number,
+    "evidence_size": evidence.size_label,
+    "outcome_labels": {"status": services.STATUS_LABELS, "icons": services.STATUS_ICONS,
+                       "direction": services.DIRECTION_LABELS},
+}
