@@ -14,6 +14,7 @@ from ..lifecycle.stages import active_stages
 from ..models import Dimension, Initiative, Stage
 from ..web.actions import require, user_action
 from ..web.htmx import is_htmx, redirect_to, render
+from ..web.pages import render_page
 from . import bp, positions
 from .cards import CardLinks
 from .filters import STATUS_CHOICES, BoardFilters, FilterError
@@ -227,8 +228,8 @@ class _MoveAnswer:
 
     def _page(self, refusal: str | None, missing, status: int):
         self.form.after.choices = _position_choices(self.initiative, self.form.stage.data)
-        return render_template("board/move.html", form=self.form, initiative=self.initiative,
-                               filters=self.filters, refusal=refusal, missing=missing), status
+        return render_page("board/move.html", form=self.form, initiative=self.initiative,
+                           filters=self.filters, refusal=refusal, missing=missing), status
 
     def _cells(self, stage_ids: list[int], message: str, status: int, moved_id: int | None = None,
                missing=(), initiative_id: int | None = None):

@@ -4,7 +4,7 @@ exactly as the email would show it."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -14,6 +14,7 @@ from ..domain.permissions import can_administer
 from ..extensions import db
 from ..models import User
 from ..web.actions import require
+from ..web.pages import render_page
 from . import bp, emails
 from .weeks import DigestWeek, WeekError, current_week
 
@@ -51,5 +52,5 @@ def preview():
         people = list(db.session.scalars(
             sa.select(User).where(User.active.is_(True)).options(joinedload(User.unit))
             .order_by(User.name, User.id)))
-    return render_template("digests/preview.html", preview=result, people=people,
+    return render_page("digests/preview.html", preview=result, people=people,
                            current_week=current_week(now))

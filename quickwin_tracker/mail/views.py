@@ -6,7 +6,7 @@ sandboxed ``<iframe srcdoc>``: no scripts, no same-origin access, never raw in o
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,9 +16,10 @@ from ..domain.clock import utcnow
 from ..domain.permissions import can_administer
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
-from ..web.actions import require
+from ..web.actions import require, user_action
 from ..web.forms import page_number
 from ..web.htmx import redirect_to
+from ..web.pages import render_page
 from .outbox import resend
 
 bp = Blueprint("outbox", __name__)
@@ -55,7 +56,7 @@ def index():
         select(OutboxMessage.kind).distinct().order_by(OutboxMessage.kind)
     ).all()
     filters = {k: v for k, v in (("status", status), ("kind", kind)) if v}
-    return render_template("outbox/index.html", pagination=pagination, kinds=kinds,
+    return render_page("outbox/index.html", pagination=pagination, kinds=kinds,
                            status=status, kind=kind, filters=filters,
                            status_labels=STATUS_LABELS)
 
@@ -63,7 +64,7 @@ def index():
 @bp.get("/<int:message_id>")
 def detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    return render_template("outbox/detail.html", message=message, status_labels=STATUS_LABELS)
+    return render_page("outbox/detail.html", message=message, status_labels=STATUS_LABELS)
 
 
 @bp.post("/<int:message_id>/resend")
@@ -71,7 +72,9 @@ def resend_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status != OutboxStatus.FAILED.value:
         abort(409, description=_("Only failed emails can be sent again."))
-    resend(message, now=utcnow())
-    db.session.commit()
-    flash(_("The email to %(address)s is queued again.", address=message.to_address), "success")
+    with user_action() as action:
+        resend(message, now=utcnow())
+    if action.done:
+        flash(_("The email to %(address)s is queued again.", address=message.to_address),
+              "success")
     return redirect_to(url_for("outbox.detail", message_id=message.id))
