@@ -1,0 +1,92 @@
+"""The domain model (SQLAlchemy 2.0 typed declarative), one module per concern:
+
+- ``base``: column types and mixins (``UTCDateTime``, ``JSONType``, ``LocalizedName``, ``MAX_ID``);
+- ``people``: users, roles, units (OPDs), sign-in throttling;
+- ``vocabulary``: the lifecycle vocabulary, dimensions, stages and plan tags;
+- ``initiatives``: initiatives, their team and tags, milestones;
+- ``outcomes``: indicators, measurements and their evidence;
+- ``activity``: the activity trail, comments and notifications;
+- ``reviews``: the Sekda's periodic reviews and their decisions;
+- ``mail``: the mail outbox and the scheduler's bookkeeping.
+
+Everything public is importable from here (``from quickwin_tracker.models import User``).
+
+The schema is created only by the migrations in ``migrations/``; every change here ships with a
+reviewed revision (``quickwin db migrate``), and ``tests/test_migrations.py`` fails on drift.
+"""
+
+# Looked up here at call time by ``people`` (``User.set_password``, ``User.check_password``,
+# ``spend_password_check``): replacing them on this module replaces them everywhere.
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .activity import Activity, Comment, Notification
+from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
+from .initiatives import Initiative, Milestone, initiative_member, initiative_tag
+from .mail import JobRun, OutboxMessage, OutboxStatus, SchedulerLease
+from .outcomes import (
+    STANDING_MEASUREMENT_STATUSES,
+    Direction,
+    Evidence,
+    Indicator,
+    Measurement,
+    MeasurementStatus,
+)
+from .people import (
+    LOCALES,
+    ROLE_LABELS,
+    LoginAttempt,
+    Role,
+    Unit,
+    User,
+    _dummy_password_hash,
+    new_session_token,
+    role_label,
+    spend_password_check,
+)
+from .reviews import REVIEW_DECISION_LABELS, Review, ReviewDecision, ReviewDecisionKind
+from .vocabulary import TAG_KIND_LABELS, Dimension, Stage, Tag, TagKind
+
+__all__ = [
+    "LOCALES",
+    "MAX_ID",
+    "REVIEW_DECISION_LABELS",
+    "ROLE_LABELS",
+    "STANDING_MEASUREMENT_STATUSES",
+    "TAG_KIND_LABELS",
+    "Activity",
+    "Comment",
+    "Dimension",
+    "Direction",
+    "Evidence",
+    "Indicator",
+    "Initiative",
+    "JSONType",
+    "JobRun",
+    "LocalizedName",
+    "LoginAttempt",
+    "Measurement",
+    "MeasurementStatus",
+    "Milestone",
+    "Notification",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Review",
+    "ReviewDecision",
+    "ReviewDecisionKind",
+    "Role",
+    "SchedulerLease",
+    "Stage",
+    "Tag",
+    "TagKind",
+    "UTCDateTime",
+    "Unit",
+    "User",
+    "_dummy_password_hash",
+    "check_password_hash",
+    "generate_password_hash",
+    "initiative_member",
+    "initiative_tag",
+    "new_session_token",
+    "role_label",
+    "spend_password_check",
+]
