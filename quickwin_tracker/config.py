@@ -131,7 +131,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
         # Evidence uploads (outcome measurements): the largest file accepted, in bytes.
         EVIDENCE_MAX_BYTES=_env_int("QUICKWIN_EVIDENCE_MAX_MB", 10) * 1024 * 1024,
-        # Initiative imports (``transfer/imports.py``): the largest XLSX/CSV file, in bytes.
+        # Initiative imports (``transfer/imports/``): the largest XLSX/CSV file, in bytes.
         IMPORT_MAX_BYTES=_env_int("QUICKWIN_IMPORT_MAX_MB", 5) * 1024 * 1024,
         # Mail (used by the outbox; no host means mail stays in the outbox).
         SMTP_HOST=os.environ.get("QUICKWIN_SMTP_HOST", ""),
