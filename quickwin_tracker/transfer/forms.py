@@ -1,4 +1,4 @@
-"""Forms of the import. Field checks only; what a file must hold is checked in ``imports.py``."""
+"""Forms of the import. Field checks only; what a file must hold is checked in ``imports/``."""
 
 from __future__ import annotations
 
