@@ -40,7 +40,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -58,7 +58,7 @@ from ..domain.clock import local_today, to_local
 from ..extensions import db
 from ..lifecycle.progress import progress
 from ..lifecycle.stages import ordered_stages
-from ..lifecycle.status import assess_many
+from ..lifecycle.status import Assessment, assess_many
 from ..models import (
     Dimension,
     Direction,
@@ -118,9 +118,14 @@ INITIATIVE_COLUMNS = (
     Column(_l("Archived"), "bool", 10),
 )
 
-MILESTONE_COLUMNS = (
+# The milestone and indicator sheets start with the initiative they belong to.
+_INITIATIVE_REFERENCE = (
     Column(_l("Initiative ID"), "int", 10),
     Column(_l("Initiative"), "text", 40),
+)
+
+MILESTONE_COLUMNS = (
+    *_INITIATIVE_REFERENCE,
     Column(_l("Milestone"), "text", 40),
     Column(_l("Due"), "date", 14),
     Column(_l("Responsible"), "text", 24),
@@ -129,8 +134,7 @@ MILESTONE_COLUMNS = (
 )
 
 INDICATOR_COLUMNS = (
-    Column(_l("Initiative ID"), "int", 10),
-    Column(_l("Initiative"), "text", 40),
+    *_INITIATIVE_REFERENCE,
     Column(_l("Indicator"), "text", 36),
     Column(_l("Unit of measure"), "text", 14),
     Column(_l("Baseline"), "number", 12),
@@ -203,14 +207,9 @@ def _local_naive(value: datetime) -> datetime:
     return to_local(value).replace(tzinfo=None)
 
 
-def collect(filters: BoardFilters, user: User | None, include_archived: bool = False,
-            language: str = "id", details: bool = True, today: date | None = None) -> Export:
-    """The initiatives matching ``filters`` (board order), with their milestones and indicators
-    when ``details``; a constant number of queries."""
-    today = today or local_today()
-    conds = _conditions(filters, user, include_archived)
-    stages = ordered_stages()
-    rows = db.session.execute(
+def _board_rows(conds: list[sa.ColumnElement[bool]]) -> list[sa.Row[Any]]:
+    """The matching initiatives with the names they are shown with, in board order."""
+    return db.session.execute(
         sa.select(
             Initiative.id, Initiative.title, Initiative.benefit, Initiative.stage_id,
             Initiative.stage_entered_at, Initiative.created_at, Initiative.target_date,
@@ -226,6 +225,45 @@ def collect(filters: BoardFilters, user: User | None, include_archived: bool = F
         .order_by(Dimension.position, Dimension.id, Stage.position, Stage.id,
                   Initiative.position, Initiative.id)
     ).all()
+
+
+def _joined_by_initiative(query: sa.Select[Any],
+                          text: Callable[[Any], str] = str) -> dict[int, str]:
+    """``(initiative id, item)`` rows, as each initiative's items' texts joined with "; " (in
+    order)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for initiative_id, item in db.session.execute(query):
+        found[initiative_id].append(text(item))
+    return {initiative_id: "; ".join(texts) for initiative_id, texts in found.items()}
+
+
+def _team_names(matching_ids: sa.Select[Any]) -> dict[int, str]:
+    return _joined_by_initiative(
+        sa.select(initiative_member.c.initiative_id, User.name)
+        .join(User, User.id == initiative_member.c.user_id)
+        .where(initiative_member.c.initiative_id.in_(matching_ids))
+        .order_by(User.name, User.id)
+    )
+
+
+def _tag_labels(matching_ids: sa.Select[Any]) -> dict[int, str]:
+    return _joined_by_initiative(
+        sa.select(initiative_tag.c.initiative_id, Tag)
+        .join(Tag, Tag.id == initiative_tag.c.tag_id)
+        .where(initiative_tag.c.initiative_id.in_(matching_ids))
+        .order_by(Tag.kind, Tag.code),
+        lambda tag: tag.label,
+    )
+
+
+def collect(filters: BoardFilters, user: User | None, include_archived: bool = False,
+            language: str = "id", details: bool = True, today: date | None = None) -> Export:
+    """The initiatives matching ``filters`` (board order), with their milestones and indicators
+    when ``details``; a constant number of queries."""
+    today = today or local_today()
+    conds = _conditions(filters, user, include_archived)
+    stages = ordered_stages()
+    rows = _board_rows(conds)
     matching_ids = (
         sa.select(Initiative.id)
         .join(Unit, Unit.id == Initiative.unit_id)
@@ -235,48 +273,42 @@ def collect(filters: BoardFilters, user: User | None, include_archived: bool = F
     assessed = assess_many(rows, stages, today, scope=matching_ids)  # (no list of every id)
     if filters.status:
         rows = [r for r in rows if assessed[r.id][0].status == filters.status]
-    kept = {r.id for r in rows}
-
-    team: dict[int, list[str]] = defaultdict(list)
-    for initiative_id, name in db.session.execute(
-        sa.select(initiative_member.c.initiative_id, User.name)
-        .join(User, User.id == initiative_member.c.user_id)
-        .where(initiative_member.c.initiative_id.in_(matching_ids))
-        .order_by(User.name, User.id)
-    ):
-        team[initiative_id].append(name)
-    tags: dict[int, list[str]] = defaultdict(list)
-    for initiative_id, tag in db.session.execute(
-        sa.select(initiative_tag.c.initiative_id, Tag)
-        .join(Tag, Tag.id == initiative_tag.c.tag_id)
-        .where(initiative_tag.c.initiative_id.in_(matching_ids))
-        .order_by(Tag.kind, Tag.code)
-    ):
-        tags[initiative_id].append(tag.label)
-
+    team, tags = _team_names(matching_ids), _tag_labels(matching_ids)
     stage_names = {s.id: _localized(language, s.name_id, s.name_en) for s in stages}
-    initiatives = []
-    for r in rows:
-        assessment, _facts = assessed[r.id]
-        initiatives.append(ExportedInitiative(
-            id=r.id, title=r.title, benefit=r.benefit, unit_code=r.unit_code,
-            unit_name=r.unit_name,
-            dimension=_localized(language, r.dimension_id_name, r.dimension_en),
-            stage=stage_names.get(r.stage_id, ""), status=assessment.status.label,
-            reasons="; ".join(reason.text for reason in assessment.reasons),
-            owner=r.owner_name or "", owner_email=r.owner_email or "",
-            team="; ".join(team.get(r.id, ())), tags="; ".join(tags.get(r.id, ())),
-            target_date=r.target_date, created=_local_naive(r.created_at),
-            stage_entered=_local_naive(r.stage_entered_at), archived=r.archived,
-        ))
+    initiatives = [
+        _exported(r, assessed[r.id][0], language, stage_names.get(r.stage_id, ""),
+                  team.get(r.id, ""), tags.get(r.id, ""))
+        for r in rows
+    ]
     if not details:
         return Export(initiatives, [], [])
     order = {r.id: n for n, r in enumerate(rows)}
-    return Export(initiatives, _milestones(matching_ids, kept, order, today),
-                  _indicators(matching_ids, kept, order, language))
+    return Export(initiatives, _milestones(matching_ids, order, today),
+                  _indicators(matching_ids, order, language))
 
 
-def _milestones(matching_ids: sa.Select[Any], kept: set[int], order: dict[int, int],
+def _exported(r: sa.Row[Any], assessment: Assessment, language: str, stage: str, team: str,
+              tags: str) -> ExportedInitiative:
+    return ExportedInitiative(
+        id=r.id, title=r.title, benefit=r.benefit, unit_code=r.unit_code,
+        unit_name=r.unit_name,
+        dimension=_localized(language, r.dimension_id_name, r.dimension_en),
+        stage=stage, status=assessment.status.label,
+        reasons="; ".join(reason.text for reason in assessment.reasons),
+        owner=r.owner_name or "", owner_email=r.owner_email or "",
+        team=team, tags=tags,
+        target_date=r.target_date, created=_local_naive(r.created_at),
+        stage_entered=_local_naive(r.stage_entered_at), archived=r.archived,
+    )
+
+
+def _in_board_order(found: Sequence[sa.Row[Any]], order: dict[int, int]) -> list[sa.Row[Any]]:
+    """The rows (initiative id first, then position and id last) of the initiatives kept, in the
+    board's order of those initiatives, then by position and id."""
+    return sorted((f for f in found if f[0] in order), key=lambda f: (order[f[0]], f[-2], f[-1]))
+
+
+def _milestones(matching_ids: sa.Select[Any], order: dict[int, int],
                 today: date) -> list[tuple[Any, ...]]:
     found = db.session.execute(
         sa.select(Milestone.initiative_id, Initiative.title, Milestone.title, Milestone.due_date,
@@ -285,17 +317,16 @@ def _milestones(matching_ids: sa.Select[Any], kept: set[int], order: dict[int, i
         .outerjoin(User, User.id == Milestone.responsible_id)
         .where(Milestone.initiative_id.in_(matching_ids))
     ).all()
-    found = [m for m in found if m[0] in kept]
-    found.sort(key=lambda m: (order[m[0]], m[6], m[7]))
     result = []
-    for initiative_id, initiative_title, title, due, responsible, done_on, _pos, _id in found:
+    for (initiative_id, initiative_title, title, due, responsible, done_on, _pos,
+         _id) in _in_board_order(found, order):
         overdue = (today - due).days if done_on is None and due < today else None
         result.append((initiative_id, initiative_title, title, due, responsible or "", done_on,
                        overdue))
     return result
 
 
-def _indicators(matching_ids: sa.Select[Any], kept: set[int], order: dict[int, int],
+def _indicators(matching_ids: sa.Select[Any], order: dict[int, int],
                 language: str) -> list[tuple[Any, ...]]:
     latest = (
         sa.select(
@@ -317,11 +348,9 @@ def _indicators(matching_ids: sa.Select[Any], kept: set[int], order: dict[int, i
         .outerjoin(latest, sa.and_(latest.c.indicator_id == Indicator.id, latest.c.rank == 1))
         .where(Indicator.initiative_id.in_(matching_ids))
     ).all()
-    found = [i for i in found if i[0] in kept]
-    found.sort(key=lambda i: (order[i[0]], i[10], i[11]))
     result = []
     for (initiative_id, initiative_title, name, uom, baseline, target, direction, target_date,
-         value, measured_on, _pos, _id) in found:
+         value, measured_on, _pos, _id) in _in_board_order(found, order):
         pct = progress(baseline, target, direction, value)
         label = DIRECTION_LABELS.get(direction)
         result.append((initiative_id, initiative_title, name, uom, baseline, target,
