@@ -10,7 +10,7 @@ import logging
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -58,13 +58,44 @@ def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
         raise Conflict("the database already holds units, users or initiatives; seed-demo only fills an "
                        "empty database (use a new DATABASE_URL, or delete the SQLite file)")
     now = now or utcnow()
-    rng = random.Random(2026)
-    stages = {s.code: s for s in db.session.scalars(sa.select(Stage).order_by(Stage.position))}
-    stage_order = [s for s in stages.values() if not s.retired]
-    dimensions = {d.code: d for d in db.session.scalars(sa.select(Dimension))}
+    rng = random.Random(2026)  # one stream for the whole run: each step draws in a fixed order
+    lifecycle = _Lifecycle.load()
+    units = _create_units()
+    users = _create_users(units, password)
+    specs = _specs(rng, initiatives)
+    created = _create_initiatives(specs, lifecycle, units, users, now, rng)
+    reviewer = next((u for u in users.values() if u.role == "reviewer"), None)
+    today = local_today(now)
+    for initiative, spec in zip(created, specs, strict=True):
+        _plan_and_outcomes(initiative, spec, today, now, reviewer, rng)
+    db.session.flush()
+    log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
+    return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
 
+
+@dataclass
+class _Lifecycle:
+    """The stages (by code, and the active ones in order) and dimensions from the migrations."""
+
+    stages: dict[str, Stage]
+    stage_order: list[Stage]
+    dimensions: dict[str, Dimension]
+
+    @classmethod
+    def load(cls) -> _Lifecycle:
+        stages = {s.code: s for s in db.session.scalars(sa.select(Stage).order_by(Stage.position))}
+        return cls(stages, [s for s in stages.values() if not s.retired],
+                   {d.code: d for d in db.session.scalars(sa.select(Dimension))})
+
+
+def _create_units() -> dict[str, Unit]:
     units = {code: Unit(code=code, name=name) for code, name in demo_data.UNITS}
     db.session.add_all(units.values())
+    return units
+
+
+def _create_users(units: dict[str, Unit], password: str) -> dict[str, User]:
+    """The demo logins (by email); each unit's first manager becomes its head."""
     users: dict[str, User] = {}
     for spec in demo_data.USERS:
         user = User(email=spec["email"], name=spec["name"], role=spec["role"],
@@ -76,69 +107,91 @@ def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
     for user in users.values():
         if user.role == "manager" and user.unit is not None and user.unit.head is None:
             user.unit.head = user
+    return users
 
+
+def _specs(rng: random.Random, initiatives: int | None) -> list[dict]:
+    """The hand-written quick wins, cut to ``initiatives`` or topped up with generated ones."""
     specs = list(demo_data.INITIATIVES)
     wanted = len(specs) if initiatives is None else initiatives
-    specs = specs[:wanted] + [_generated(rng, i) for i in range(max(0, wanted - len(specs)))]
-    staff_by_unit: dict[str, list[User]] = defaultdict(list)
-    for user in users.values():
-        if user.unit is not None and user.role in ("staff", "manager"):
-            staff_by_unit[user.unit.code].append(user)
+    return specs[:wanted] + [_generated(rng, i) for i in range(max(0, wanted - len(specs)))]
 
+
+def _create_initiatives(specs: list[dict], lifecycle: _Lifecycle, units: dict[str, Unit],
+                        users: dict[str, User], now: datetime,
+                        rng: random.Random) -> list[Initiative]:
+    """One initiative per spec, each at the bottom of its cell, with its "created" and "moved"
+    trail. A generated one is owned by someone of its unit, drawn at random."""
+    staff_by_unit = _staff_by_unit(users)
     positions: dict[tuple[int, int], int] = defaultdict(int)
-    today = local_today(now)
     created: list[Initiative] = []
     activities: list[Activity] = []
     for spec in specs:
-        stage = stages[spec["stage"]]
-        dimension = dimensions[spec["dimension"]]
         unit = units[spec["unit"]]
         owner = users.get(spec.get("owner") or "")
         if owner is None and spec.get("generated") and staff_by_unit.get(unit.code):
             owner = rng.choice(staff_by_unit[unit.code])
-        entered = now - timedelta(days=spec["days_in_stage"], hours=rng.randint(0, 8))
-        stage_index = stage_order.index(stage)
-        created_at = entered - timedelta(days=stage_index * rng.randint(10, 30) + rng.randint(1, 10))
-        key = (dimension.id, stage.id)
-        initiative = Initiative(
-            title=spec["title"], benefit=spec["benefit"], description=spec.get("description", ""),
-            dimension=dimension, unit=unit, owner=owner, stage=stage, position=positions[key],
-            target_date=today + timedelta(days=spec["target_in_days"]),
-            stage_entered_at=entered, created_at=created_at, updated_at=entered,
-            created_by=owner,
-        )
+        initiative = _initiative(spec, lifecycle, unit, owner, now, rng)
+        key = (initiative.dimension.id, initiative.stage.id)
+        initiative.position = positions[key]
         positions[key] += 1
         created.append(initiative)
-        actor = owner or unit.head
-        activities.append(Activity(initiative=initiative, actor=actor, verb="created",
-                                   created_at=created_at,
-                                   data={"title": spec["title"], "stage": stage_order[0].code,
-                                         "unit": unit.code, "dimension": dimension.code}))
-        # A plausible trail: the stages it went through, evenly spaced until it entered its own.
-        for step in range(1, stage_index + 1):
-            before, after = stage_order[step - 1], stage_order[step]
-            at = created_at + (entered - created_at) * step / stage_index
-            activities.append(Activity(
-                initiative=initiative, actor=actor, verb="moved", created_at=at,
-                data={"from_stage": before.code, "to_stage": after.code,
-                      "from_name": {"id": before.name_id, "en": before.name_en},
-                      "to_name": {"id": after.name_id, "en": after.name_en}},
-            ))
+        activities.extend(_trail(initiative, spec, lifecycle.stage_order, owner or unit.head))
     db.session.add_all(created)
     db.session.add_all(activities)
     db.session.flush()
-    reviewer = next((u for u in users.values() if u.role == "reviewer"), None)
-    for initiative, spec in zip(created, specs, strict=True):
-        _plan_and_outcomes(initiative, spec, today, now, reviewer, rng)
-    db.session.flush()
-    log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
-    return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
+    return created
 
 
-def _plan_and_outcomes(initiative: Initiative, spec: dict, today, now: datetime,
+def _staff_by_unit(users: dict[str, User]) -> dict[str, list[User]]:
+    """The staff and managers of each unit (by code), who may own a generated initiative."""
+    staff: dict[str, list[User]] = defaultdict(list)
+    for user in users.values():
+        if user.unit is not None and user.role in ("staff", "manager"):
+            staff[user.unit.code].append(user)
+    return staff
+
+
+def _initiative(spec: dict, lifecycle: _Lifecycle, unit: Unit, owner: User | None,
+                now: datetime, rng: random.Random) -> Initiative:
+    """The initiative of ``spec``, entered into its stage and created plausibly long before."""
+    stage = lifecycle.stages[spec["stage"]]
+    entered = now - timedelta(days=spec["days_in_stage"], hours=rng.randint(0, 8))
+    stage_index = lifecycle.stage_order.index(stage)
+    created_at = entered - timedelta(days=stage_index * rng.randint(10, 30) + rng.randint(1, 10))
+    return Initiative(
+        title=spec["title"], benefit=spec["benefit"], description=spec.get("description", ""),
+        dimension=lifecycle.dimensions[spec["dimension"]], unit=unit, owner=owner, stage=stage,
+        target_date=local_today(now) + timedelta(days=spec["target_in_days"]),
+        stage_entered_at=entered, created_at=created_at, updated_at=entered,
+        created_by=owner,
+    )
+
+
+def _trail(initiative: Initiative, spec: dict, stage_order: list[Stage],
+           actor: User | None) -> list[Activity]:
+    """Created in the first stage, then a plausible trail: the stages it went through, evenly
+    spaced until it entered its own."""
+    created_at, entered = initiative.created_at, initiative.stage_entered_at
+    stage_index = stage_order.index(initiative.stage)
+    trail = [Activity(initiative=initiative, actor=actor, verb="created", created_at=created_at,
+                      data={"title": spec["title"], "stage": stage_order[0].code,
+                            "unit": initiative.unit.code, "dimension": initiative.dimension.code})]
+    for step in range(1, stage_index + 1):
+        before, after = stage_order[step - 1], stage_order[step]
+        trail.append(Activity(
+            initiative=initiative, actor=actor, verb="moved",
+            created_at=created_at + (entered - created_at) * step / stage_index,
+            data={"from_stage": before.code, "to_stage": after.code,
+                  "from_name": {"id": before.name_id, "en": before.name_en},
+                  "to_name": {"id": after.name_id, "en": after.name_en}},
+        ))
+    return trail
+
+
+def _plan_and_outcomes(initiative: Initiative, spec: dict, today: date, now: datetime,
                        reviewer: User | None, rng: random.Random) -> None:
-    """Milestones, indicators and measurements of one demo initiative. Older measurements are
-    verified by a reviewer, the most recent one of a live initiative awaits verification."""
+    """Milestones, indicators and measurements of one demo initiative."""
     owner = initiative.owner
     for position, m in enumerate(spec.get("milestones", [])):
         due = today + timedelta(days=m["due_in_days"])
@@ -156,21 +209,28 @@ def _plan_and_outcomes(initiative: Initiative, spec: dict, today, now: datetime,
             created_at=initiative.created_at,
         )
         initiative.indicators.append(indicator)
-        points = sorted(spec_indicator.get("measurements", []), key=lambda p: -p[0])
-        for n, (days_ago, value) in enumerate(points):
-            latest = n == len(points) - 1
-            recorded = now - timedelta(days=days_ago)
-            awaiting = latest and days_ago < 21 and reviewer is not None
-            indicator.measurements.append(Measurement(
-                value=value, measured_on=today - timedelta(days=days_ago), recorded_by=owner,
-                recorded_at=recorded,
-                note="Data dari laporan bulanan OPD.",
-                status=(MeasurementStatus.SUBMITTED if awaiting or reviewer is None
-                        else MeasurementStatus.VERIFIED).value,
-                reviewed_by=None if awaiting else reviewer,
-                reviewed_at=None if awaiting or reviewer is None
-                else recorded + timedelta(days=rng.randint(1, 5)),
-            ))
+        _measurements(indicator, spec_indicator.get("measurements", []), owner, today, now,
+                      reviewer, rng)
+
+
+def _measurements(indicator: Indicator, points: list, owner: User | None, today: date,
+                  now: datetime, reviewer: User | None, rng: random.Random) -> None:
+    """The points ``[days ago, value]``, oldest first. Older measurements are verified by a
+    reviewer, the most recent one of a live initiative (under three weeks old) awaits
+    verification; without a reviewer, all await it."""
+    points = sorted(points, key=lambda p: -p[0])
+    for n, (days_ago, value) in enumerate(points):
+        recorded = now - timedelta(days=days_ago)
+        awaiting = n == len(points) - 1 and days_ago < 21 and reviewer is not None
+        verified = not awaiting and reviewer is not None
+        indicator.measurements.append(Measurement(
+            value=value, measured_on=today - timedelta(days=days_ago), recorded_by=owner,
+            recorded_at=recorded,
+            note="Data dari laporan bulanan OPD.",
+            status=(MeasurementStatus.VERIFIED if verified else MeasurementStatus.SUBMITTED).value,
+            reviewed_by=reviewer if verified else None,
+            reviewed_at=recorded + timedelta(days=rng.randint(1, 5)) if verified else None,
+        ))
 
 
 def _generated(rng: random.Random, n: int) -> dict:
