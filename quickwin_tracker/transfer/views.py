@@ -23,8 +23,9 @@ from ..board.filters import BoardFilters, FilterError
 from ..domain.permissions import can_create_in, can_view
 from ..extensions import db
 from ..models import Dimension
-from ..web.actions import require
+from ..web.actions import require, user_action
 from ..web.htmx import redirect_to, wants_fragment
+from ..web.pages import render_page
 from . import bp, exports, imports
 from .forms import ConfirmImportForm, ImportForm
 
@@ -102,7 +103,7 @@ def _require_creator() -> None:
 
 def _import_page(form: ImportForm, status: int = 200):
     dimensions = list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position)))
-    return render_template(
+    return render_page(
         "transfer/import.html", form=form, dimensions=dimensions, columns=imports.COLUMNS,
         max_size=imports.size_label(imports.max_bytes()), max_rows=format_decimal(imports.MAX_ROWS),
         accept=imports.ACCEPT,
@@ -120,7 +121,7 @@ def _preview(plan: imports.ImportPlan, token: str | None):
     if token is not None:
         confirm = ConfirmImportForm(formdata=None, upload=token)
     status = 200 if plan.ready else 422
-    return render_template(
+    return render_page(
         "transfer/preview.html", plan=plan, confirm=confirm,
         rows=plan.rows[:PREVIEW_ROWS], errors=plan.errors[:PREVIEW_ERRORS],
     ), status
@@ -222,8 +223,10 @@ def import_confirm():
         # The data changed since the preview (e.g. someone added one of these titles).
         _forget(token)
         return _preview(plan, None)
-    ids = imports.import_initiatives(current_user, plan)
-    db.session.commit()
+    with user_action(report=False) as action:
+        ids = imports.import_initiatives(current_user, plan)
+    if action.error is not None:
+        raise action.error  # a ready plan is not refused: a fault, not the user's doing
     _forget(token)
     flash(ngettext("%(num)d initiative imported from %(file)s.",
                    "%(num)d initiatives imported from %(file)s.", len(ids), file=plan.file_name),
@@ -255,5 +258,4 @@ def too_large(error: RequestEntityTooLarge):
     if (request.endpoint == "transfer.import_preview" and not wants_fragment()
             and current_user.is_authenticated and can_create_in(current_user, None)):
         return _refused(message, 413)
-    return render_template("errors/error.html",
-                           error=RequestEntityTooLarge(description=message)), 413
+    return render_page("errors/error.html", error=RequestEntityTooLarge(description=message)), 413
