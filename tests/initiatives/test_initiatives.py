@@ -226,6 +226,6 @@ def test_status_and_trail_fragments_refresh_after_in_place_changes(team, auth, c
 
 
 def test_archive_page_beyond_any_offset_is_empty_not_a_500(team, auth, client):
-    """Regression (tests/test_fuzz.py): a huge ``page`` became an OFFSET no database can hold."""
+    """Regression (tests/web/test_fuzz.py): a huge ``page`` became an OFFSET no database can hold."""
     auth.login(team["staff"])
     assert client.get("/initiatives/archived?page=" + "9" * 40).status_code == 200

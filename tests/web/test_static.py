@@ -14,7 +14,7 @@ from quickwin_tracker import create_app
 from quickwin_tracker.web.assets import LONG_MAX_AGE, hash_static_folder
 from tests.conftest import base_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 ASSETS = ["css/app.css", "js/app.js", "vendor/htmx-2.0.11.min.js", "vendor/Sortable-1.15.7.min.js"]
 

@@ -268,7 +268,7 @@ def test_wip_limit_refuses_a_move_and_changes_nothing(team, make_initiative, sta
 
 def test_reorder_after_a_renumbering_behind_our_back_still_bumps_the_version(team, make_initiative,
                                                                            stages):
-    """Regression (found by tests/test_concurrency.py): when a concurrent move had renumbered the
+    """Regression (found by tests/app/test_concurrency.py): when a concurrent move had renumbered the
     cell, the card's loaded ``position`` could already equal its new index; the ORM then skipped
     the UPDATE, and with it the version check and bump, while an Activity was still recorded."""
     a, b, c, d = (make_initiative(team["unit"], stage="pilot") for _ in range(4))
@@ -436,7 +436,7 @@ def test_a_failure_after_the_change_rolls_back_the_change_and_its_activity(team,
 
 
 def test_numbers_beyond_any_id_are_refused_or_harmless(team, auth, client, hx, make_initiative):
-    """Regression (tests/test_fuzz.py): an owner filter or cell offset past a 32/64-bit integer
+    """Regression (tests/web/test_fuzz.py): an owner filter or cell offset past a 32/64-bit integer
     reached the database (OverflowError on SQLite, "integer out of range" on PostgreSQL): 500."""
     make_initiative(team["unit"], stage="approved")
     auth.login(team["staff"])

@@ -139,6 +139,6 @@ def test_notifications_need_a_sign_in(client):
 
 
 def test_page_beyond_any_offset_is_empty_not_a_500(team, auth, client):
-    """Regression (tests/test_fuzz.py): a huge ``page`` became an OFFSET no database can hold."""
+    """Regression (tests/web/test_fuzz.py): a huge ``page`` became an OFFSET no database can hold."""
     auth.login(team.staff)
     assert client.get("/notifications?page=" + "9" * 40).status_code == 200

@@ -642,7 +642,7 @@ def test_unknown_stage_action_is_404(as_admin, stages):
 
 @pytest.mark.parametrize("field", ["wip_limit", "expected_days"])
 def test_stage_number_too_large_is_refused_not_a_500(as_admin, field):
-    """Regression (tests/test_fuzz.py): WTForms' NumberRange raised OverflowError on a huge int."""
+    """Regression (tests/web/test_fuzz.py): WTForms' NumberRange raised OverflowError on a huge int."""
     response = as_admin.post("/admin/stages/new", data={
         "code": "evaluated", "name_id": "Dievaluasi", "name_en": "Evaluated", field: "1" + "0" * 400})
     assert response.status_code == 422

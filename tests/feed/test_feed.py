@@ -158,7 +158,7 @@ def test_the_feed_is_read_only_and_needs_a_sign_in(city, trail, auth, client):
 
 
 def test_numbers_beyond_any_id_or_page_are_not_a_500(city, trail, auth, client):
-    """Regression (tests/test_fuzz.py): ``user`` and ``page`` past the database's integers."""
+    """Regression (tests/web/test_fuzz.py): ``user`` and ``page`` past the database's integers."""
     auth.login(city.staff)
     assert client.get("/activity?user=" + "9" * 40).status_code == 400
     assert client.get("/activity?page=" + "9" * 40).status_code == 200
