@@ -14,11 +14,10 @@ from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Stage, Unit, User
-from tests.conftest import PASSWORD
+from tests.conftest import CHEAP_HASH, PASSWORD
 
 NEW_PASSWORD = "first-password-1"
 DEFAULT_ORDER = ["proposed", "approved", "in_progress", "pilot", "rolled_out"]
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture(autouse=True)

@@ -7,18 +7,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import CHEAP_HASH, PASSWORD, signed_in
 
 WRONG_LOGIN = "Wrong email or password, or the account is inactive."
 NEW_PASSWORD = "brand-new-secret-42"
 UNSAFE_TARGETS = ["https://evil.example/", "//evil.example", "/\\evil.example",
                   "javascript:alert(1)"]
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -36,14 +34,6 @@ def make_user(make_user):
     return make
 
 
-@pytest.fixture
-def english(client):
-    """Visitors who are not signed in read English (messages are asserted in English; the
-    default, Indonesian, has its own catalogue)."""
-    with client.session_transaction() as session:
-        session["locale"] = "en"
-
-
 def reload_user(user_id: int) -> User:
     db.session.expire_all()
     return db.session.scalar(select(User).where(User.id == user_id))
@@ -54,12 +44,6 @@ def login_next(location: str) -> str | None:
     parts = urlsplit(location)
     assert parts.path == "/auth/login"
     return parse_qs(parts.query).get("next", [None])[0]
-
-
-def signed_in(client) -> bool:
-    response = client.get("/board/")
-    assert response.status_code in (200, 302)
-    return response.status_code == 200
 
 
 # --------------------------------------------------------------------------- signing in

@@ -24,9 +24,8 @@ from quickwin_tracker.domain.errors import Invalid
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
 from quickwin_tracker.models import LoginAttempt, OutboxMessage, User
-from tests.conftest import PASSWORD
+from tests.conftest import CHEAP_HASH, PASSWORD, signed_in
 
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 NEW_PASSWORD = "brand-new-secret-42"
 THROTTLED = "Too many failed sign-in attempts"
 SAME_ANSWER = "If an account exists for this address"
@@ -56,19 +55,9 @@ def make_user(make_user, monkeypatch):
     return make
 
 
-@pytest.fixture
-def english(client):
-    with client.session_transaction() as session:
-        session["locale"] = "en"
-
-
 def login(client, email, password, addr="10.0.0.1", **extra):
     return client.post("/auth/login", data={"email": email, "password": password, **extra},
                        environ_base={"REMOTE_ADDR": addr})
-
-
-def signed_in(client) -> bool:
-    return client.get("/board/").status_code == 200
 
 
 # --------------------------------------------------------------------------- throttling

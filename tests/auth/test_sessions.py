@@ -23,9 +23,8 @@ from quickwin_tracker.auth.reset import reset_token
 from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import CHEAP_HASH, PASSWORD
 
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 NEW_PASSWORD = "brand-new-secret-42"
 
 

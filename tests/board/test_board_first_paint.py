@@ -13,12 +13,6 @@ from quickwin_tracker.lifecycle.status import load_facts
 from quickwin_tracker.models import Indicator, Initiative, Milestone
 
 
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DISKOMINFO")
-    return {"unit": unit, "staff": make_user("staff", unit, name="Staf Kominfo")}
-
-
 def card_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<li class="card[^"]*" id="card-(\d+)"', html)]
 
@@ -47,11 +41,11 @@ def test_first_page_size_shares_the_budget(counts, budget, page_size, expected):
 @pytest.mark.parametrize("app_config", [{"BOARD_FIRST_PAINT_CARDS": 6, "BOARD_PAGE_SIZE": 5}])
 def test_first_paint_shows_each_cell_its_share_then_more_on_demand(
         team, auth, client, hx, make_initiative, app_config):
-    big = [make_initiative(team["unit"], stage="approved", title=f"Besar {i}") for i in range(7)]
-    small = [make_initiative(team["unit"], stage="pilot", title="Kecil")]
-    other = [make_initiative(team["unit"], stage="proposed", dimension="living", title=f"Lain {i}")
+    big = [make_initiative(team.unit, stage="approved", title=f"Besar {i}") for i in range(7)]
+    small = [make_initiative(team.unit, stage="pilot", title="Kecil")]
+    other = [make_initiative(team.unit, stage="proposed", dimension="living", title=f"Lain {i}")
              for i in range(4)]
-    auth.login(team["staff"])
+    auth.login(team.staff)
     html = client.get("/board/").get_data(as_text=True)
     shown = card_ids(html)
     # 12 cards, a budget of 6 over three cells: the small one keeps its card, the others 2 each.
@@ -71,8 +65,8 @@ def test_first_pages_by_position_continue_by_rank_across_gaps(team, make_initiat
     """Positions are kept 0..n-1, but a first page read by position must stay a prefix of the
     cell's order even if they were not: "show more" (by rank) then continues without losing or
     repeating a card."""
-    cards = [make_initiative(team["unit"], stage="approved", position=p) for p in (0, 1, 5, 6, 7)]
-    user = team["staff"]
+    cards = [make_initiative(team.unit, stage="approved", position=p) for p in (0, 1, 5, 6, 7)]
+    user = team.staff
     first = load_board(BoardFilters(), user, page_size=3)
     key = (cards[0].dimension_id, cards[0].stage_id)
     head = [c.id for c in first.cells[key]]
@@ -88,8 +82,8 @@ def test_the_cards_read_by_position_equal_those_ranked(team, make_initiative):
     the window function gives (the path for filtered boards)."""
     for stage in ("proposed", "approved", "pilot"):
         for i in range(4):
-            make_initiative(team["unit"], stage=stage, dimension="economy" if i % 2 else "living")
-    user = team["staff"]
+            make_initiative(team.unit, stage=stage, dimension="economy" if i % 2 else "living")
+    user = team.staff
     by_position = _read_cards(_cards_query(BoardFilters(), user, 1, None, 0)[0], user)
     by_rank = _read_cards(_cards_query(BoardFilters(), user, 1, None, 1)[0], user)  # rank 2
     ranked_first = _read_cards(
@@ -100,7 +94,7 @@ def test_the_cards_read_by_position_equal_those_ranked(team, make_initiative):
 
 
 def test_status_facts_joined_to_the_cards_ids_equal_those_by_id_list(team, make_initiative):
-    cards = [make_initiative(team["unit"], stage="approved") for _ in range(4)]
+    cards = [make_initiative(team.unit, stage="approved") for _ in range(4)]
     for n, card in enumerate(cards[:3]):
         db.session.add_all([
             Milestone(initiative_id=card.id, title=f"Lewat {card.id}", due_date=date(2020, 1, n + 1)),
@@ -110,7 +104,7 @@ def test_status_facts_joined_to_the_cards_ids_equal_those_by_id_list(team, make_
         db.session.add(Indicator(initiative_id=card.id, name="Layanan", baseline=0, target=10,
                                  direction="higher"))
     db.session.commit()
-    user = team["staff"]
+    user = team.staff
     stmt, scope = _cards_query(BoardFilters(), user, 2, None, 0)
     shown = [c for cell in _read_cards(stmt, user).values() for c in cell]
     assert len(shown) == 2
@@ -126,8 +120,8 @@ def test_status_facts_joined_to_the_cards_ids_equal_those_by_id_list(team, make_
 @pytest.mark.parametrize("app_config", [{"BOARD_FIRST_PAINT_CARDS": 4}])
 def test_a_move_answers_with_the_cells_as_the_first_paint_shows_them(
         team, auth, client, hx, make_initiative, app_config):
-    cards = [make_initiative(team["unit"], stage="approved") for _ in range(6)]
-    auth.login(team["staff"])
+    cards = [make_initiative(team.unit, stage="approved") for _ in range(6)]
+    auth.login(team.staff)
     last = db.session.get(Initiative, cards[-1].id)
     answer = client.post(f"/board/cards/{last.id}/move", headers=hx, data={
         "stage": "approved", "after": "top", "version": last.version})
@@ -140,12 +134,12 @@ def test_a_move_answers_with_the_cells_as_the_first_paint_shows_them(
 def test_the_board_first_paint_reads_a_constant_number_of_statements(
         team, auth, client, make_initiative, count_queries):
     for _ in range(3):
-        make_initiative(team["unit"], stage="approved")
-    auth.login(team["staff"])
+        make_initiative(team.unit, stage="approved")
+    auth.login(team.staff)
     with count_queries() as small:
         client.get("/board/")
     for i in range(40):
-        make_initiative(team["unit"], stage=("approved", "pilot", "proposed")[i % 3],
+        make_initiative(team.unit, stage=("approved", "pilot", "proposed")[i % 3],
                         dimension=("living", "economy")[i % 2])
     with count_queries() as large:
         client.get("/board/")
@@ -156,8 +150,8 @@ def test_the_board_first_paint_reads_a_constant_number_of_statements(
 def test_show_more_under_a_dimension_filter(team, auth, client, hx, make_initiative, app_config):
     """The cell's URL names its dimension; the dimension filter must not be added to it again
     (that was a 500 once a filtered lane had a long cell)."""
-    cards = [make_initiative(team["unit"], stage="pilot", dimension="living") for _ in range(3)]
-    auth.login(team["staff"])
+    cards = [make_initiative(team.unit, stage="pilot", dimension="living") for _ in range(3)]
+    auth.login(team.staff)
     page = client.get("/board/?dimension=living")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -171,9 +165,9 @@ def test_card_and_cell_links_keep_any_search_text(team, auth, client, make_initi
     """The links are built once per board around markers in their path; search text that looks
     like a marker or a placeholder stays as it was typed."""
     text = "987654321 DIMENSION {stage}"
-    cards = [make_initiative(team["unit"], stage="approved", title=f"Loket {text} {i}")
+    cards = [make_initiative(team.unit, stage="approved", title=f"Loket {text} {i}")
              for i in range(2)]
-    auth.login(team["staff"])
+    auth.login(team.staff)
     html = client.get("/board/", query_string={"q": text}).get_data(as_text=True)
     quoted = "q=987654321+DIMENSION+%7Bstage%7D"
     assert f'href="/initiatives/{cards[0].id}"' in html

@@ -13,12 +13,7 @@ from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Indicator, Measurement, Milestone, Stage
 
-
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DISKOMINFO")
-    return {"unit": unit, "staff": make_user("staff", unit, name="Staf Kominfo", locale="en"),
-            "manager": make_user("manager", unit, locale="en")}
+pytestmark = pytest.mark.usefixtures("team_in_english")
 
 
 @pytest.fixture
@@ -34,7 +29,7 @@ def make_card(team, make_initiative, today):
     def make(**kw):
         kw.setdefault("stage", "in_progress")
         kw.setdefault("target_date", today + timedelta(days=90))
-        return make_initiative(team["unit"], **kw)
+        return make_initiative(team.unit, **kw)
 
     return make
 
@@ -70,7 +65,7 @@ def test_card_shows_status_by_class_icon_and_text(team, auth, client, make_card,
     late = make_card(title="Aduan daring")
     milestone(late, "Integrasi SP4N-LAPOR", today - timedelta(days=3))
     finished = make_card(stage="rolled_out", title="E-retribusi")
-    auth.login(team["staff"])
+    auth.login(team.staff)
     html = client.get("/board/").get_data(as_text=True)
 
     ok = card_html(html, fine.id)
@@ -86,7 +81,7 @@ def test_card_shows_status_by_class_icon_and_text(team, auth, client, make_card,
 def test_a_milestone_due_yesterday_turns_the_card_at_risk(team, auth, client, make_card, today):
     card = make_card()
     milestone(card, "Rapat koordinasi", today)
-    auth.login(team["staff"])
+    auth.login(team.staff)
     assert "status-on_track" in card_html(client.get("/board/").get_data(as_text=True), card.id)
     db.session.execute(sa.update(Milestone).values(due_date=today - timedelta(days=1)))
     db.session.commit()
@@ -101,7 +96,7 @@ def test_card_shows_next_milestone_and_outcome_progress(team, auth, client, make
     milestone(card, "Evaluasi", today + timedelta(days=30), position=2)
     measured(card, baseline=0, target=50, value=60)  # 120%: beyond the target
     plain = make_card(title="Tanpa data")
-    auth.login(team["staff"])
+    auth.login(team.staff)
     html = client.get("/board/").get_data(as_text=True)
     c = card_html(html, card.id)
     due = (today + timedelta(days=10)).strftime("%b %-d, %Y")
@@ -118,7 +113,7 @@ def test_progress_counts_verified_measurements_only(team, auth, client, make_car
     measured(card, baseline=100, target=50, value=75, direction="lower")  # 50%
     pending = make_card()
     measured(pending, baseline=0, target=10, value=10, status="submitted")
-    auth.login(team["staff"])
+    auth.login(team.staff)
     html = client.get("/board/").get_data(as_text=True)
     assert 'value="50" aria-hidden="true"></meter> Outcome 50%' in card_html(html, card.id)
     assert "<meter" not in card_html(html, pending.id)
@@ -126,14 +121,14 @@ def test_progress_counts_verified_measurements_only(team, auth, client, make_car
 
 def test_cards_stay_small(team, auth, client, make_card, today):
     card = make_card(title="Sistem antrean daring terpadu untuk seluruh puskesmas kota",
-                     owner=team["staff"], stage_entered_at=datetime(2026, 1, 1, tzinfo=UTC))
+                     owner=team.staff, stage_entered_at=datetime(2026, 1, 1, tzinfo=UTC))
     milestone(card, "Pelatihan petugas pendaftaran di dua puluh enam puskesmas",
               today - timedelta(days=2))
     milestone(card, "Peluncuran aplikasi untuk warga dan sosialisasi", today + timedelta(days=9),
               position=1)
     measured(card, baseline=0, target=100, value=20)
-    auth.login(team["staff"])
-    html = card_html(client.get("/board/?unit=DISKOMINFO").get_data(as_text=True), card.id)
+    auth.login(team.staff)
+    html = card_html(client.get("/board/?unit=DINKES").get_data(as_text=True), card.id)
     assert len(html.encode()) < 1100, len(html.encode())
 
 
@@ -144,7 +139,7 @@ def test_status_filter(team, auth, client, make_card, today):
     very_late = make_card()
     milestone(very_late, "Kontrak", today - timedelta(days=20))
     finished = make_card(stage="rolled_out")
-    auth.login(team["staff"])
+    auth.login(team.staff)
     everyone = (fine, late, very_late, finished)
     html = client.get("/board/").get_data(as_text=True)
     assert shown(html, *everyone) == {i.id for i in everyone}
@@ -153,8 +148,8 @@ def test_status_filter(team, auth, client, make_card, today):
         html = client.get(f"/board/?status={status}").get_data(as_text=True)
         assert shown(html, *everyone) == {expected.id}, status
         assert f'<option value="{status}" selected>' in html
-    html = client.get("/board/?status=at_risk&unit=DISKOMINFO").get_data(as_text=True)
-    assert f"/board/cards/{late.id}/move?unit=DISKOMINFO&amp;status=at_risk" in html
+    html = client.get("/board/?status=at_risk&unit=DINKES").get_data(as_text=True)
+    assert f"/board/cards/{late.id}/move?unit=DINKES&amp;status=at_risk" in html
     assert 'id="filter-status" name="status"' in html
     assert client.get("/board/?status=late").status_code == 400
 
@@ -165,12 +160,12 @@ def test_counts_follow_the_status_filter(team, auth, client, make_card, today, s
     late = make_card()
     milestone(late, "Survei", today - timedelta(days=2))
     make_card(dimension="living")
-    board = load_board(BoardFilters(status="at_risk"), team["staff"], page_size=200)
+    board = load_board(BoardFilters(status="at_risk"), team.staff, page_size=200)
     assert board.total == 1
     assert board.column_counts == {stages["in_progress"].id: 1}
     assert {d: n for d, n in board.lane_counts.items() if n} == {late.dimension_id: 1}
-    assert load_board(BoardFilters(status="on_track"), team["staff"], 200).total == 3
-    auth.login(team["staff"])
+    assert load_board(BoardFilters(status="on_track"), team.staff, 200).total == 3
+    auth.login(team.staff)
     html = client.get("/board/?status=at_risk").get_data(as_text=True)
     assert '<span class="count" id="col-count-in_progress">1</span>' in html
     assert re.search(r'board-summary">1 initiative', html)
@@ -184,7 +179,7 @@ def test_show_more_under_a_status_filter(team, auth, client, hx, make_card, toda
         if i != 1:
             milestone(card, "Survei", today - timedelta(days=1))
             late.append(card)
-    auth.login(team["staff"])
+    auth.login(team.staff)
     html = client.get("/board/?status=at_risk").get_data(as_text=True)
     assert shown(html, *late) == {late[0].id, late[1].id}
     assert "/board/cells/governance/in_progress?offset=2&amp;status=at_risk" in html
@@ -200,7 +195,7 @@ def test_show_more_under_a_status_filter(team, auth, client, hx, make_card, toda
 def test_move_answer_carries_status(team, auth, client, hx, make_card, today):
     card = make_card(stage="approved")
     milestone(card, "Survei", today - timedelta(days=2))
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post(f"/board/cards/{card.id}/move",
                            data={"stage": "in_progress", "after": "top", "version": "1"},
                            headers=hx)
@@ -216,7 +211,7 @@ def test_move_answer_under_a_status_filter_counts_every_lane(team, auth, client,
     milestone(elsewhere, "Survei", today - timedelta(days=2))
     card = make_card(stage="approved")
     milestone(card, "Survei", today - timedelta(days=2))
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post(f"/board/cards/{card.id}/move",
                            data={"stage": "in_progress", "after": "top", "version": "1",
                                  "status": "at_risk"}, headers=hx)
@@ -228,7 +223,7 @@ def test_move_answer_under_a_status_filter_counts_every_lane(team, auth, client,
 
 def test_status_filtered_board_is_a_constant_number_of_queries(team, auth, client, count_queries,
                                                                make_card, today):
-    auth.login(team["staff"])
+    auth.login(team.staff)
 
     def more(n: int) -> None:
         for i in range(n):
@@ -256,7 +251,7 @@ def test_done_means_rolled_out_the_rollout_stage_and_after(team, auth, client, m
     db.session.commit()
     pilot, rolled, evaluated = (make_card(stage=code) for code in
                                 ("pilot", "rolled_out", "evaluated"))
-    auth.login(team["staff"])
+    auth.login(team.staff)
 
     def done() -> set[int]:
         html = client.get("/board/").get_data(as_text=True)

@@ -16,11 +16,7 @@ from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.stages import active_stages
 from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage
 
-
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DISKOMINFO")
-    return {"unit": unit, "staff": make_user("staff", unit, name="Staf Kominfo", locale="en")}
+pytestmark = pytest.mark.usefixtures("team_in_english")
 
 
 def facts_version(initiative_id: int) -> int:
@@ -34,7 +30,7 @@ def card_of(board, initiative_id):
 
 def test_every_change_to_a_status_fact_bumps_its_initiatives_facts_version(team, make_initiative):
     """Written with plain SQL: the triggers do not depend on the app's services."""
-    mine, other = make_initiative(team["unit"]), make_initiative(team["unit"])
+    mine, other = make_initiative(team.unit), make_initiative(team.unit)
     seen = [facts_version(mine.id)]
     untouched = facts_version(other.id)
 
@@ -70,9 +66,9 @@ def test_every_change_to_a_status_fact_bumps_its_initiatives_facts_version(team,
 def test_a_changed_fact_is_seen_at_once_and_unchanged_cards_are_not_read_again(
         team, make_initiative, count_queries):
     today = local_today()
-    a = make_initiative(team["unit"], stage="in_progress", target_date=today + timedelta(days=90))
-    b = make_initiative(team["unit"], stage="in_progress", target_date=today + timedelta(days=90))
-    user = team["staff"]
+    a = make_initiative(team.unit, stage="in_progress", target_date=today + timedelta(days=90))
+    b = make_initiative(team.unit, stage="in_progress", target_date=today + timedelta(days=90))
+    user = team.staff
     with count_queries() as cold:
         first = load_board(BoardFilters(), user, 200)
     assert card_of(first, a.id).status == card_of(first, b.id).status == "on_track"
@@ -97,8 +93,8 @@ def test_a_changed_fact_is_seen_at_once_and_unchanged_cards_are_not_read_again(
 def test_the_day_the_language_and_the_stage_settings_start_a_new_generation(
         app, team, make_initiative):
     today = local_today()
-    a = make_initiative(team["unit"], stage="in_progress", target_date=today + timedelta(days=2))
-    user = team["staff"]
+    a = make_initiative(team.unit, stage="in_progress", target_date=today + timedelta(days=2))
+    user = team.staff
 
     cells, _counts = assessed_cells(BoardFilters(), user, 200, active_stages())
     assert next(c for cell in cells.values() for c in cell if c.id == a.id).status == "on_track"
@@ -119,15 +115,15 @@ def test_the_day_the_language_and_the_stage_settings_start_a_new_generation(
 def test_the_board_page_shows_a_new_milestone_after_a_warm_read(team, auth, client,
                                                                  make_initiative):
     today = local_today()
-    a = make_initiative(team["unit"], stage="pilot", target_date=today + timedelta(days=60))
-    auth.login(team["staff"])
+    a = make_initiative(team.unit, stage="pilot", target_date=today + timedelta(days=60))
+    auth.login(team.staff)
     assert "Next:" not in client.get("/board/").get_data(as_text=True)
     db.session.add(Milestone(initiative_id=a.id, title="Peluncuran", position=0,
                              due_date=today + timedelta(days=5)))
     db.session.commit()
     assert "Next: Peluncuran" in client.get("/board/").get_data(as_text=True)
     # The same card in the reader's other language: derived again, not served from English.
-    db.session.get(type(team["staff"]), team["staff"].id).locale = "id"
+    db.session.get(type(team.staff), team.staff.id).locale = "id"
     db.session.commit()
     assert "Berikutnya: Peluncuran" in client.get("/board/").get_data(as_text=True)
 
@@ -135,8 +131,8 @@ def test_the_board_page_shows_a_new_milestone_after_a_warm_read(team, auth, clie
 def test_readers_in_both_languages_keep_their_own_looks(team, make_user, auth, client,
                                                         make_initiative, count_queries):
     today = local_today()
-    make_initiative(team["unit"], stage="pilot", target_date=today + timedelta(days=60))
-    english, indonesian = team["staff"], make_user("staff", team["unit"], locale="id")
+    make_initiative(team.unit, stage="pilot", target_date=today + timedelta(days=60))
+    english, indonesian = team.staff, make_user("staff", team.unit, locale="id")
     other = type(client)(client.application, client.response_wrapper, use_cookies=True)
     auth.login(english)
     type(auth)(other).login(indonesian)

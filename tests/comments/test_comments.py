@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -28,23 +27,17 @@ DOMAIN = "quickwin.balikpapan.go.id"
 
 
 @pytest.fixture
-def team(make_unit, make_user, make_initiative):
-    unit = make_unit("DINKES")
-    return SimpleNamespace(
-        unit=unit,
-        staff=make_user("staff", unit, name="Staf Dinkes", email=f"staf.dinkes@{DOMAIN}"),
-        manager=make_user("manager", unit, name="Kepala Dinkes", email=f"kepala.dinkes@{DOMAIN}"),
-        other=make_user("staff", name="Staf Dishub", email=f"staf.dishub@{DOMAIN}"),
-        initiative=make_initiative(unit, title="Antrean online puskesmas"),
-    )
+def initiative(team, make_initiative):
+    """The team's proposal the comments are about."""
+    return make_initiative(team.unit, title="Antrean online puskesmas")
 
 
-def comments_url(team):
-    return f"/initiatives/{team.initiative.id}/comments"
+def comments_url(initiative):
+    return f"/initiatives/{initiative.id}/comments"
 
 
-def edit_url(team, comment):
-    return f"/initiatives/{team.initiative.id}/comments/{comment.id}/edit"
+def edit_url(initiative, comment):
+    return f"/initiatives/{initiative.id}/comments/{comment.id}/edit"
 
 
 def activities(verb=None):
@@ -59,8 +52,8 @@ def notifications_for(user):
         sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)))
 
 
-def post_comment(team, author, body, now=T0):
-    comment = add_comment(author, team.initiative, body, now=now)
+def post_comment(initiative, author, body, now=T0):
+    comment = add_comment(author, initiative, body, now=now)
     db.session.commit()
     return comment
 
@@ -150,38 +143,38 @@ def test_mentioned_handles_are_distinct_lower_cased_and_in_order():
 # --------------------------------------------------------------------------- services
 
 
-def test_add_comment_records_one_activity_and_leaves_the_commit_to_the_caller(team):
-    comment = add_comment(team.staff, team.initiative, "  Sudah diuji di 2 puskesmas.  ", now=T0)
+def test_add_comment_records_one_activity_and_leaves_the_commit_to_the_caller(team, initiative):
+    comment = add_comment(team.staff, initiative, "  Sudah diuji di 2 puskesmas.  ", now=T0)
     assert comment.id is not None and comment.body == "Sudah diuji di 2 puskesmas."
     assert comment.created_at == T0 and comment.author_id == team.staff.id
     [entry] = activities()
     assert (entry.verb, entry.initiative_id, entry.actor_id) == (
-        "commented", team.initiative.id, team.staff.id)
+        "commented", initiative.id, team.staff.id)
     assert entry.data == {"comment_id": comment.id} and entry.created_at == T0
     db.session.rollback()  # nothing was committed
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
 @pytest.mark.parametrize("body", ["", "   \n\t ", None, "x" * (MAX_BODY + 1)])
-def test_empty_or_too_long_comments_are_refused(team, body):
+def test_empty_or_too_long_comments_are_refused(team, initiative, body):
     with pytest.raises(Invalid) as refused:
-        add_comment(team.staff, team.initiative, body, now=T0)
+        add_comment(team.staff, initiative, body, now=T0)
     assert refused.value.field == "body"
     assert not activities()
 
 
-def test_a_comment_of_exactly_the_maximum_length_is_fine(team):
-    assert len(add_comment(team.staff, team.initiative, "x" * MAX_BODY, now=T0).body) == MAX_BODY
+def test_a_comment_of_exactly_the_maximum_length_is_fine(team, initiative):
+    assert len(add_comment(team.staff, initiative, "x" * MAX_BODY, now=T0).body) == MAX_BODY
 
 
-def test_signed_out_or_inactive_people_cannot_comment(team, make_user):
+def test_signed_out_or_inactive_people_cannot_comment(team, initiative, make_user):
     inactive = make_user("staff", team.unit, active=False)
     with pytest.raises(Forbidden):
-        add_comment(inactive, team.initiative, "Halo", now=T0)
+        add_comment(inactive, initiative, "Halo", now=T0)
 
 
-def test_the_author_edits_within_15_minutes_only(team):
-    comment = post_comment(team, team.staff, "Versi pertama")
+def test_the_author_edits_within_15_minutes_only(team, initiative):
+    comment = post_comment(initiative, team.staff, "Versi pertama")
     assert edit_comment(team.staff, comment, "Versi kedua", now=T0 + timedelta(minutes=14))
     db.session.commit()
     assert comment.body == "Versi kedua"
@@ -196,49 +189,49 @@ def test_the_author_edits_within_15_minutes_only(team):
     assert activities("comment_edited")[0].data == {"comment_id": comment.id}
 
 
-def test_an_edit_that_changes_nothing_records_nothing(team):
-    comment = post_comment(team, team.staff, "Sama saja")
+def test_an_edit_that_changes_nothing_records_nothing(team, initiative):
+    comment = post_comment(initiative, team.staff, "Sama saja")
     assert edit_comment(team.staff, comment, " Sama saja ", now=T0 + timedelta(minutes=1)) is False
     assert comment.edited_at is None
     assert len(activities()) == 1
 
 
-def test_mentions_notify_each_mentioned_active_user_once(team, make_user):
+def test_mentions_notify_each_mentioned_active_user_once(team, initiative, make_user):
     inactive = make_user("staff", team.unit, email=f"pensiun@{DOMAIN}", active=False)
     comment = post_comment(
-        team, team.manager,
+        initiative, team.manager,
         "@staf.dinkes tolong cek. @STAF.DINKES sekali lagi; @staf.dishub juga. "
         "@kepala.dinkes (saya sendiri), @pensiun, @tidak.ada.",
     )
     assert [(n.kind, n.comment_id, n.initiative_id, n.actor_id)
             for n in notifications_for(team.staff)] == [
-        ("mention", comment.id, team.initiative.id, team.manager.id)]
-    assert len(notifications_for(team.other)) == 1
+        ("mention", comment.id, initiative.id, team.manager.id)]
+    assert len(notifications_for(team.outsider)) == 1
     assert notifications_for(team.manager) == []  # not the author
     assert notifications_for(inactive) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 2
     assert len(activities()) == 1  # one Activity, however many mentions
 
 
-def test_mentions_need_a_unique_match_and_escape_like_wildcards(team, make_user):
+def test_mentions_need_a_unique_match_and_escape_like_wildcards(team, initiative, make_user):
     make_user("staff", team.unit, email="budi@dinkes.example.go.id")
     make_user("staff", team.unit, email="budi@dishub.example.go.id")
     underscore = make_user("staff", team.unit, email=f"ana_s@{DOMAIN}")
     lookalike = make_user("staff", team.unit, email=f"anaxs@{DOMAIN}")
     percent_target = make_user("staff", team.unit, email=f"a.b@{DOMAIN}")
-    post_comment(team, team.staff, "@budi (ambiguous) @ana_s @a%")
+    post_comment(initiative, team.staff, "@budi (ambiguous) @ana_s @a%")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
     assert len(notifications_for(underscore)) == 1
     assert notifications_for(lookalike) == [] and notifications_for(percent_target) == []
 
 
-def test_an_edit_that_adds_a_mention_notifies_only_the_new_person(team):
-    comment = post_comment(team, team.manager, "@staf.dinkes tolong cek")
+def test_an_edit_that_adds_a_mention_notifies_only_the_new_person(team, initiative):
+    comment = post_comment(initiative, team.manager, "@staf.dinkes tolong cek")
     edit_comment(team.manager, comment, "@staf.dinkes tolong cek, @staf.dishub juga",
                  now=T0 + timedelta(minutes=5))
     db.session.commit()
     assert len(notifications_for(team.staff)) == 1
-    assert len(notifications_for(team.other)) == 1
+    assert len(notifications_for(team.outsider)) == 1
     # Removing and re-adding a mention does not notify again.
     edit_comment(team.manager, comment, "tolong cek", now=T0 + timedelta(minutes=6))
     edit_comment(team.manager, comment, "@staf.dinkes tolong cek", now=T0 + timedelta(minutes=7))
@@ -250,21 +243,21 @@ def test_an_edit_that_adds_a_mention_notifies_only_the_new_person(team):
 # --------------------------------------------------------------------------- HTTP
 
 
-def test_plain_post_redirects_to_the_comments_with_a_flash(team, auth, client):
-    auth.login(team.other)  # any signed-in user may comment, whatever their unit
-    response = client.post(comments_url(team), data={"body": "Dishub siap bantu."})
+def test_plain_post_redirects_to_the_comments_with_a_flash(team, initiative, auth, client):
+    auth.login(team.outsider)  # any signed-in user may comment, whatever their unit
+    response = client.post(comments_url(initiative), data={"body": "Dishub siap bantu."})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/initiatives/{team.initiative.id}#comments")
-    page = client.get(f"/initiatives/{team.initiative.id}").get_data(as_text=True)
+    assert response.headers["Location"].endswith(f"/initiatives/{initiative.id}#comments")
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert "Dishub siap bantu." in page and 'class="flash flash-success"' in page
     assert '<section id="comments"' in page
     [entry] = activities()
     assert entry.verb == "commented"
 
 
-def test_htmx_post_answers_with_the_comments_section(team, auth, client, hx):
+def test_htmx_post_answers_with_the_comments_section(team, initiative, auth, client, hx):
     auth.login(team.staff)
-    response = client.post(comments_url(team), data={"body": "Baris satu\nBaris dua"}, headers=hx)
+    response = client.post(comments_url(initiative), data={"body": "Baris satu\nBaris dua"}, headers=hx)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="comments"') and "<html" not in html
@@ -273,9 +266,9 @@ def test_htmx_post_answers_with_the_comments_section(team, auth, client, hx):
 
 
 @pytest.mark.parametrize("body", ["", "x" * (MAX_BODY + 1)])
-def test_refused_htmx_post_answers_with_the_form_and_the_error(team, auth, client, hx, body):
+def test_refused_htmx_post_answers_with_the_form_and_the_error(team, initiative, auth, client, hx, body):
     auth.login(team.staff)
-    response = client.post(comments_url(team), data={"body": body}, headers=hx)
+    response = client.post(comments_url(initiative), data={"body": body}, headers=hx)
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == "#comment-form"
     assert response.headers["HX-Reswap"] == "outerHTML"
@@ -285,29 +278,29 @@ def test_refused_htmx_post_answers_with_the_form_and_the_error(team, auth, clien
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
-def test_refused_plain_post_shows_the_form_on_a_page(team, auth, client):
+def test_refused_plain_post_shows_the_form_on_a_page(team, initiative, auth, client):
     auth.login(team.staff)
-    response = client.post(comments_url(team), data={"body": "  "})
+    response = client.post(comments_url(initiative), data={"body": "  "})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "<html" in html and 'id="comment-body-error"' in html
 
 
-def test_the_comment_box_explains_mentions(team, auth, client):
+def test_the_comment_box_explains_mentions(team, initiative, auth, client):
     auth.login(team.staff)
-    page = client.get(f"/initiatives/{team.initiative.id}").get_data(as_text=True)
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert 'id="comment-body-hint"' in page
     assert "@budi.santoso" in page and f"budi.santoso@{DOMAIN}" in page
-    assert f'data-hx-post="/initiatives/{team.initiative.id}/comments"' in page
+    assert f'data-hx-post="/initiatives/{initiative.id}/comments"' in page
     assert 'data-hx-target="#comments"' in page and 'method="post"' in page
 
 
-def test_comments_are_escaped_and_links_clickable_on_the_page(team, auth, client):
+def test_comments_are_escaped_and_links_clickable_on_the_page(team, initiative, auth, client):
     auth.login(team.staff)
-    client.post(comments_url(team), data={"body": (
+    client.post(comments_url(initiative), data={"body": (
         '<script>alert(1)</script> "><img src=x onerror=alert(1)> javascript:alert(1) '
         "https://dinkes.balikpapan.go.id/antrean?hari=senin&jam=8 @kepala.dinkes")})
-    page = client.get(f"/initiatives/{team.initiative.id}").get_data(as_text=True)
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
@@ -317,57 +310,57 @@ def test_comments_are_escaped_and_links_clickable_on_the_page(team, auth, client
     assert '<strong class="mention">@kepala.dinkes</strong>' in page
 
 
-def test_comments_are_shown_oldest_first_with_author_time_and_edited_marker(team, auth, client):
-    first = post_comment(team, team.manager, "Pertama", now=utcnow() - timedelta(hours=2))
-    post_comment(team, team.staff, "Kedua", now=utcnow() - timedelta(hours=1))
+def test_comments_are_shown_oldest_first_with_author_time_and_edited_marker(team, initiative, auth, client):
+    first = post_comment(initiative, team.manager, "Pertama", now=utcnow() - timedelta(hours=2))
+    post_comment(initiative, team.staff, "Kedua", now=utcnow() - timedelta(hours=1))
     first.edited_at = first.created_at + timedelta(minutes=3)
     db.session.commit()
     auth.login(team.staff)
-    page = client.get(f"/initiatives/{team.initiative.id}").get_data(as_text=True)
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert page.index("Pertama") < page.index("Kedua")
     assert "Kepala Dinkes" in page and f'datetime="{first.created_at.isoformat(timespec="seconds")}"' in page
     assert page.count('class="comment-edited"') == 1
 
 
-def test_only_the_author_sees_the_edit_control_and_only_for_15_minutes(team, auth, client):
-    recent = post_comment(team, team.staff, "Baru", now=utcnow() - timedelta(minutes=2))
-    old = post_comment(team, team.staff, "Lama", now=utcnow() - timedelta(minutes=20))
-    page_url = f"/initiatives/{team.initiative.id}"
+def test_only_the_author_sees_the_edit_control_and_only_for_15_minutes(team, initiative, auth, client):
+    recent = post_comment(initiative, team.staff, "Baru", now=utcnow() - timedelta(minutes=2))
+    old = post_comment(initiative, team.staff, "Lama", now=utcnow() - timedelta(minutes=20))
+    page_url = f"/initiatives/{initiative.id}"
 
     auth.login(team.manager)
     page = client.get(page_url).get_data(as_text=True)
-    assert edit_url(team, recent) not in page and edit_url(team, old) not in page
-    assert client.get(edit_url(team, recent)).status_code == 403
-    response = client.post(edit_url(team, recent), data={"body": "Diubah orang lain"})
+    assert edit_url(initiative, recent) not in page and edit_url(initiative, old) not in page
+    assert client.get(edit_url(initiative, recent)).status_code == 403
+    response = client.post(edit_url(initiative, recent), data={"body": "Diubah orang lain"})
     assert response.status_code == 403
     assert db.session.get(Comment, recent.id).body == "Baru"
     auth.logout()
 
     auth.login(team.staff)
     page = client.get(page_url).get_data(as_text=True)
-    assert edit_url(team, recent) in page and edit_url(team, old) not in page
-    assert client.get(edit_url(team, old)).status_code == 403
-    assert client.post(edit_url(team, old), data={"body": "Terlambat"}).status_code == 403
+    assert edit_url(initiative, recent) in page and edit_url(initiative, old) not in page
+    assert client.get(edit_url(initiative, old)).status_code == 403
+    assert client.post(edit_url(initiative, old), data={"body": "Terlambat"}).status_code == 403
     assert db.session.get(Comment, old.id).body == "Lama"
     assert [a.verb for a in activities()] == ["commented", "commented"]
 
 
-def test_edit_form_is_a_fragment_under_htmx_and_a_page_otherwise(team, auth, client, hx):
-    comment = post_comment(team, team.staff, "Ubah saya", now=utcnow())
+def test_edit_form_is_a_fragment_under_htmx_and_a_page_otherwise(team, initiative, auth, client, hx):
+    comment = post_comment(initiative, team.staff, "Ubah saya", now=utcnow())
     auth.login(team.staff)
-    fragment = client.get(edit_url(team, comment), headers=hx)
+    fragment = client.get(edit_url(initiative, comment), headers=hx)
     html = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith(f'<form id="comment-{comment.id}-form"')
     assert f'id="comment-{comment.id}-body"' in html and "Ubah saya</textarea>" in html
-    page = client.get(edit_url(team, comment)).get_data(as_text=True)
+    page = client.get(edit_url(initiative, comment)).get_data(as_text=True)
     assert "<html" in page and "Ubah saya</textarea>" in page
 
 
-def test_editing_over_htmx_and_plain(team, auth, client, hx):
-    comment = post_comment(team, team.staff, "Awal", now=utcnow())
+def test_editing_over_htmx_and_plain(team, initiative, auth, client, hx):
+    comment = post_comment(initiative, team.staff, "Awal", now=utcnow())
     auth.login(team.staff)
-    response = client.post(edit_url(team, comment), data={"body": "Sesudah @kepala.dinkes"},
+    response = client.post(edit_url(initiative, comment), data={"body": "Sesudah @kepala.dinkes"},
                            headers=hx)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -375,68 +368,68 @@ def test_editing_over_htmx_and_plain(team, auth, client, hx):
     assert "Sesudah" in html and 'class="comment-edited"' in html
     assert len(notifications_for(team.manager)) == 1
 
-    bad = client.post(edit_url(team, comment), data={"body": ""}, headers=hx)
+    bad = client.post(edit_url(initiative, comment), data={"body": ""}, headers=hx)
     assert bad.status_code == 422 and bad.headers["HX-Retarget"] == f"#comment-{comment.id}-form"
     assert f'id="comment-{comment.id}-body-error"' in bad.get_data(as_text=True)
 
-    plain = client.post(edit_url(team, comment), data={"body": "Terakhir"})
+    plain = client.post(edit_url(initiative, comment), data={"body": "Terakhir"})
     assert plain.status_code == 303 and plain.headers["Location"].endswith("#comments")
     assert db.session.get(Comment, comment.id).body == "Terakhir"
     assert [a.verb for a in activities()] == ["commented", "comment_edited", "comment_edited"]
 
 
-def test_comment_urls_check_the_initiative(team, auth, client, make_initiative):
-    comment = post_comment(team, team.staff, "Di sini", now=utcnow())
+def test_comment_urls_check_the_initiative(team, initiative, auth, client, make_initiative):
+    comment = post_comment(initiative, team.staff, "Di sini", now=utcnow())
     elsewhere = make_initiative(team.unit)
     auth.login(team.staff)
     assert client.get(f"/initiatives/{elsewhere.id}/comments/{comment.id}/edit").status_code == 404
     assert client.post("/initiatives/999999/comments", data={"body": "x"}).status_code == 404
-    assert client.get(f"{comments_url(team)}").status_code == 303
+    assert client.get(f"{comments_url(initiative)}").status_code == 303
 
 
-def test_signed_out_visitors_are_sent_to_sign_in(team, client):
-    response = client.post(comments_url(team), data={"body": "Anonim"})
+def test_signed_out_visitors_are_sent_to_sign_in(team, initiative, client):
+    response = client.post(comments_url(initiative), data={"body": "Anonim"})
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
-def test_the_section_loads_comments_and_authors_in_one_query(app, team, make_user, count_queries):
+def test_the_section_loads_comments_and_authors_in_one_query(app, team, initiative, make_user, count_queries):
     def render_section():
         with app.test_request_context():
             login_user(team.staff)
             db.session.expire_all()
             with count_queries() as counter:
-                html = render_template("comments/_section.html", initiative=team.initiative,
-                                       comments_section=build_section(team.initiative))
+                html = render_template("comments/_section.html", initiative=initiative,
+                                       comments_section=build_section(initiative))
             return counter, html
 
-    post_comment(team, team.manager, "Satu")
+    post_comment(initiative, team.manager, "Satu")
     few, _html = render_section()
     for i in range(12):
-        post_comment(team, make_user("staff", team.unit), f"Komentar {i}")
+        post_comment(initiative, make_user("staff", team.unit), f"Komentar {i}")
     many, html = render_section()
     assert "Komentar 11" in html
     assert few.count == many.count, many.statements
 
 
-def test_the_trail_tells_comments_in_a_sentence(team, app):
-    comment = post_comment(team, team.staff, "Satu")
+def test_the_trail_tells_comments_in_a_sentence(team, initiative, app):
+    comment = post_comment(initiative, team.staff, "Satu")
     edit_comment(team.staff, comment, "Dua", now=T0 + timedelta(minutes=1))
     with app.test_request_context(), force_locale("en"):
         assert [describe(a) for a in activities()] == ["commented", "edited a comment"]
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
-def test_posting_needs_the_csrf_token(team, client, app_config):
+def test_posting_needs_the_csrf_token(team, initiative, client, app_config):
     login = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
     client.post("/auth/login", data={"email": team.staff.email, "password": PASSWORD,
                                      "csrf_token": token})
-    page = client.get(f"/initiatives/{team.initiative.id}").get_data(as_text=True)
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     header = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     assert f'name="csrf_token" value="{header}"' in page  # the plain form carries it too
-    assert client.post(comments_url(team), data={"body": "Tanpa token"}).status_code == 400
-    ok = client.post(comments_url(team), data={"body": "Dengan token"},
+    assert client.post(comments_url(initiative), data={"body": "Tanpa token"}).status_code == 400
+    ok = client.post(comments_url(initiative), data={"body": "Dengan token"},
                      headers={"HX-Request": "true", "X-CSRFToken": header})
     assert ok.status_code == 200
     assert [c.body for c in db.session.scalars(sa.select(Comment))] == ["Dengan token"]

@@ -12,7 +12,7 @@ from tests.html_forms import forms_in
 
 
 @pytest.fixture
-def world(make_unit, make_user, make_initiative):
+def cross_unit_team(make_unit, make_user, make_initiative):
     owning, other = make_unit("DISDUKCAPIL"), make_unit("DISKOMINFO")
     people = {
         "staff": make_user("staff", owning, name="Staf Dukcapil"),
@@ -42,9 +42,9 @@ def fields_of(submission):
     return data
 
 
-def test_a_team_member_from_another_unit_edits_the_content_only(client, auth, world):
-    initiative = world["initiative"]
-    auth.login(world["team_member"])
+def test_a_team_member_from_another_unit_edits_the_content_only(client, auth, cross_unit_team):
+    initiative = cross_unit_team["initiative"]
+    auth.login(cross_unit_team["team_member"])
     form = edit_form(client, initiative)
     names = {name for name, _ in form.entries()[0]}
     assert {"title", "benefit", "description", "dimension", "target_date"} <= names
@@ -58,48 +58,50 @@ def test_a_team_member_from_another_unit_edits_the_content_only(client, auth, wo
     db.session.expire_all()
     stored = db.session.get(Initiative, initiative.id)
     assert stored.title == "Judul dari tim"
-    assert stored.unit_id == world["owning"].id and stored.owner_id == world["staff"].id
-    assert {m.id for m in stored.members} == {world["team_member"].id, world["team_manager"].id}
+    assert stored.unit_id == cross_unit_team["owning"].id and stored.owner_id == cross_unit_team["staff"].id
+    assert {m.id for m in stored.members} == {cross_unit_team["team_member"].id,
+                                              cross_unit_team["team_manager"].id}
 
 
 @pytest.mark.parametrize("field", ["unit", "owner", "members"])
-def test_a_team_member_cannot_change_who_owns_it_even_by_a_crafted_post(client, auth, world, field):
-    initiative = world["initiative"]
-    auth.login(world["team_member"])
+def test_a_team_member_cannot_change_who_owns_it_even_by_a_crafted_post(client, auth, cross_unit_team, field):
+    initiative = cross_unit_team["initiative"]
+    auth.login(cross_unit_team["team_member"])
     data = fields_of(edit_form(client, initiative).submission())
-    data[field] = [str({"unit": world["other"].id, "owner": world["team_member"].id,
-                        "members": world["team_member"].id}[field])]
+    data[field] = [str({"unit": cross_unit_team["other"].id, "owner": cross_unit_team["team_member"].id,
+                        "members": cross_unit_team["team_member"].id}[field])]
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
     response = client.post(f"/initiatives/{initiative.id}/edit", data=data)
     db.session.expire_all()
     stored = db.session.get(Initiative, initiative.id)
     # The form carries no such field for them: the value is ignored, nothing about ownership moves.
     assert response.status_code in (303, 403)
-    assert stored.unit_id == world["owning"].id and stored.owner_id == world["staff"].id
-    assert {m.id for m in stored.members} == {world["team_member"].id, world["team_manager"].id}
+    assert stored.unit_id == cross_unit_team["owning"].id and stored.owner_id == cross_unit_team["staff"].id
+    assert {m.id for m in stored.members} == {cross_unit_team["team_member"].id,
+                                              cross_unit_team["team_manager"].id}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == before
 
 
-def test_the_service_refuses_ownership_changes_from_a_team_member(app, world):
+def test_the_service_refuses_ownership_changes_from_a_team_member(app, cross_unit_team):
     from quickwin_tracker.domain.errors import Forbidden
     from quickwin_tracker.initiatives.services import InitiativeData, update_initiative
 
-    initiative = world["initiative"]
+    initiative = cross_unit_team["initiative"]
     data = InitiativeData(title=initiative.title, benefit=initiative.benefit,
                           description=initiative.description, dimension=initiative.dimension,
-                          unit=initiative.unit, owner=world["team_member"],
+                          unit=initiative.unit, owner=cross_unit_team["team_member"],
                           target_date=initiative.target_date, members=list(initiative.members))
     with pytest.raises(Forbidden) as refused:
-        update_initiative(world["team_member"], initiative, data, initiative.version)
+        update_initiative(cross_unit_team["team_member"], initiative, data, initiative.version)
     assert refused.value.field == "owner"
     db.session.rollback()
 
 
 @pytest.mark.parametrize("person, allowed", [("team_member", False), ("team_manager", False),
                                              ("staff", True), ("manager", True), ("admin", True)])
-def test_only_the_owning_unit_archives(client, auth, world, person, allowed):
-    initiative = world["initiative"]
-    auth.login(world[person])
+def test_only_the_owning_unit_archives(client, auth, cross_unit_team, person, allowed):
+    initiative = cross_unit_team["initiative"]
+    auth.login(cross_unit_team[person])
     page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert (f"/initiatives/{initiative.id}/archive" in page) == allowed
     response = client.post(f"/initiatives/{initiative.id}/archive")
@@ -110,10 +112,10 @@ def test_only_the_owning_unit_archives(client, auth, world, person, allowed):
 
 @pytest.mark.parametrize("person, allowed", [("team_manager", False), ("team_member", False),
                                              ("staff", False), ("manager", True), ("admin", True)])
-def test_only_the_owning_units_manager_approves(client, auth, world, person, allowed, hx):
+def test_only_the_owning_units_manager_approves(client, auth, cross_unit_team, person, allowed, hx):
     """Leaving the first stage is the approval: a manager of another unit on the team may not."""
-    initiative = world["initiative"]
-    auth.login(world[person])
+    initiative = cross_unit_team["initiative"]
+    auth.login(cross_unit_team[person])
     dialog = client.get(f"/board/cards/{initiative.id}/move", headers=hx).get_data(as_text=True)
     assert ('value="approved"' in dialog) == allowed  # only stages the move may reach
     response = client.post(f"/board/cards/{initiative.id}/move", headers=hx, data={
@@ -125,10 +127,10 @@ def test_only_the_owning_units_manager_approves(client, auth, world, person, all
     assert (db.session.get(Initiative, initiative.id).stage.code == "approved") == allowed
 
 
-def test_the_move_dialog_sent_unchanged_moves_nothing(client, auth, world, make_initiative, hx):
-    initiative = world["initiative"]
-    below = make_initiative(world["owning"], stage="proposed", dimension=initiative.dimension.code)
-    auth.login(world["manager"])
+def test_the_move_dialog_sent_unchanged_moves_nothing(client, auth, cross_unit_team, make_initiative, hx):
+    initiative = cross_unit_team["initiative"]
+    below = make_initiative(cross_unit_team["owning"], stage="proposed", dimension=initiative.dimension.code)
+    auth.login(cross_unit_team["manager"])
     url = f"/board/cards/{initiative.id}/move"
     form = next(f for f in forms_in(client.get(url).get_data(as_text=True), url) if f.method == "post")
     response = client.post(form.action, data=fields_of(form.submission()))
@@ -139,26 +141,26 @@ def test_the_move_dialog_sent_unchanged_moves_nothing(client, auth, world, make_
     assert not db.session.scalars(sa.select(Activity).where(Activity.verb.in_(("moved", "reordered")))).all()
 
 
-def test_an_inactive_owner_and_team_member_stay_until_someone_changes_them(client, auth, world,
+def test_an_inactive_owner_and_team_member_stay_until_someone_changes_them(client, auth, cross_unit_team,
                                                                           make_user):
-    initiative = world["initiative"]
-    world["staff"].active = False
-    world["team_member"].active = False
+    initiative = cross_unit_team["initiative"]
+    cross_unit_team["staff"].active = False
+    cross_unit_team["team_member"].active = False
     db.session.commit()
-    auth.login(world["manager"])
+    auth.login(cross_unit_team["manager"])
     form = edit_form(client, initiative)
     data = fields_of(form.submission())
-    assert data["owner"] == [str(world["staff"].id)]
+    assert data["owner"] == [str(cross_unit_team["staff"].id)]
     data["title"] = ["Judul baru"]
     assert client.post(f"/initiatives/{initiative.id}/edit", data=data).status_code == 303
     db.session.expire_all()
     stored = db.session.get(Initiative, initiative.id)
-    assert stored.title == "Judul baru" and stored.owner_id == world["staff"].id
-    assert world["team_member"].id in {m.id for m in stored.members}
+    assert stored.title == "Judul baru" and stored.owner_id == cross_unit_team["staff"].id
+    assert cross_unit_team["team_member"].id in {m.id for m in stored.members}
 
     # Adding another inactive account to the team is refused (the form does not offer it; the
     # service refuses it too).
-    newcomer = make_user("staff", world["owning"], active=False)
+    newcomer = make_user("staff", cross_unit_team["owning"], active=False)
     data = fields_of(edit_form(client, initiative).submission())
     data["members"] = [*data.get("members", []), str(newcomer.id)]
     assert client.post(f"/initiatives/{initiative.id}/edit", data=data).status_code == 422
@@ -174,6 +176,6 @@ def test_an_inactive_owner_and_team_member_stay_until_someone_changes_them(clien
                           unit=stored.unit, owner=stored.owner, target_date=stored.target_date,
                           members=[*stored.members, newcomer])
     with pytest.raises(Invalid) as refused:
-        update_initiative(world["manager"], stored, data, stored.version)
+        update_initiative(cross_unit_team["manager"], stored, data, stored.version)
     assert refused.value.field == "members" and newcomer.name in refused.value.message
     db.session.rollback()

@@ -9,21 +9,14 @@ from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Activity, Initiative
 
 
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DINKES")
-    return {"unit": unit, "staff": make_user("staff", unit, name="Staf Dinkes"),
-            "manager": make_user("manager", unit, name="Kepala Dinkes")}
-
-
 def form_data(team, dimensions, **overrides):
     data = {
         "title": "Antrean online puskesmas",
         "benefit": "Warga tidak perlu antre sejak subuh.",
         "description": "Pendaftaran lewat WhatsApp dan web.",
         "dimension": str(dimensions["living"].id),
-        "unit": str(team["unit"].id),
-        "owner": str(team["staff"].id),
+        "unit": str(team.unit.id),
+        "owner": str(team.staff.id),
         "target_date": "2027-02-01",
     }
     data.update(overrides)
@@ -37,20 +30,20 @@ def trail(initiative_id):
 
 def test_create_puts_it_at_the_bottom_of_the_first_stage(team, auth, client, dimensions,
                                                           make_initiative):
-    existing = make_initiative(team["unit"], stage="proposed", dimension="living")
-    auth.login(team["staff"])
+    existing = make_initiative(team.unit, stage="proposed", dimension="living")
+    auth.login(team.staff)
     form = client.get("/initiatives/new")
     assert form.status_code == 200
-    assert f'<option selected value="{team["unit"].id}"'.encode() in form.data
+    assert f'<option selected value="{team.unit.id}"'.encode() in form.data
     response = client.post("/initiatives/new", data=form_data(team, dimensions))
     assert response.status_code == 303
     created = db.session.scalar(sa.select(Initiative).where(Initiative.title == "Antrean online puskesmas"))
     assert response.headers["Location"].endswith(f"/initiatives/{created.id}")
     assert created.stage.code == "proposed"
     assert created.position == existing.position + 1
-    assert created.owner_id == team["staff"].id
+    assert created.owner_id == team.staff.id
     assert created.target_date == date(2027, 2, 1)
-    assert created.created_by_id == team["staff"].id
+    assert created.created_by_id == team.staff.id
     assert [a.verb for a in trail(created.id)] == ["created"]
     page = client.get(f"/initiatives/{created.id}").get_data(as_text=True)
     assert "Warga tidak perlu antre sejak subuh." in page
@@ -70,7 +63,7 @@ def test_create_puts_it_at_the_bottom_of_the_first_stage(team, auth, client, dim
 )
 def test_bad_input_gets_a_message_next_to_the_field(team, auth, client, dimensions, overrides,
                                                    field, status):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post("/initiatives/new", data=form_data(team, dimensions, **overrides))
     assert response.status_code == status
     html = response.get_data(as_text=True)
@@ -81,7 +74,7 @@ def test_bad_input_gets_a_message_next_to_the_field(team, auth, client, dimensio
 
 def test_owner_from_another_unit_is_refused(team, auth, client, dimensions, make_user, make_unit):
     stranger = make_user("staff", make_unit("DLH"))
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post("/initiatives/new",
                            data=form_data(team, dimensions, owner=str(stranger.id)))
     assert response.status_code == 422
@@ -90,7 +83,7 @@ def test_owner_from_another_unit_is_refused(team, auth, client, dimensions, make
 
 def test_staff_cannot_create_for_another_unit(team, auth, client, dimensions, make_unit):
     other = make_unit("DLH")
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post("/initiatives/new",
                            data=form_data(team, dimensions, unit=str(other.id), owner="0"))
     assert response.status_code == 422  # not even a choice offered to them
@@ -99,21 +92,21 @@ def test_staff_cannot_create_for_another_unit(team, auth, client, dimensions, ma
 
 def test_edit_records_each_changed_field_old_and_new(team, auth, client, dimensions,
                                                      make_initiative):
-    initiative = make_initiative(team["unit"], stage="approved", dimension="living",
-                                 title="Lama", owner=team["staff"])
-    auth.login(team["manager"])
+    initiative = make_initiative(team.unit, stage="approved", dimension="living",
+                                 title="Lama", owner=team.staff)
+    auth.login(team.manager)
     page = client.get(f"/initiatives/{initiative.id}/edit")
     assert page.status_code == 200 and b'value="Lama"' in page.data
     response = client.post(
         f"/initiatives/{initiative.id}/edit",
-        data=form_data(team, dimensions, title="Baru", owner=str(team["manager"].id),
+        data=form_data(team, dimensions, title="Baru", owner=str(team.manager.id),
                        benefit=initiative.benefit, description="", dimension=str(dimensions["living"].id),
                        target_date="2027-03-01", version="1"),
     )
     assert response.status_code == 303
     db.session.expire_all()
     saved = db.session.get(Initiative, initiative.id)
-    assert saved.title == "Baru" and saved.owner_id == team["manager"].id
+    assert saved.title == "Baru" and saved.owner_id == team.manager.id
     assert saved.version == 2
     entries = trail(initiative.id)
     assert [e.verb for e in entries] == ["updated"]
@@ -126,10 +119,10 @@ def test_edit_records_each_changed_field_old_and_new(team, auth, client, dimensi
 
 def test_edit_to_another_dimension_moves_the_card_to_that_lane(team, auth, client, dimensions,
                                                                make_initiative):
-    a = make_initiative(team["unit"], stage="approved", dimension="living")
-    b = make_initiative(team["unit"], stage="approved", dimension="living")
-    c = make_initiative(team["unit"], stage="approved", dimension="society")
-    auth.login(team["staff"])
+    a = make_initiative(team.unit, stage="approved", dimension="living")
+    b = make_initiative(team.unit, stage="approved", dimension="living")
+    c = make_initiative(team.unit, stage="approved", dimension="society")
+    auth.login(team.staff)
     response = client.post(f"/initiatives/{a.id}/edit", data=form_data(
         team, dimensions, title=a.title, benefit=a.benefit, description="", owner="0",
         dimension=str(dimensions["society"].id), target_date="2027-03-01", version="1"))
@@ -143,8 +136,8 @@ def test_edit_to_another_dimension_moves_the_card_to_that_lane(team, auth, clien
 
 def test_stale_edit_is_refused_and_shows_the_current_version(team, auth, client, dimensions,
                                                              make_initiative):
-    initiative = make_initiative(team["unit"], stage="approved", title="Versi satu")
-    auth.login(team["staff"])
+    initiative = make_initiative(team.unit, stage="approved", title="Versi satu")
+    auth.login(team.staff)
     # someone else saved meanwhile (version 1 -> 2)
     initiative.title = "Versi dua"
     db.session.commit()
@@ -158,9 +151,9 @@ def test_stale_edit_is_refused_and_shows_the_current_version(team, auth, client,
 
 
 def test_saving_without_changes_records_nothing(team, auth, client, dimensions, make_initiative):
-    i = make_initiative(team["unit"], stage="approved", dimension="living", owner=team["staff"],
+    i = make_initiative(team.unit, stage="approved", dimension="living", owner=team.staff,
                         title="Sama", benefit="Sama saja.", description="")
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post(f"/initiatives/{i.id}/edit", data=form_data(
         team, dimensions, title="Sama", benefit="Sama saja.", description="",
         target_date="2027-03-01", version="1"))
@@ -169,9 +162,9 @@ def test_saving_without_changes_records_nothing(team, auth, client, dimensions, 
 
 
 def test_archive_and_unarchive(team, auth, client, make_initiative):
-    a = make_initiative(team["unit"], stage="pilot", title="Bank sampah digital")
-    b = make_initiative(team["unit"], stage="pilot")
-    auth.login(team["staff"])
+    a = make_initiative(team.unit, stage="pilot", title="Bank sampah digital")
+    b = make_initiative(team.unit, stage="pilot")
+    auth.login(team.staff)
     assert client.post(f"/initiatives/{a.id}/archive").status_code == 303
     db.session.expire_all()
     assert db.session.get(Initiative, a.id).archived
@@ -189,20 +182,20 @@ def test_archive_and_unarchive(team, auth, client, make_initiative):
 
 
 def test_archive_search_htmx_returns_results_fragment(team, auth, client, hx, make_initiative):
-    make_initiative(team["unit"], archived=True, title="Arsip satu")
-    auth.login(team["staff"])
+    make_initiative(team.unit, archived=True, title="Arsip satu")
+    auth.login(team.staff)
     fragment = client.get("/initiatives/archived?q=arsip", headers=hx).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="archive-results"') and "Arsip satu" in fragment
     assert client.get("/initiatives/archived?page=abc").status_code == 200
 
 
 def test_unknown_initiative_is_404(team, auth, client):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     assert client.get("/initiatives/999999").status_code == 404
 
 
 def test_text_fields_are_escaped(team, auth, client, dimensions):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     payload = '<script>alert("x")</script>'
     client.post("/initiatives/new", data=form_data(team, dimensions, title=payload, benefit=payload))
     created = db.session.scalar(sa.select(Initiative))
@@ -214,8 +207,8 @@ def test_text_fields_are_escaped(team, auth, client, dimensions):
 
 def test_status_and_trail_fragments_refresh_after_in_place_changes(team, auth, client, hx,
                                                                    make_initiative):
-    initiative = make_initiative(team["unit"], stage="approved")
-    auth.login(team["staff"])
+    initiative = make_initiative(team.unit, stage="approved")
+    auth.login(team.staff)
     page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert 'data-hx-trigger="initiative-changed from:body"' in page
     status = client.get(f"/initiatives/{initiative.id}?part=status", headers=hx).get_data(as_text=True)
@@ -227,5 +220,5 @@ def test_status_and_trail_fragments_refresh_after_in_place_changes(team, auth, c
 
 def test_archive_page_beyond_any_offset_is_empty_not_a_500(team, auth, client):
     """Regression (tests/web/test_fuzz.py): a huge ``page`` became an OFFSET no database can hold."""
-    auth.login(team["staff"])
+    auth.login(team.staff)
     assert client.get("/initiatives/archived?page=" + "9" * 40).status_code == 200

@@ -19,12 +19,6 @@ from quickwin_tracker.models import (
 )
 
 
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DISKOMINFO")
-    return {"unit": unit, "manager": make_user("manager", unit), "staff": make_user("staff", unit)}
-
-
 def codes(items):
     return [m.check for m in items]
 
@@ -40,10 +34,10 @@ def test_default_gates_come_from_the_migration(stages):
 
 
 def test_approved_gate_lists_what_is_missing(team, stages, make_initiative):
-    i = make_initiative(team["unit"], stage="proposed", owner=None, target_date=None)
+    i = make_initiative(team.unit, stage="proposed", owner=None, target_date=None)
     assert codes(missing(i, stages["approved"])) == [
         "has_owner", "has_target_date", "has_measurable_indicator"]
-    i.owner, i.target_date = team["staff"], date(2027, 1, 1)
+    i.owner, i.target_date = team.staff, date(2027, 1, 1)
     db.session.add(Indicator(initiative=i, name="Antrean", baseline=None, target=10,
                              direction="lower"))
     db.session.commit()
@@ -54,7 +48,7 @@ def test_approved_gate_lists_what_is_missing(team, stages, make_initiative):
 
 
 def test_rolled_out_gate_needs_milestones_done_and_a_measurement(team, stages, make_initiative):
-    i = make_initiative(team["unit"], stage="pilot")
+    i = make_initiative(team.unit, stage="pilot")
     milestone = Milestone(initiative=i, title="Uji coba", due_date=date(2026, 11, 1))
     indicator = Indicator(initiative=i, name="Waktu", baseline=60, target=10, direction="lower")
     db.session.add_all([milestone, indicator])
@@ -71,9 +65,9 @@ def test_rolled_out_gate_needs_milestones_done_and_a_measurement(team, stages, m
 
 
 def test_gate_refusal_changes_nothing(team, stages, make_initiative):
-    i = make_initiative(team["unit"], stage="proposed", owner=None)
+    i = make_initiative(team.unit, stage="proposed", owner=None)
     with pytest.raises(MoveRefused) as refused:
-        move_initiative(team["manager"], i, stages["approved"], None, 1)
+        move_initiative(team.manager, i, stages["approved"], None, 1)
     db.session.rollback()
     assert refused.value.status == 422
     assert codes(refused.value.missing) == ["has_owner", "has_measurable_indicator"]
@@ -83,8 +77,8 @@ def test_gate_refusal_changes_nothing(team, stages, make_initiative):
 
 def test_gate_refusal_on_the_board_says_what_is_missing_with_links(team, auth, client, hx,
                                                                   make_initiative):
-    i = make_initiative(team["unit"], stage="proposed", owner=None)
-    auth.login(team["manager"])
+    i = make_initiative(team.unit, stage="proposed", owner=None)
+    auth.login(team.manager)
     response = client.post(f"/board/cards/{i.id}/move",
                            data={"stage": "approved", "after": "top", "version": "1"}, headers=hx)
     html = response.get_data(as_text=True)
@@ -133,8 +127,8 @@ def _edit(client, initiative, dimensions, **fields):
 def test_team_members_from_other_units_may_edit_and_move(team, auth, client, dimensions,
                                                         make_initiative, make_user, make_unit):
     helper = make_user("staff", make_unit("BAPPEDA"), name="Analis Bappeda")
-    i = make_initiative(team["unit"], stage="approved")
-    auth.login(team["staff"])
+    i = make_initiative(team.unit, stage="approved")
+    auth.login(team.staff)
     assert _edit(client, i, dimensions, members=[str(helper.id)]).status_code == 303
     i = db.session.get(Initiative, i.id)
     assert [m.name for m in i.members] == ["Analis Bappeda"]
@@ -154,9 +148,9 @@ def test_team_members_from_other_units_may_edit_and_move(team, auth, client, dim
 
 def test_inactive_user_cannot_join_a_team(team, auth, client, dimensions, make_initiative,
                                           make_user):
-    gone = make_user("staff", team["unit"], active=False)
-    i = make_initiative(team["unit"], stage="approved")
-    auth.login(team["staff"])
+    gone = make_user("staff", team.unit, active=False)
+    i = make_initiative(team.unit, stage="approved")
+    auth.login(team.staff)
     response = _edit(client, i, dimensions, members=[str(gone.id)])
     assert response.status_code == 422  # not even offered as a choice
     assert db.session.get(Initiative, i.id).members == []
@@ -171,7 +165,7 @@ def test_tags_are_set_on_the_form_and_managed_by_admins(team, auth, client, dime
     assert client.post("/admin/tags/new", data={"kind": "sdg", "code": "11.2",
                                                 "name": "dup"}).status_code == 422
     tag = db.session.scalar(sa.select(Tag))
-    i = make_initiative(team["unit"], stage="approved", title="Bus sekolah")
+    i = make_initiative(team.unit, stage="approved", title="Bus sekolah")
     assert _edit(client, i, dimensions, tags=[str(tag.id)]).status_code == 303
     assert [t.label for t in db.session.get(Initiative, i.id).tags] == ["SDG 11.2"]
     detail = client.get(f"/initiatives/{i.id}").get_data(as_text=True)
@@ -188,10 +182,10 @@ def test_board_filters_by_plan_tag(team, auth, client, make_initiative):
     sdg = Tag(kind="sdg", code="11.2", name="Transportasi publik")
     rpjmd = Tag(kind="rpjmd", code="P3", name="Program pelayanan publik")
     db.session.add_all([sdg, rpjmd])
-    tagged = make_initiative(team["unit"], stage="approved", title="Bus sekolah", tags=[sdg])
-    other = make_initiative(team["unit"], stage="approved", title="Lain", tags=[rpjmd])
-    untagged = make_initiative(team["unit"], stage="approved", title="Tanpa tag")
-    auth.login(team["staff"])
+    tagged = make_initiative(team.unit, stage="approved", title="Bus sekolah", tags=[sdg])
+    other = make_initiative(team.unit, stage="approved", title="Lain", tags=[rpjmd])
+    untagged = make_initiative(team.unit, stage="approved", title="Tanpa tag")
+    auth.login(team.staff)
     page = client.get("/board/")
     html = page.get_data(as_text=True)
     assert 'id="filter-tag"' in html and 'value="sdg:11.2"' in html

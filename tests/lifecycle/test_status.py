@@ -16,7 +16,7 @@ DONE = {FINAL}  # the rolled-out stage ids (lifecycle.status.rolled_out)
 
 
 @pytest.fixture(scope="module")
-def english():
+def english_context():
     """An app context in English; the rule itself touches no database."""
     app = create_app(base_config(SQLALCHEMY_DATABASE_URI="sqlite://"))
     with app.app_context(), force_locale("en"):
@@ -42,14 +42,14 @@ def days_ago(n: int) -> date:
     return TODAY - timedelta(days=n)
 
 
-def test_nothing_wrong_is_on_track(english):
+def test_nothing_wrong_is_on_track(english_context):
     result = assess(facts(), stage(), DONE, TODAY)
     assert result.status == Status.ON_TRACK
     assert result.reasons == []
     assert result.summary == "on track"
 
 
-def test_a_rolled_out_stage_is_done_whatever_else(english):
+def test_a_rolled_out_stage_is_done_whatever_else(english_context):
     late = facts(stage_id=FINAL, entered=days_ago(400), target=days_ago(30),
                  overdue=[("Sosialisasi", days_ago(60))], progress=[-20.0])
     result = assess(late, stage(id_=FINAL), DONE, TODAY)
@@ -65,7 +65,7 @@ def test_a_rolled_out_stage_is_done_whatever_else(english):
     (14, Status.OFF_TRACK),
     (40, Status.OFF_TRACK),
 ])
-def test_overdue_milestone(english, days, status):
+def test_overdue_milestone(english_context, days, status):
     result = assess(facts(overdue=[("Pelatihan petugas", days_ago(days))]), stage(), DONE, TODAY)
     assert result.status == status
     if days:
@@ -73,7 +73,7 @@ def test_overdue_milestone(english, days, status):
         assert "Pelatihan petugas" in result.reasons[0].text
 
 
-def test_overdue_text_is_singular_for_one_day(english):
+def test_overdue_text_is_singular_for_one_day(english_context):
     one = assess(facts(overdue=[("A", days_ago(1))]), stage(), DONE, TODAY)
     many = assess(facts(overdue=[("B", days_ago(14))]), stage(), DONE, TODAY)
     assert one.reasons[0].text == "milestone “A” is 1 day overdue"
@@ -86,7 +86,7 @@ def test_overdue_text_is_singular_for_one_day(english):
     (59, Status.AT_RISK),
     (60, Status.OFF_TRACK),  # doubled
 ])
-def test_time_in_stage(english, in_stage, status):
+def test_time_in_stage(english_context, in_stage, status):
     result = assess(facts(entered=days_ago(in_stage), created=days_ago(in_stage)), stage(30),
                     DONE, TODAY)
     assert result.status == status
@@ -95,13 +95,13 @@ def test_time_in_stage(english, in_stage, status):
         assert f"{in_stage} days in In progress, expected at most 30" == result.reasons[0].text
 
 
-def test_stage_without_expected_duration_never_complains(english):
+def test_stage_without_expected_duration_never_complains(english_context):
     result = assess(facts(entered=days_ago(900), created=days_ago(900), target=None), stage(None),
                     DONE, TODAY)
     assert result.status == Status.ON_TRACK
 
 
-def test_stage_days_are_counted_in_the_city(english):
+def test_stage_days_are_counted_in_the_city(english_context):
     """Local (WITA, UTC+8) days: entering at 23:30 WITA on the 25th is 2 days on the 27th."""
     tight = stage(expected_days=1)
     f = facts(target=None)
@@ -111,7 +111,7 @@ def test_stage_days_are_counted_in_the_city(english):
     assert assess(f, tight, DONE, TODAY).status == Status.ON_TRACK  # 1 day: not exceeded
 
 
-def test_target_date(english):
+def test_target_date(english_context):
     passed = assess(facts(target=days_ago(1)), stage(), DONE, TODAY)
     assert passed.status == Status.OFF_TRACK
     assert [r.kind for r in passed.reasons] == ["target_passed"]
@@ -126,7 +126,7 @@ def test_target_date(english):
     (-1.0, Status.OFF_TRACK),  # 51 behind
     (130.0, Status.ON_TRACK),  # over-achieved
 ])
-def test_outcome_behind_time_elapsed(english, measured, status):
+def test_outcome_behind_time_elapsed(english_context, measured, status):
     # Created 100 days ago, target in 100 days: half the time has passed.
     f = facts(created=days_ago(100), entered=TODAY, target=TODAY + timedelta(days=100),
               progress=[measured])
@@ -137,7 +137,7 @@ def test_outcome_behind_time_elapsed(english, measured, status):
         assert "50% of the time" in result.reasons[0].text
 
 
-def test_outcome_is_the_mean_of_measured_indicators(english):
+def test_outcome_is_the_mean_of_measured_indicators(english_context):
     f = facts(created=days_ago(100), target=TODAY + timedelta(days=100),
               progress=[10.0, None, 20.0])
     result = assess(f, stage(), DONE, TODAY)
@@ -145,13 +145,13 @@ def test_outcome_is_the_mean_of_measured_indicators(english):
     assert "outcome at 15%" in result.reasons[0].text
 
 
-def test_no_measurement_is_not_judged_behind(english):
+def test_no_measurement_is_not_judged_behind(english_context):
     f = facts(created=days_ago(300), target=TODAY + timedelta(days=1), progress=[None, None])
     assert assess(f, stage(), DONE, TODAY).status == Status.ON_TRACK
     assert assess(facts(progress=[]), stage(), DONE, TODAY).status == Status.ON_TRACK
 
 
-def test_several_reasons_the_worst_wins_and_all_are_listed(english):
+def test_several_reasons_the_worst_wins_and_all_are_listed(english_context):
     f = facts(entered=days_ago(40), created=days_ago(40), target=days_ago(2),
               overdue=[("Rapat koordinasi", days_ago(3))])
     result = assess(f, stage(30), DONE, TODAY)
@@ -165,7 +165,7 @@ def test_several_reasons_the_worst_wins_and_all_are_listed(english):
     assert result.summary.count("; ") == 2
 
 
-def test_status_has_icon_and_label_for_every_value(english):
+def test_status_has_icon_and_label_for_every_value(english_context):
     for status in Status:
         assert status.icon and status.label
     assert {s.icon for s in Status} == {"●", "▲", "✖", "✔"}

@@ -7,24 +7,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import OutboxMessage
-from tests.conftest import PASSWORD
+from tests.conftest import CHEAP_HASH
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # in the past: a resend is due "now"
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture
-def signed_in(client, auth, make_user):
+def sign_in_as(auth, make_user):
+    """``sign_in_as(role)``: the client, signed in as a new English-reading user of ``role``."""
     def sign_in(role: str):
         user = make_user(role, locale="en")
         user.password_hash = CHEAP_HASH
         db.session.commit()
-        assert auth.login(user).status_code == 303
-        return client
+        return auth.sign_in(user)
 
     return sign_in
 
@@ -58,9 +56,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, make_message):
 
 
 @pytest.mark.parametrize("role", ["staff", "manager", "reviewer"])
-def test_only_administrators_see_the_outbox(signed_in, make_message, role):
+def test_only_administrators_see_the_outbox(sign_in_as, make_message, role):
     message = make_message("a", status="failed")
-    client = signed_in(role)
+    client = sign_in_as(role)
     assert client.get("/admin/outbox").status_code == 403
     assert client.get(f"/admin/outbox/{message.id}").status_code == 403
     assert client.post(f"/admin/outbox/{message.id}/resend").status_code == 403
@@ -69,11 +67,11 @@ def test_only_administrators_see_the_outbox(signed_in, make_message, role):
     assert "/admin/outbox" not in client.get("/board/").text
 
 
-def test_the_list_is_newest_first_and_filters_by_status_and_kind(signed_in, make_message):
+def test_the_list_is_newest_first_and_filters_by_status_and_kind(sign_in_as, make_message):
     make_message("old", minutes=0, status="sent")
     make_message("mid", minutes=1, status="failed", kind="reminder")
     make_message("new", minutes=2)
-    client = signed_in("admin")
+    client = sign_in_as("admin")
     page = client.get("/admin/outbox")
     assert page.status_code == 200
     text = page.text
@@ -91,10 +89,10 @@ def test_the_list_is_newest_first_and_filters_by_status_and_kind(signed_in, make
     assert client.get("/admin/outbox?status=bogus").status_code == 400
 
 
-def test_the_list_is_paginated(signed_in, make_message):
+def test_the_list_is_paginated(sign_in_as, make_message):
     for n in range(55):
         make_message(f"m{n:02d}", minutes=n)
-    client = signed_in("admin")
+    client = sign_in_as("admin")
     first = client.get("/admin/outbox?status=queued").text
     assert "Subject m54" in first and "Subject m04" not in first
     assert "Page 1 of 2" in first and "page=2" in first and "status=queued" in first
@@ -102,10 +100,10 @@ def test_the_list_is_paginated(signed_in, make_message):
     assert "Subject m04" in second and "Subject m54" not in second
 
 
-def test_the_detail_shows_both_bodies_and_never_runs_the_html(signed_in, make_message):
+def test_the_detail_shows_both_bodies_and_never_runs_the_html(sign_in_as, make_message):
     message = make_message("d", status="sent",
                            headers={"List-Unsubscribe": "<https://x/preferences/unsubscribe/t>"})
-    page = signed_in("admin").get(f"/admin/outbox/{message.id}").text
+    page = sign_in_as("admin").get(f"/admin/outbox/{message.id}").text
     assert "Text of d" in page and "List-Unsubscribe" in page
     assert "<script>alert" not in page  # escaped into the sandboxed iframe's srcdoc
     assert 'sandbox srcdoc="' in page
@@ -114,10 +112,10 @@ def test_the_detail_shows_both_bodies_and_never_runs_the_html(signed_in, make_me
     assert "Send again" not in page  # sent: nothing to resend
 
 
-def test_resending_a_failed_email(signed_in, make_message):
+def test_resending_a_failed_email(sign_in_as, make_message):
     failed = make_message("f", status="failed")
     sent = make_message("s", status="sent")
-    client = signed_in("admin")
+    client = sign_in_as("admin")
     assert "Send again" in client.get(f"/admin/outbox/{failed.id}").text
     response = client.post(f"/admin/outbox/{failed.id}/resend")
     assert response.status_code == 303

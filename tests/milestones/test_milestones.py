@@ -16,20 +16,12 @@ from quickwin_tracker.lifecycle.status import Status, assess_many, load_facts
 from quickwin_tracker.milestones import services
 from quickwin_tracker.models import Activity, Milestone
 
-
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DISHUB")
-    return {
-        "unit": unit,
-        "staff": make_user("staff", unit, name="Staf Dishub", locale="en"),
-        "manager": make_user("manager", unit, name="Kepala Dishub", locale="en"),
-    }
+pytestmark = pytest.mark.usefixtures("team_in_english")
 
 
 @pytest.fixture
 def initiative(team, make_initiative):
-    return make_initiative(team["unit"], stage="in_progress", owner=team["staff"],
+    return make_initiative(team.unit, stage="in_progress", owner=team.staff,
                            title="Bus sekolah gratis",
                            target_date=local_today() + timedelta(days=120))
 
@@ -59,15 +51,15 @@ def add(actor, initiative, title, due=date(2027, 1, 15), responsible=None, **kw)
 def test_add_appends_at_the_bottom_with_one_activity_each(team, initiative, make_user, make_unit):
     elsewhere = make_user("staff", make_unit("BAPPEDA"), name="Staf Bappeda")
     now = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
-    a = add(team["staff"], initiative, "  Survei rute  ", now=now)
-    b = add(team["staff"], initiative, "Kontrak operator", responsible=elsewhere)  # any unit
+    a = add(team.staff, initiative, "  Survei rute  ", now=now)
+    b = add(team.staff, initiative, "Kontrak operator", responsible=elsewhere)  # any unit
     assert ordered(initiative.id) == [("Survei rute", 0), ("Kontrak operator", 1)]
     assert b.responsible_id == elsewhere.id and a.created_at == now
     entries = trail(initiative.id)
     assert [e.verb for e in entries] == ["milestone_added", "milestone_added"]
     assert entries[0].data == {"milestone_id": a.id, "title": "Survei rute",
                                "due_date": "2027-01-15", "responsible": None}
-    assert entries[0].created_at == now and entries[0].actor_id == team["staff"].id
+    assert entries[0].created_at == now and entries[0].actor_id == team.staff.id
     assert entries[1].data["responsible"] == "Staf Bappeda"
 
 
@@ -79,27 +71,27 @@ def test_add_appends_at_the_bottom_with_one_activity_each(team, initiative, make
 ])
 def test_add_validates(team, initiative, title, due, field):
     with pytest.raises(Invalid) as refused:
-        services.add_milestone(team["staff"], initiative, title, due, None)
+        services.add_milestone(team.staff, initiative, title, due, None)
     assert refused.value.field == field
     db.session.rollback()
     assert ordered(initiative.id) == [] and trail(initiative.id) == []
 
 
 def test_responsible_must_be_an_active_staff_manager_or_admin(team, initiative, make_user):
-    gone = make_user("staff", team["unit"], active=False)
+    gone = make_user("staff", team.unit, active=False)
     reviewer = make_user("reviewer")
     admin = make_user("admin")
     for person in (gone, reviewer):
         with pytest.raises(Invalid) as refused:
-            services.add_milestone(team["staff"], initiative, "Survei", date(2027, 1, 1), person)
+            services.add_milestone(team.staff, initiative, "Survei", date(2027, 1, 1), person)
         assert refused.value.field == "responsible"
         db.session.rollback()
-    assert add(team["staff"], initiative, "Survei", responsible=admin).responsible_id == admin.id
+    assert add(team.staff, initiative, "Survei", responsible=admin).responsible_id == admin.id
 
 
 def test_only_editors_may_change_milestones(team, initiative, make_user, make_unit):
-    milestone = add(team["staff"], initiative, "Survei")
-    outsider = make_user("staff", make_unit("DINKES"))
+    milestone = add(team.staff, initiative, "Survei")
+    outsider = make_user("staff", make_unit("DLH"))
     reviewer = make_user("reviewer")
     for actor in (outsider, reviewer):
         for call, args in (
@@ -121,23 +113,23 @@ def test_only_editors_may_change_milestones(team, initiative, make_user, make_un
 
 
 def test_archived_initiative_milestones_are_frozen(team, initiative):
-    milestone = add(team["staff"], initiative, "Survei")
+    milestone = add(team.staff, initiative, "Survei")
     initiative.archived = True
     db.session.commit()
     with pytest.raises(Conflict):
-        services.complete_milestone(team["staff"], milestone)
+        services.complete_milestone(team.staff, milestone)
 
 
 def test_update_records_old_and_new_and_nothing_when_unchanged(team, initiative, make_user):
-    other = make_user("manager", team["unit"], name="Kepala Baru")
-    milestone = add(team["staff"], initiative, "Survei", responsible=team["staff"])
-    changes = services.update_milestone(team["manager"], milestone, "Survei rute",
+    other = make_user("manager", team.unit, name="Kepala Baru")
+    milestone = add(team.staff, initiative, "Survei", responsible=team.staff)
+    changes = services.update_milestone(team.manager, milestone, "Survei rute",
                                         date(2027, 2, 1), other)
     db.session.commit()
     assert changes == {"title": ["Survei", "Survei rute"],
                        "due_date": ["2027-01-15", "2027-02-01"],
-                       "responsible": ["Staf Dishub", "Kepala Baru"]}
-    assert services.update_milestone(team["manager"], milestone, "Survei rute",
+                       "responsible": ["Staf Dinkes", "Kepala Baru"]}
+    assert services.update_milestone(team.manager, milestone, "Survei rute",
                                      date(2027, 2, 1), other) == {}
     db.session.commit()
     entries = trail(initiative.id)
@@ -146,34 +138,34 @@ def test_update_records_old_and_new_and_nothing_when_unchanged(team, initiative,
     with force_locale("en"):
         text = describe(entries[1])
     assert "“Survei rute”" in text and "Survei → Survei rute" in text
-    assert "Staf Dishub → Kepala Baru" in text
+    assert "Staf Dinkes → Kepala Baru" in text
 
 
 def test_a_responsible_who_left_can_stay_while_other_fields_change(team, initiative, make_user):
-    leaving = make_user("staff", team["unit"])
-    milestone = add(team["staff"], initiative, "Survei", responsible=leaving)
+    leaving = make_user("staff", team.unit)
+    milestone = add(team.staff, initiative, "Survei", responsible=leaving)
     leaving.active = False
     db.session.commit()
-    assert services.update_milestone(team["staff"], milestone, "Survei ulang", date(2027, 1, 15),
+    assert services.update_milestone(team.staff, milestone, "Survei ulang", date(2027, 1, 15),
                                      leaving) == {"title": ["Survei", "Survei ulang"]}
 
 
 def test_complete_uses_the_citys_date_and_reopen_clears_it(team, initiative):
-    milestone = add(team["staff"], initiative, "Survei")
+    milestone = add(team.staff, initiative, "Survei")
     # 16:30 UTC on the 10th is 00:30 WITA on the 11th.
     now = datetime(2026, 12, 10, 16, 30, tzinfo=UTC)
-    services.complete_milestone(team["manager"], milestone, now=now)
+    services.complete_milestone(team.manager, milestone, now=now)
     db.session.commit()
     assert milestone.done_on == date(2026, 12, 11)
-    assert milestone.done_by_id == team["manager"].id
+    assert milestone.done_by_id == team.manager.id
     with pytest.raises(Conflict):
-        services.complete_milestone(team["manager"], milestone)
+        services.complete_milestone(team.manager, milestone)
     db.session.rollback()
-    services.reopen_milestone(team["staff"], milestone)
+    services.reopen_milestone(team.staff, milestone)
     db.session.commit()
     assert milestone.done_on is None and milestone.done_by_id is None
     with pytest.raises(Conflict):
-        services.reopen_milestone(team["staff"], milestone)
+        services.reopen_milestone(team.staff, milestone)
     db.session.rollback()
     entries = trail(initiative.id)
     assert [e.verb for e in entries] == ["milestone_added", "milestone_completed",
@@ -182,33 +174,33 @@ def test_complete_uses_the_citys_date_and_reopen_clears_it(team, initiative):
 
 
 def test_move_up_down_and_to_an_index_keeps_positions_gap_free(team, initiative):
-    a, b, c = (add(team["staff"], initiative, t) for t in ("A", "B", "C"))
-    assert services.move_milestone(team["staff"], c, services.UP)
+    a, b, c = (add(team.staff, initiative, t) for t in ("A", "B", "C"))
+    assert services.move_milestone(team.staff, c, services.UP)
     db.session.commit()
     assert ordered(initiative.id) == [("A", 0), ("C", 1), ("B", 2)]
-    assert services.move_milestone(team["staff"], db.session.get(Milestone, a.id), services.DOWN)
+    assert services.move_milestone(team.staff, db.session.get(Milestone, a.id), services.DOWN)
     db.session.commit()
     assert ordered(initiative.id) == [("C", 0), ("A", 1), ("B", 2)]
-    assert services.move_milestone(team["staff"], db.session.get(Milestone, b.id), 0)
+    assert services.move_milestone(team.staff, db.session.get(Milestone, b.id), 0)
     db.session.commit()
     assert ordered(initiative.id) == [("B", 0), ("C", 1), ("A", 2)]
     # already there: nothing changes, nothing is recorded
     before = len(trail(initiative.id))
-    assert not services.move_milestone(team["staff"], db.session.get(Milestone, b.id), services.UP)
-    assert not services.move_milestone(team["staff"], db.session.get(Milestone, a.id),
+    assert not services.move_milestone(team.staff, db.session.get(Milestone, b.id), services.UP)
+    assert not services.move_milestone(team.staff, db.session.get(Milestone, a.id),
                                        services.DOWN)
     assert len(trail(initiative.id)) == before
     for bad in (3, -1, "sideways"):
         with pytest.raises(Invalid):
-            services.move_milestone(team["staff"], db.session.get(Milestone, a.id), bad)
+            services.move_milestone(team.staff, db.session.get(Milestone, a.id), bad)
     entry = trail(initiative.id)[-1]
     assert entry.verb == "milestone_reordered"
     assert (entry.data["from_position"], entry.data["to_position"]) == (3, 1)
 
 
 def test_delete_closes_the_gap(team, initiative):
-    a, b, c = (add(team["staff"], initiative, t) for t in ("A", "B", "C"))
-    services.delete_milestone(team["staff"], b)
+    a, b, c = (add(team.staff, initiative, t) for t in ("A", "B", "C"))
+    services.delete_milestone(team.staff, b)
     db.session.commit()
     assert ordered(initiative.id) == [("A", 0), ("C", 1)]
     entry = trail(initiative.id)[-1]
@@ -217,13 +209,13 @@ def test_delete_closes_the_gap(team, initiative):
 
 
 def test_every_verb_has_a_sentence(team, initiative):
-    milestone = add(team["staff"], initiative, "Survei")
-    add(team["staff"], initiative, "Uji coba")
-    services.update_milestone(team["staff"], milestone, "Survei rute", date(2027, 1, 15), None)
-    services.complete_milestone(team["staff"], milestone)
-    services.reopen_milestone(team["staff"], milestone)
-    services.move_milestone(team["staff"], milestone, services.DOWN)
-    services.delete_milestone(team["staff"], milestone)
+    milestone = add(team.staff, initiative, "Survei")
+    add(team.staff, initiative, "Uji coba")
+    services.update_milestone(team.staff, milestone, "Survei rute", date(2027, 1, 15), None)
+    services.complete_milestone(team.staff, milestone)
+    services.reopen_milestone(team.staff, milestone)
+    services.move_milestone(team.staff, milestone, services.DOWN)
+    services.delete_milestone(team.staff, milestone)
     db.session.commit()
     with force_locale("en"):
         sentences = [describe(e) for e in trail(initiative.id)]
@@ -245,7 +237,7 @@ def test_overdue_starts_at_midnight_in_balikpapan(team, initiative, stages):
     """Due on D: not overdue at 23:59 WITA on D (15:59 UTC), overdue at 00:00 WITA on D+1
     (16:00 UTC on D)."""
     due = date(2026, 12, 10)
-    add(team["staff"], initiative, "Serah terima armada", due=due)
+    add(team.staff, initiative, "Serah terima armada", due=due)
     late_evening = local_today(now=datetime(2026, 12, 10, 15, 59, tzinfo=UTC))
     midnight = local_today(now=datetime(2026, 12, 10, 16, 0, tzinfo=UTC))
     assert (late_evening, midnight) == (date(2026, 12, 10), date(2026, 12, 11))
@@ -268,8 +260,8 @@ def test_overdue_starts_at_midnight_in_balikpapan(team, initiative, stages):
 
 
 def test_done_milestones_are_never_overdue(team, initiative):
-    milestone = add(team["staff"], initiative, "Survei", due=date(2026, 1, 1))
-    services.complete_milestone(team["staff"], milestone)
+    milestone = add(team.staff, initiative, "Survei", due=date(2026, 1, 1))
+    services.complete_milestone(team.staff, milestone)
     db.session.commit()
     assert load_facts([initiative])[initiative.id].overdue == []
     assert services.milestone_rows(initiative)[0].overdue_days == 0
@@ -288,12 +280,12 @@ def section_of(html: str) -> str:
 
 
 def test_the_initiative_page_shows_the_section_with_controls(team, auth, client, initiative):
-    add(team["staff"], initiative, "Survei rute", due=local_today() - timedelta(days=3),
-        responsible=team["manager"])
-    auth.login(team["staff"])
+    add(team.staff, initiative, "Survei rute", due=local_today() - timedelta(days=3),
+        responsible=team.manager)
+    auth.login(team.staff)
     html = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     section = section_of(html)
-    assert "Survei rute" in section and "Kepala Dishub" in section
+    assert "Survei rute" in section and "Kepala Dinkes" in section
     assert "milestone-overdue" in section and "overdue by 3 days" in section
     assert f'action="/initiatives/{initiative.id}/milestones"' in section
     assert 'name="new-title"' in section and 'name="csrf_token"' in section
@@ -301,26 +293,26 @@ def test_the_initiative_page_shows_the_section_with_controls(team, auth, client,
     assert 'data-hx-target="#milestones"' in section and 'data-hx-swap="outerHTML"' in section
     assert "data-hx-confirm=" in section
     # the owner is suggested as responsible
-    assert re.search(rf'<option selected value="{team["staff"].id}">|'
-                     rf'<option value="{team["staff"].id}" selected>', section)
+    assert re.search(rf'<option selected value="{team.staff.id}">|'
+                     rf'<option value="{team.staff.id}" selected>', section)
 
 
 def test_htmx_add_answers_with_the_section(team, auth, client, hx, initiative):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post(f"/initiatives/{initiative.id}/milestones",
-                           data=form(responsible=str(team["manager"].id)), headers=hx)
+                           data=form(responsible=str(team.manager.id)), headers=hx)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and html.lstrip().startswith("<!--") is False
     assert html.lstrip().startswith('<section id="milestones"')
-    assert "Survei rute" in html and "Kepala Dishub" in html
+    assert "Survei rute" in html and "Kepala Dinkes" in html
     assert response.headers["HX-Trigger"] == "initiative-changed"
     assert "HX-Request" in response.headers["Vary"]
     assert [e.verb for e in trail(initiative.id)] == ["milestone_added"]
 
 
 def test_plain_add_redirects_back_with_a_flash(team, auth, client, initiative):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post(f"/initiatives/{initiative.id}/milestones", data=form())
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/initiatives/{initiative.id}#milestones")
@@ -337,7 +329,7 @@ def test_plain_add_redirects_back_with_a_flash(team, auth, client, initiative):
 ])
 def test_invalid_add_is_422_with_the_message_next_to_the_field(team, auth, client, hx,
                                                                initiative, data, field):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post(f"/initiatives/{initiative.id}/milestones", data=data, headers=hx)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -354,8 +346,8 @@ def test_invalid_add_is_422_with_the_message_next_to_the_field(team, auth, clien
 
 
 def test_edit_in_place_and_as_a_page(team, auth, client, hx, initiative):
-    milestone = add(team["staff"], initiative, "Survei")
-    auth.login(team["staff"])
+    milestone = add(team.staff, initiative, "Survei")
+    auth.login(team.staff)
     url = f"/initiatives/{initiative.id}/milestones/{milestone.id}/edit"
     row = client.get(url, headers=hx)
     html = row.get_data(as_text=True)
@@ -393,7 +385,7 @@ def test_edit_in_place_and_as_a_page(team, auth, client, hx, initiative):
 
 
 def test_cancel_edit_returns_the_section_or_the_page(team, auth, client, hx, initiative):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     fragment = client.get(f"/initiatives/{initiative.id}/milestones", headers=hx)
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="milestones"')
     plain = client.get(f"/initiatives/{initiative.id}/milestones")
@@ -401,15 +393,15 @@ def test_cancel_edit_returns_the_section_or_the_page(team, auth, client, hx, ini
 
 
 def test_complete_reopen_move_delete_with_htmx(team, auth, client, hx, initiative):
-    a = add(team["staff"], initiative, "A", due=local_today() - timedelta(days=1))
-    b = add(team["staff"], initiative, "B")
-    auth.login(team["manager"])
+    a = add(team.staff, initiative, "A", due=local_today() - timedelta(days=1))
+    b = add(team.staff, initiative, "B")
+    auth.login(team.manager)
     base = f"/initiatives/{initiative.id}/milestones"
 
     done = client.post(f"{base}/{a.id}/complete", headers=hx)
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "milestone-done" in html
-    assert f"done on {local_today().strftime('%b')}" in html and "by Kepala Dishub" in html
+    assert f"done on {local_today().strftime('%b')}" in html and "by Kepala Dinkes" in html
     assert f"{base}/{a.id}/reopen" in html and f"{base}/{a.id}/complete" not in html
     again = client.post(f"{base}/{a.id}/complete", headers=hx)  # a second click
     assert again.status_code == 409 and "already done" in again.get_data(as_text=True)
@@ -433,9 +425,9 @@ def test_complete_reopen_move_delete_with_htmx(team, auth, client, hx, initiativ
 
 
 def test_complete_reopen_move_delete_without_javascript(team, auth, client, initiative):
-    a = add(team["staff"], initiative, "A")
-    b = add(team["staff"], initiative, "B")
-    auth.login(team["staff"])
+    a = add(team.staff, initiative, "A")
+    b = add(team.staff, initiative, "B")
+    auth.login(team.staff)
     base = f"/initiatives/{initiative.id}/milestones"
     for url, data in ((f"{base}/{a.id}/complete", {}), (f"{base}/{a.id}/reopen", {}),
                       (f"{base}/{a.id}/move", {"direction": "down"}),
@@ -453,9 +445,9 @@ def test_complete_reopen_move_delete_without_javascript(team, auth, client, init
 
 def test_other_units_staff_and_reviewers_get_403_and_see_no_controls(
         team, auth, client, hx, initiative, make_user, make_unit):
-    milestone = add(team["staff"], initiative, "Survei rute")
+    milestone = add(team.staff, initiative, "Survei rute")
     base = f"/initiatives/{initiative.id}/milestones"
-    for person in (make_user("staff", make_unit("DINKES"), locale="en"),
+    for person in (make_user("staff", make_unit("DLH"), locale="en"),
                    make_user("reviewer", locale="en")):
         auth.login(person)
         section = section_of(client.get(f"/initiatives/{initiative.id}").get_data(as_text=True))
@@ -472,9 +464,9 @@ def test_other_units_staff_and_reviewers_get_403_and_see_no_controls(
 
 
 def test_milestone_of_another_initiative_is_404(team, auth, client, initiative, make_initiative):
-    other = make_initiative(team["unit"])
-    milestone = add(team["staff"], other, "Lain")
-    auth.login(team["staff"])
+    other = make_initiative(team.unit)
+    milestone = add(team.staff, other, "Lain")
+    auth.login(team.staff)
     assert client.post(
         f"/initiatives/{initiative.id}/milestones/{milestone.id}/complete").status_code == 404
     assert client.post(f"/initiatives/{initiative.id}/milestones/999999/delete").status_code == 404
@@ -482,17 +474,17 @@ def test_milestone_of_another_initiative_is_404(team, auth, client, initiative, 
 
 
 def test_archived_initiative_shows_milestones_without_controls(team, auth, client, initiative):
-    add(team["staff"], initiative, "Survei rute")
+    add(team.staff, initiative, "Survei rute")
     initiative.archived = True
     db.session.commit()
-    auth.login(team["staff"])
+    auth.login(team.staff)
     section = section_of(client.get(f"/initiatives/{initiative.id}").get_data(as_text=True))
     assert "Survei rute" in section and "<form" not in section
 
 
 def test_titles_are_escaped(team, auth, client, initiative):
-    add(team["staff"], initiative, '<script>alert("x")</script>')
-    auth.login(team["staff"])
+    add(team.staff, initiative, '<script>alert("x")</script>')
+    auth.login(team.staff)
     html = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
@@ -501,10 +493,10 @@ def test_titles_are_escaped(team, auth, client, initiative):
 def test_the_plain_forms_carry_a_csrf_token(team, client, initiative, app_config):
     from tests.conftest import PASSWORD
 
-    milestone = add(team["staff"], initiative, "Survei")
+    milestone = add(team.staff, initiative, "Survei")
     login_page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    client.post("/auth/login", data={"email": team["staff"].email, "password": PASSWORD,
+    client.post("/auth/login", data={"email": team.staff.email, "password": PASSWORD,
                                      "csrf_token": token})
     page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     url = f"/initiatives/{initiative.id}/milestones/{milestone.id}/complete"
@@ -520,11 +512,11 @@ def test_the_plain_forms_carry_a_csrf_token(team, client, initiative, app_config
 
 
 def test_a_milestone_deleted_by_someone_else_meanwhile_is_a_conflict(team, initiative):
-    a = add(team["staff"], initiative, "A")
-    add(team["staff"], initiative, "B")
+    a = add(team.staff, initiative, "A")
+    add(team.staff, initiative, "B")
     with db.engine.begin() as other:  # another request deletes it after we loaded it
         other.execute(sa.delete(Milestone.__table__).where(Milestone.__table__.c.id == a.id))
     with pytest.raises(Conflict):
-        services.move_milestone(team["staff"], a, services.DOWN)
+        services.move_milestone(team.staff, a, services.DOWN)
     db.session.rollback()
     assert [e.verb for e in trail(initiative.id)] == ["milestone_added", "milestone_added"]

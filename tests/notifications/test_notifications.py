@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -17,19 +16,13 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def team(make_unit, make_user, make_initiative):
-    unit = make_unit("DINKES")
-    return SimpleNamespace(
-        staff=make_user("staff", unit, name="Staf Dinkes", email="staf.dinkes@example.go.id"),
-        manager=make_user("manager", unit, name="Kepala Dinkes",
-                          email="kepala.dinkes@example.go.id"),
-        other=make_user("staff", name="Staf Dishub", email="staf.dishub@example.go.id"),
-        initiative=make_initiative(unit, title="Antrean online puskesmas"),
-    )
+def initiative(team, make_initiative):
+    """The team's proposal the comments are about."""
+    return make_initiative(team.unit, title="Antrean online puskesmas")
 
 
-def mention(team, author, body, minutes=0):
-    comment = add_comment(author, team.initiative, body, now=T0 + timedelta(minutes=minutes))
+def mention(initiative, author, body, minutes=0):
+    comment = add_comment(author, initiative, body, now=T0 + timedelta(minutes=minutes))
     db.session.commit()
     return comment
 
@@ -39,26 +32,26 @@ def own(user):
         sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)))
 
 
-def test_the_list_shows_my_mentions_newest_first_with_links(team, auth, client):
-    mention(team, team.manager, "@staf.dinkes cek jadwal <b>pilot</b>", minutes=0)
-    mention(team, team.other, "@staf.dinkes data Dishub sudah masuk", minutes=5)
-    mention(team, team.staff, "@kepala.dinkes siap", minutes=6)  # someone else's notification
+def test_the_list_shows_my_mentions_newest_first_with_links(team, initiative, auth, client):
+    mention(initiative, team.manager, "@staf.dinkes cek jadwal <b>pilot</b>", minutes=0)
+    mention(initiative, team.outsider, "@staf.dinkes data Dishub sudah masuk", minutes=5)
+    mention(initiative, team.staff, "@kepala.dinkes siap", minutes=6)  # someone else's notification
     auth.login(team.staff)
     html = client.get("/notifications").get_data(as_text=True)
     assert html.index("Staf Dishub") < html.index("Kepala Dinkes")
     assert html.count('class="notification unread"') == 2
-    assert html.count(f'href="/initiatives/{team.initiative.id}#comments"') == 2
+    assert html.count(f'href="/initiatives/{initiative.id}#comments"') == 2
     assert "Antrean online puskesmas" in html
     assert "cek jadwal &lt;b&gt;pilot&lt;/b&gt;" in html  # the excerpt is escaped
     assert "siap" not in html
 
 
-def test_header_shows_the_unread_count_with_one_count_query(team, auth, client, count_queries):
+def test_header_shows_the_unread_count_with_one_count_query(team, initiative, auth, client, count_queries):
     auth.login(team.staff)
     board = client.get("/board/").get_data(as_text=True)
     assert '<span id="notification-count" class="count" hidden>0' in board
-    mention(team, team.manager, "@staf.dinkes satu")
-    mention(team, team.other, "@staf.dinkes dua")
+    mention(initiative, team.manager, "@staf.dinkes satu")
+    mention(initiative, team.outsider, "@staf.dinkes dua")
     with count_queries() as counter:
         board = client.get("/board/").get_data(as_text=True)
     assert '<span id="notification-count" class="count">2' in board
@@ -77,9 +70,9 @@ def test_fragments_and_signed_out_pages_do_not_count(team, auth, client, hx, cou
     assert not [s for s in counter.statements if "FROM notification" in s]
 
 
-def test_marking_one_read(team, auth, client, hx):
-    mention(team, team.manager, "@staf.dinkes satu")
-    mention(team, team.manager, "@staf.dinkes dua", minutes=1)
+def test_marking_one_read(team, initiative, auth, client, hx):
+    mention(initiative, team.manager, "@staf.dinkes satu")
+    mention(initiative, team.manager, "@staf.dinkes dua", minutes=1)
     first, second = own(team.staff)
     auth.login(team.staff)
     response = client.post(f"/notifications/{first.id}/read", data={"page": "1"})
@@ -96,32 +89,32 @@ def test_marking_one_read(team, auth, client, hx):
     assert db.session.get(Notification, second.id).read_at == read_at
 
 
-def test_other_peoples_notifications_are_not_found(team, auth, client):
-    mention(team, team.staff, "@kepala.dinkes lihat")
+def test_other_peoples_notifications_are_not_found(team, initiative, auth, client):
+    mention(initiative, team.staff, "@kepala.dinkes lihat")
     [theirs] = own(team.manager)
-    auth.login(team.other)
+    auth.login(team.outsider)
     assert client.post(f"/notifications/{theirs.id}/read").status_code == 404
     assert client.post("/notifications/999999/read").status_code == 404
     assert db.session.get(Notification, theirs.id).read_at is None
 
 
-def test_marking_all_read_touches_only_mine(team, auth, client, hx):
-    mention(team, team.manager, "@staf.dinkes @staf.dishub satu")
-    mention(team, team.manager, "@staf.dinkes dua", minutes=1)
+def test_marking_all_read_touches_only_mine(team, initiative, auth, client, hx):
+    mention(initiative, team.manager, "@staf.dinkes @staf.dishub satu")
+    mention(initiative, team.manager, "@staf.dinkes dua", minutes=1)
     auth.login(team.staff)
     html = client.post("/notifications/read-all", headers=hx).get_data(as_text=True)
     assert html.lstrip().startswith('<div id="notifications">') and "<html" not in html
     assert 'class="notification unread"' not in html
     assert 'data-hx-swap-oob="true">0' in html
     assert all(n.read_at is not None for n in own(team.staff))
-    assert [n.read_at for n in own(team.other)] == [None]
+    assert [n.read_at for n in own(team.outsider)] == [None]
     plain = client.post("/notifications/read-all")
     assert plain.status_code == 303
 
 
-def test_pagination(team, auth, client, hx):
+def test_pagination(team, initiative, auth, client, hx):
     for i in range(PER_PAGE + 5):
-        mention(team, team.manager, f"@staf.dinkes nomor {i}", minutes=i)
+        mention(initiative, team.manager, f"@staf.dinkes nomor {i}", minutes=i)
     auth.login(team.staff)
     first = client.get("/notifications").get_data(as_text=True)
     assert first.count('<li id="notification-') == PER_PAGE

@@ -74,7 +74,9 @@ def by_recipient(messages):
 
 
 @pytest.fixture
-def team(make_unit, make_user):
+def recipients(make_unit, make_user):
+    """The people of one unit reminders are about: an owner, someone doing a milestone, one who
+    turned reminders off, and one who left."""
     unit = make_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
     return {
         "unit": unit,
@@ -92,14 +94,14 @@ def team(make_unit, make_user):
 # --------------------------------------------------------------------------- milestones
 
 
-def test_one_email_per_person_listing_all_their_milestones(app, team, make_initiative,
+def test_one_email_per_person_listing_all_their_milestones(app, recipients, make_initiative,
                                                           smtp_server):
     now = at(2026, 11, 23, 7, 0)  # Monday 07:00 WITA
     today = date(2026, 11, 23)
-    owner, doer = team["owner"], team["doer"]
-    portal = make_initiative(team["unit"], stage="in_progress", title="Portal Layanan",
+    owner, doer = recipients["owner"], recipients["doer"]
+    portal = make_initiative(recipients["unit"], stage="in_progress", title="Portal Layanan",
                              owner=owner)
-    archived = make_initiative(team["unit"], stage="in_progress", title="Old Archived",
+    archived = make_initiative(recipients["unit"], stage="in_progress", title="Old Archived",
                                owner=owner, archived=True)
     add_milestone(portal, "Pilot in two kelurahan", today + timedelta(days=3), responsible=doer)
     add_milestone(portal, "Sign the MoU", today, responsible=owner)
@@ -107,8 +109,8 @@ def test_one_email_per_person_listing_all_their_milestones(app, team, make_initi
     add_milestone(portal, "Launch event", today + timedelta(days=5), responsible=doer)  # too far
     add_milestone(portal, "Buy servers", today - timedelta(days=9), responsible=doer,
                   done_on=today - timedelta(days=10))  # done
-    add_milestone(portal, "Ask quiet Quinn", today + timedelta(days=1), responsible=team["quiet"])
-    add_milestone(portal, "Ask gone Gita", today + timedelta(days=1), responsible=team["gone"])
+    add_milestone(portal, "Ask quiet Quinn", today + timedelta(days=1), responsible=recipients["quiet"])
+    add_milestone(portal, "Ask gone Gita", today + timedelta(days=1), responsible=recipients["gone"])
     add_milestone(archived, "Never mind", today, responsible=doer)
 
     counts = jobs.send_milestone_reminders(now)
@@ -153,10 +155,10 @@ def test_one_email_per_person_listing_all_their_milestones(app, team, make_initi
     # The US switched to daylight saving time on 8 March 2026: the boundary must still hold.
     ("America/New_York", date(2026, 3, 11)),
 ])
-def test_due_in_3_days_counts_local_midnights(app, team, make_initiative, tz, day):
+def test_due_in_3_days_counts_local_midnights(app, recipients, make_initiative, tz, day):
     app.config["TIMEZONE"] = tz
-    owner = team["owner"]
-    initiative = make_initiative(team["unit"], stage="in_progress", owner=owner)
+    owner = recipients["owner"]
+    initiative = make_initiative(recipients["unit"], stage="in_progress", owner=owner)
     add_milestone(initiative, "Go live", day)
 
     def days_in_reminder(now):
@@ -179,41 +181,41 @@ def test_due_in_3_days_counts_local_midnights(app, team, make_initiative, tz, da
     assert "due in 3 days" in text
 
 
-def test_each_person_chooses_the_lead_time(app, team, make_initiative):
+def test_each_person_chooses_the_lead_time(app, recipients, make_initiative):
     now = at(2026, 11, 23, 7, 0)
-    team["owner"].reminder_lead_days = 7
+    recipients["owner"].reminder_lead_days = 7
     db.session.commit()
-    initiative = make_initiative(team["unit"], stage="in_progress", owner=team["owner"])
-    add_milestone(initiative, "Six days out", date(2026, 11, 29), responsible=team["doer"])
+    initiative = make_initiative(recipients["unit"], stage="in_progress", owner=recipients["owner"])
+    add_milestone(initiative, "Six days out", date(2026, 11, 29), responsible=recipients["doer"])
     plans = {p.to.id: p for p in services.plan_milestone_reminders(now)}
-    assert set(plans) == {team["owner"].id}  # the responsible keeps the default 3 days
-    assert [i.days for i in plans[team["owner"].id].context["upcoming"]] == [6]
+    assert set(plans) == {recipients["owner"].id}  # the responsible keeps the default 3 days
+    assert [i.days for i in plans[recipients["owner"].id].context["upcoming"]] == [6]
 
 
-def test_config_lead_time_is_the_fallback(app, team, make_initiative):
+def test_config_lead_time_is_the_fallback(app, recipients, make_initiative):
     app.config["REMINDER_LEAD_DAYS"] = 5
-    team["owner"].reminder_lead_days = 0  # invalid (the form refuses it): the fallback applies
+    recipients["owner"].reminder_lead_days = 0  # invalid (the form refuses it): the fallback applies
     db.session.commit()
-    initiative = make_initiative(team["unit"], stage="in_progress", owner=team["owner"])
+    initiative = make_initiative(recipients["unit"], stage="in_progress", owner=recipients["owner"])
     add_milestone(initiative, "Five days out", date(2026, 11, 28))
-    assert services.lead_days(team["owner"]) == 5
+    assert services.lead_days(recipients["owner"]) == 5
     assert len(services.plan_milestone_reminders(at(2026, 11, 23, 7))) == 1
 
 
 # --------------------------------------------------------------------------- stale
 
 
-def test_stale_nudge_once_per_spell_from_the_last_activity(app, team, make_initiative,
+def test_stale_nudge_once_per_spell_from_the_last_activity(app, recipients, make_initiative,
                                                           smtp_server):
-    owner = team["owner"]
-    stuck = make_initiative(team["unit"], stage="in_progress", title="Stuck Portal", owner=owner,
+    owner = recipients["owner"]
+    stuck = make_initiative(recipients["unit"], stage="in_progress", title="Stuck Portal", owner=owner,
                             created_at=at(2026, 10, 1, 9))
     activity.record(owner, "updated", stuck, now=at(2026, 11, 1, 10, 0), changes={})
     # Not nudged: rolled out (final stage), archived, or owned by someone with reminders off.
-    make_initiative(team["unit"], stage="rolled_out", owner=owner, created_at=at(2026, 1, 1))
-    make_initiative(team["unit"], stage="pilot", owner=owner, archived=True,
+    make_initiative(recipients["unit"], stage="rolled_out", owner=owner, created_at=at(2026, 1, 1))
+    make_initiative(recipients["unit"], stage="pilot", owner=owner, archived=True,
                     created_at=at(2026, 1, 1))
-    make_initiative(team["unit"], stage="pilot", owner=team["quiet"], created_at=at(2026, 1, 1))
+    make_initiative(recipients["unit"], stage="pilot", owner=recipients["quiet"], created_at=at(2026, 1, 1))
     db.session.commit()
 
     # 20 local days after the last activity: not yet; 21 days (one hour later): nudged.
@@ -240,9 +242,9 @@ def test_stale_nudge_once_per_spell_from_the_last_activity(app, team, make_initi
     assert outbox("stale_nudge")[-1].dedupe_key == f"stale:{stuck.id}:2026-11-25"
 
 
-def test_never_touched_initiative_counts_from_its_creation(app, team, make_initiative):
+def test_never_touched_initiative_counts_from_its_creation(app, recipients, make_initiative):
     app.config["STALE_DAYS"] = 10
-    make_initiative(team["unit"], stage="proposed", owner=team["owner"],
+    make_initiative(recipients["unit"], stage="proposed", owner=recipients["owner"],
                     created_at=at(2026, 11, 1, 12))
     assert services.plan_stale_nudges(at(2026, 11, 10, 23, 59)) == []
     [plan] = services.plan_stale_nudges(at(2026, 11, 11, 0, 1))
@@ -252,9 +254,9 @@ def test_never_touched_initiative_counts_from_its_creation(app, team, make_initi
 # --------------------------------------------------------------------------- follow-ups
 
 
-def test_followup_three_and_six_months_after_rollout(app, team, make_initiative, smtp_server):
-    owner = team["owner"]
-    launched = make_initiative(team["unit"], stage="rolled_out", title="E-KTP Online",
+def test_followup_three_and_six_months_after_rollout(app, recipients, make_initiative, smtp_server):
+    owner = recipients["owner"]
+    launched = make_initiative(recipients["unit"], stage="rolled_out", title="E-KTP Online",
                                owner=owner, stage_entered_at=at(2026, 5, 31, 10, 0))
     db.session.add(Indicator(initiative_id=launched.id, name="Applications online", baseline=0,
                              target=100))
@@ -282,18 +284,18 @@ def test_followup_three_and_six_months_after_rollout(app, team, make_initiative,
     assert f"{BASE}/initiatives/{launched.id}#outcomes" in text
 
 
-def test_followups_count_from_the_rollout_not_from_a_post_rollout_stage(app, team,
+def test_followups_count_from_the_rollout_not_from_a_post_rollout_stage(app, recipients,
                                                                        make_initiative):
     """A stage after the rollout stage (issue 10) still counts as rolled out: moving on into it
     neither restarts the follow-up clock nor makes the quick win "stale" work."""
     from quickwin_tracker.admin.services import create_stage
 
     evaluated = create_stage("evaluated", "Evaluasi", "Evaluated", None)
-    launched = make_initiative(team["unit"], stage="rolled_out", title="E-KTP Online",
-                               owner=team["owner"], stage_entered_at=at(2026, 5, 31, 10, 0))
-    activity.record(team["owner"], "moved", launched, now=at(2026, 5, 31, 10, 0),
+    launched = make_initiative(recipients["unit"], stage="rolled_out", title="E-KTP Online",
+                               owner=recipients["owner"], stage_entered_at=at(2026, 5, 31, 10, 0))
+    activity.record(recipients["owner"], "moved", launched, now=at(2026, 5, 31, 10, 0),
                     from_stage="pilot", to_stage="rolled_out")
-    activity.record(team["owner"], "moved", launched, now=at(2026, 7, 20, 10, 0),
+    activity.record(recipients["owner"], "moved", launched, now=at(2026, 7, 20, 10, 0),
                     from_stage="rolled_out", to_stage="evaluated")
     launched.stage, launched.stage_entered_at = evaluated, at(2026, 7, 20, 10, 0)
     db.session.commit()
@@ -304,9 +306,9 @@ def test_followups_count_from_the_rollout_not_from_a_post_rollout_stage(app, tea
     assert services.stale_initiatives(at(2026, 12, 1, 8)) == []
 
 
-def test_followup_months_are_configurable(app, team, make_initiative):
+def test_followup_months_are_configurable(app, recipients, make_initiative):
     app.config["FOLLOWUP_MONTHS"] = (1,)
-    make_initiative(team["unit"], stage="rolled_out", owner=team["owner"],
+    make_initiative(recipients["unit"], stage="rolled_out", owner=recipients["owner"],
                     stage_entered_at=at(2026, 10, 15, 10))
     [plan] = services.plan_followups(at(2026, 11, 15, 8))
     assert plan.dedupe_key.endswith(":1")
@@ -316,12 +318,12 @@ def test_followup_months_are_configurable(app, team, make_initiative):
 # --------------------------------------------------------------------------- measurements
 
 
-def test_measurement_nudge_after_30_quiet_days(app, team, make_initiative, smtp_server):
-    owner = team["owner"]
-    approved = make_initiative(team["unit"], stage="approved", title="Wi-Fi Taman", owner=owner)
+def test_measurement_nudge_after_30_quiet_days(app, recipients, make_initiative, smtp_server):
+    owner = recipients["owner"]
+    approved = make_initiative(recipients["unit"], stage="approved", title="Wi-Fi Taman", owner=owner)
     indicator = Indicator(initiative_id=approved.id, name="Daily users", baseline=0, target=1000,
                           created_at=at(2026, 10, 1, 9))
-    proposal = make_initiative(team["unit"], stage="proposed", owner=owner)
+    proposal = make_initiative(recipients["unit"], stage="proposed", owner=owner)
     db.session.add_all([indicator, Indicator(initiative_id=proposal.id, name="Not yet",
                                              created_at=at(2026, 1, 1))])
     db.session.commit()
@@ -355,9 +357,9 @@ def test_measurement_nudge_after_30_quiet_days(app, team, make_initiative, smtp_
 # --------------------------------------------------------------------------- mentions
 
 
-def test_mention_email_sent_once(app, team, make_initiative, make_user, smtp_server):
-    owner, doer = team["owner"], team["doer"]
-    initiative = make_initiative(team["unit"], title="Portal Layanan", owner=owner)
+def test_mention_email_sent_once(app, recipients, make_initiative, make_user, smtp_server):
+    owner, doer = recipients["owner"], recipients["doer"]
+    initiative = make_initiative(recipients["unit"], title="Portal Layanan", owner=owner)
     now = at(2026, 11, 23, 9, 0)
     comment = Comment(initiative=initiative, author=owner, body="@dewi can you check the\nMoU?",
                       created_at=now - timedelta(minutes=1))
@@ -365,9 +367,9 @@ def test_mention_email_sent_once(app, team, make_initiative, make_user, smtp_ser
     db.session.flush()
     wanted = Notification(user=doer, kind="mention", initiative=initiative, comment=comment,
                           actor=owner, created_at=now - timedelta(minutes=1))
-    quiet = Notification(user=team["quiet"], kind="mention", initiative=initiative,
+    quiet = Notification(user=recipients["quiet"], kind="mention", initiative=initiative,
                          comment=comment, actor=owner, created_at=now - timedelta(minutes=1))
-    seen = Notification(user=make_user("staff", team["unit"], locale="en"), kind="mention",
+    seen = Notification(user=make_user("staff", recipients["unit"], locale="en"), kind="mention",
                         initiative=initiative, comment=comment, actor=owner,
                         created_at=now - timedelta(minutes=1), read_at=now)
     db.session.add_all([wanted, quiet, seen])
@@ -391,11 +393,11 @@ def test_mention_email_sent_once(app, team, make_initiative, make_user, smtp_ser
     assert f"{BASE}/initiatives/{initiative.id}#comment-{comment.id}" in text
 
 
-def test_old_unmailed_mentions_are_left_to_the_app(app, team, make_initiative):
-    initiative = make_initiative(team["unit"], owner=team["owner"])
+def test_old_unmailed_mentions_are_left_to_the_app(app, recipients, make_initiative):
+    initiative = make_initiative(recipients["unit"], owner=recipients["owner"])
     now = at(2026, 11, 23, 9, 0)
-    db.session.add(Notification(user=team["doer"], kind="mention", initiative=initiative,
-                                actor=team["owner"], created_at=now - timedelta(days=3)))
+    db.session.add(Notification(user=recipients["doer"], kind="mention", initiative=initiative,
+                                actor=recipients["owner"], created_at=now - timedelta(days=3)))
     db.session.commit()
     assert services.plan_mention_emails(now) == []
 
@@ -403,9 +405,9 @@ def test_old_unmailed_mentions_are_left_to_the_app(app, team, make_initiative):
 # --------------------------------------------------------------------------- CLI
 
 
-def test_reminders_run_dry_run_queues_nothing(app, team, make_initiative, runner):
-    initiative = make_initiative(team["unit"], stage="in_progress", title="Portal Layanan",
-                                 owner=team["owner"])
+def test_reminders_run_dry_run_queues_nothing(app, recipients, make_initiative, runner):
+    initiative = make_initiative(recipients["unit"], stage="in_progress", title="Portal Layanan",
+                                 owner=recipients["owner"])
     add_milestone(initiative, "Due tomorrow", local_today() + timedelta(days=1))
     result = runner.invoke(args=["reminders", "run", "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -416,8 +418,8 @@ def test_reminders_run_dry_run_queues_nothing(app, team, make_initiative, runner
     assert outbox() == []
 
 
-def test_reminders_run_queues_and_delivers(app, team, make_initiative, runner, smtp_server):
-    initiative = make_initiative(team["unit"], stage="in_progress", owner=team["owner"])
+def test_reminders_run_queues_and_delivers(app, recipients, make_initiative, runner, smtp_server):
+    initiative = make_initiative(recipients["unit"], stage="in_progress", owner=recipients["owner"])
     add_milestone(initiative, "Due tomorrow", local_today() + timedelta(days=1))
     result = runner.invoke(args=["reminders", "run"])
     assert result.exit_code == 0, result.output
@@ -429,4 +431,4 @@ def test_reminders_run_queues_and_delivers(app, team, make_initiative, runner, s
     result = runner.invoke(args=["reminders", "run"])
     assert "milestone reminders: queued 0 (1 already queued)" in result.output
     assert "Delivered the outbox via 127.0.0.1: sent 1" in result.output
-    assert [m["To"] for m in smtp_server.messages] == [team["owner"].email]
+    assert [m["To"] for m in smtp_server.messages] == [recipients["owner"].email]

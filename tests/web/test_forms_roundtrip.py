@@ -73,7 +73,7 @@ def app_config():
 
 
 @pytest.fixture
-def world(app, monkeypatch):
+def demo_world(app, monkeypatch):
     """The demo data and a few things it lacks, so that every kind of form shows up."""
     monkeypatch.setattr("quickwin_tracker.models.generate_password_hash", lambda _p: _DEMO_HASH)
     seed_demo()
@@ -104,7 +104,7 @@ def world(app, monkeypatch):
     return {"users": users, "own": own, "archived": archived}
 
 
-def sign_in(client, user: User) -> None:
+def sign_in_through_form(client, user: User) -> None:
     """Through the login form as rendered (CSRF protection is on here)."""
     form = forms_in(client.get("/auth/login").get_data(as_text=True), "/auth/login")[0]
     fields = dict(form.entries()[0])
@@ -115,9 +115,9 @@ def sign_in(client, user: User) -> None:
 class Samples:
     """Values for the URL parameters of GET routes, as one person would meet them."""
 
-    def __init__(self, world, person: str):
-        self.user = world["users"].get(PEOPLE[person] or "")
-        own = world["own"]
+    def __init__(self, demo_world, person: str):
+        self.user = demo_world["users"].get(PEOPLE[person] or "")
+        own = demo_world["own"]
         by_stage: dict[int, Initiative] = {}
         for initiative in db.session.scalars(
                 sa.select(Initiative).where(Initiative.archived.is_(False)).order_by(Initiative.id)):
@@ -125,7 +125,7 @@ class Samples:
         # Their unit's: the team member's (with comments) and the deactivated owner's; an
         # archived one; a proposal and a rolled-out one (of other units).
         stages = list(by_stage.values())
-        chosen = [*own[:2], world["archived"], stages[0], stages[-1]]
+        chosen = [*own[:2], demo_world["archived"], stages[0], stages[-1]]
         self.initiatives = list({i.id: i for i in chosen}.values())
 
     def _milestones(self):
@@ -228,10 +228,10 @@ def pages(app, samples):
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
-def test_every_form_sent_unchanged_changes_nothing(app, client, world, person):
-    samples = Samples(world, person)
+def test_every_form_sent_unchanged_changes_nothing(app, client, demo_world, person):
+    samples = Samples(demo_world, person)
     if samples.user is not None:
-        sign_in(client, samples.user)
+        sign_in_through_form(client, samples.user)
     headers = page_headers(client.get("/auth/account" if samples.user else "/auth/login")
                            .get_data(as_text=True))
 
@@ -271,27 +271,27 @@ def test_every_form_sent_unchanged_changes_nothing(app, client, world, person):
                     for difference in differences(before, after, only_inserts_allowed=form.creates):
                         problems.append(f"{where}: {difference}")
     assert not problems, "\n".join(problems)
-    # The harness really met forms (a sanity check on the world, not a list to maintain).
+    # The harness really met forms (a sanity check on the demo world, not a list to maintain).
     assert seen_forms, f"{person} met no form at all"
 
 
-def test_the_harness_meets_the_forms_people_use(app, client, world):
+def test_the_harness_meets_the_forms_people_use(app, client, demo_world):
     """A few forms every person relies on are among those the harness sends (guards against a
     world or a sample set that silently stopped reaching them)."""
-    staff = world["users"][PEOPLE["staff"]]
-    initiative = world["own"][0]
-    sign_in(client, staff)
+    staff = demo_world["users"][PEOPLE["staff"]]
+    initiative = demo_world["own"][0]
+    sign_in_through_form(client, staff)
     html = client.get(f"/initiatives/{initiative.id}/edit").get_data(as_text=True)
     actions = {f.action for f in forms_in(html, f"/initiatives/{initiative.id}/edit")}
     assert f"/initiatives/{initiative.id}/edit" in actions
 
 
-def test_the_edit_form_shows_what_is_stored(app, client, world):
+def test_the_edit_form_shows_what_is_stored(app, client, demo_world):
     """The bug that started issue #10: the edit form's selects showed nothing selected, so the
     browser sent each select's first option."""
-    admin = world["users"][PEOPLE["admin"]]
-    initiative = world["own"][1]  # a deactivated owner, on the team too
-    sign_in(client, admin)
+    admin = demo_world["users"][PEOPLE["admin"]]
+    initiative = demo_world["own"][1]  # a deactivated owner, on the team too
+    sign_in_through_form(client, admin)
     html = client.get(f"/initiatives/{initiative.id}/edit").get_data(as_text=True)
     form = next(f for f in forms_in(html, "/") if f.action.endswith("/edit"))
     fields = dict(form.entries()[0])
@@ -303,14 +303,14 @@ def test_the_edit_form_shows_what_is_stored(app, client, world):
         str(m.id) for m in initiative.members)
 
 
-def test_changing_only_the_title_changes_only_the_title(app, client, world):
+def test_changing_only_the_title_changes_only_the_title(app, client, demo_world):
     """The issue's "done when": change the title alone, save: only the title changed and the
     trail has one entry."""
     from quickwin_tracker.models import Activity
 
-    manager = world["users"][PEOPLE["manager"]]
-    initiative = world["own"][0]
-    sign_in(client, manager)
+    manager = demo_world["users"][PEOPLE["manager"]]
+    initiative = demo_world["own"][0]
+    sign_in_through_form(client, manager)
     url = f"/initiatives/{initiative.id}/edit"
     form = next(f for f in forms_in(client.get(url).get_data(as_text=True), url)
                 if f.action == url)
@@ -339,11 +339,11 @@ def dict_of_lists(fields):
     return data
 
 
-def test_an_unchanged_save_keeps_the_version(app, client, world):
-    manager = world["users"][PEOPLE["manager"]]
-    initiative = world["own"][1]
+def test_an_unchanged_save_keeps_the_version(app, client, demo_world):
+    manager = demo_world["users"][PEOPLE["manager"]]
+    initiative = demo_world["own"][1]
     version = initiative.version
-    sign_in(client, manager)
+    sign_in_through_form(client, manager)
     url = f"/initiatives/{initiative.id}/edit"
     form = next(f for f in forms_in(client.get(url).get_data(as_text=True), url) if f.action == url)
     assert client.post(url, data=form.submission().data()).status_code == 303
@@ -351,7 +351,7 @@ def test_an_unchanged_save_keeps_the_version(app, client, world):
     assert db.session.get(Initiative, initiative.id).version == version
 
 
-def test_stale_recent_reviews_do_not_leak(app, world):
-    """(The world's review is as a reviewer would start it.)"""
+def test_stale_recent_reviews_do_not_leak(app, demo_world):
+    """(The demo world's review is as a reviewer would start it.)"""
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 1
     assert utcnow() - db.session.scalar(sa.select(Review.started_at)) < timedelta(minutes=5)

@@ -73,7 +73,7 @@ def field_values(fields: list[str], valid: dict[str, list[str]] | None = None,
 
 
 @pytest.fixture
-def world(app, make_unit, make_user, make_initiative, client, auth):
+def fuzz_targets(app, make_unit, make_user, make_initiative, client, auth):
     unit = make_unit("DISKOMINFO")
     admin = make_user("admin", name="Admin")
     staff = make_user("staff", unit)
@@ -123,9 +123,9 @@ def check(response) -> None:
     assert response.status_code < 500, response.get_data(as_text=True)[:2000]
 
 
-def post(world, url: str, data: dict[str, Any], hx: bool = False):
+def post(fuzz_targets, url: str, data: dict[str, Any], hx: bool = False):
     headers = {"HX-Request": "true"} if hx else {}
-    response = world["client"].post(url, data=data, headers=headers)
+    response = fuzz_targets["client"].post(url, data=data, headers=headers)
     check(response)
     assert_consistent()
     return response
@@ -151,15 +151,15 @@ INITIATIVE_FIELDS = ["title", "benefit", "description", "dimension", "unit", "ow
 
 @FUZZ
 @given(data=st.data(), hx=st.booleans())
-def test_initiative_create_and_edit(world, data, hx):
-    ids = world["ids"]
+def test_initiative_create_and_edit(fuzz_targets, data, hx):
+    ids = fuzz_targets["ids"]
     valid = {"unit": ids["unit"], "owner": ids["user"], "members": ids["user"],
              "dimension": ["1", "2", "3"], "version": ["1", "2"],
              "target_date": ["2027-01-31"], "title": ["Judul"], "benefit": ["Manfaat"]}
     form = data.draw(field_values(INITIATIVE_FIELDS, valid, multi=("members", "tags")))
-    post(world, "/initiatives/new", form, hx)
+    post(fuzz_targets, "/initiatives/new", form, hx)
     form = data.draw(field_values(INITIATIVE_FIELDS, valid, multi=("members", "tags")))
-    post(world, f"/initiatives/{world['initiative'].id}/edit", form, hx)
+    post(fuzz_targets, f"/initiatives/{fuzz_targets['initiative'].id}/edit", form, hx)
 
 
 MOVE_FIELDS = ["stage", "after", "version", "unit", "owner", "dimension", "q", "mine", "status", "tag"]
@@ -167,19 +167,19 @@ MOVE_FIELDS = ["stage", "after", "version", "unit", "owner", "dimension", "q", "
 
 @FUZZ
 @given(data=st.data(), hx=st.booleans())
-def test_move(world, data, hx):
-    ids = world["ids"]
+def test_move(fuzz_targets, data, hx):
+    ids = fuzz_targets["ids"]
     valid = {"stage": ids["stage"], "after": ["top", "bottom", *ids["initiative"]],
              "version": [str(v) for v in range(1, 6)]}
     form = data.draw(field_values(MOVE_FIELDS, valid))
-    post(world, f"/board/cards/{world['initiative'].id}/move", form, hx)
+    post(fuzz_targets, f"/board/cards/{fuzz_targets['initiative'].id}/move", form, hx)
 
 
 @FUZZ
 @given(form=field_values(["title", "due_date", "responsible"],
                          {"due_date": ["2027-01-01"], "title": ["Langkah"]}), hx=st.booleans())
-def test_milestone_add(world, form, hx):
-    post(world, f"/initiatives/{world['initiative'].id}/milestones", form, hx)
+def test_milestone_add(fuzz_targets, form, hx):
+    post(fuzz_targets, f"/initiatives/{fuzz_targets['initiative'].id}/milestones", form, hx)
 
 
 @FUZZ
@@ -188,8 +188,8 @@ def test_milestone_add(world, form, hx):
                          {"name": ["Waktu tunggu"], "direction": ["increase", "decrease"],
                           "baseline": ["10", "1e3"], "target": ["5", "-0"]}),
        hx=st.booleans())
-def test_indicator_add(world, form, hx):
-    post(world, f"/initiatives/{world['initiative'].id}/indicators", form, hx)
+def test_indicator_add(fuzz_targets, form, hx):
+    post(fuzz_targets, f"/initiatives/{fuzz_targets['initiative'].id}/indicators", form, hx)
 
 
 @FUZZ
@@ -197,15 +197,15 @@ def test_indicator_add(world, form, hx):
                          {"value": ["12.5", "1e308"], "measured_on": ["2026-11-01"],
                           "link": ["https://example.go.id/bukti"]}),
        hx=st.booleans())
-def test_measurement_record(world, form, hx):
-    i, ind = world["initiative"], world["indicator"]
-    post(world, f"/initiatives/{i.id}/indicators/{ind.id}/measurements", form, hx)
+def test_measurement_record(fuzz_targets, form, hx):
+    i, ind = fuzz_targets["initiative"], fuzz_targets["indicator"]
+    post(fuzz_targets, f"/initiatives/{i.id}/indicators/{ind.id}/measurements", form, hx)
 
 
 @FUZZ
 @given(form=field_values(["body"]), hx=st.booleans())
-def test_comment_add(world, form, hx):
-    post(world, f"/initiatives/{world['initiative'].id}/comments", form, hx)
+def test_comment_add(fuzz_targets, form, hx):
+    post(fuzz_targets, f"/initiatives/{fuzz_targets['initiative'].id}/comments", form, hx)
 
 
 # --------------------------------------------------------------------------- query parameters
@@ -220,8 +220,8 @@ PAGES = ["/board/", "/board/cells/governance/approved", "/board/cards/{id}/move"
 @pytest.mark.parametrize("path", PAGES)
 @settings(FUZZ, max_examples=25)
 @given(data=st.data(), hx=st.booleans())
-def test_query_parameters(world, path, data, hx):
-    ids = world["ids"]
+def test_query_parameters(fuzz_targets, path, data, hx):
+    ids = fuzz_targets["ids"]
     valid = {"unit": ["DISKOMINFO", "diskominfo"], "owner": ids["user"], "user": ids["user"],
              "dimension": ["governance", "living"], "status": ["on_track", "overdue"],
              "period": ["quarter", "month", "year", "custom"], "start": ["2026-01-01"],
@@ -230,8 +230,8 @@ def test_query_parameters(world, path, data, hx):
              "offset": ["0", "200"], "part": ["positions", "trail"], "stage": ids["stage"]}
     query = data.draw(field_values(QUERY_KEYS, valid))
     headers = {"HX-Request": "true"} if hx else {}
-    url = path.format(id=world["initiative"].id)
-    check(world["client"].get(url, query_string=query, headers=headers))
+    url = path.format(id=fuzz_targets["initiative"].id)
+    check(fuzz_targets["client"].get(url, query_string=query, headers=headers))
 
 
 # --------------------------------------------------------------------------- administration
@@ -239,53 +239,53 @@ def test_query_parameters(world, path, data, hx):
 
 @FUZZ
 @given(data=st.data())
-def test_admin_user_forms(world, data):
-    ids = world["ids"]
+def test_admin_user_forms(fuzz_targets, data):
+    ids = fuzz_targets["ids"]
     valid = {"role": ["staff", "manager", "admin", "reviewer"], "unit": ["0", *ids["unit"]],
              "locale": ["id", "en"], "email": ["baru@example.go.id"], "name": ["Nama"],
              "password": ["a-long-enough-password"]}
     fields = ["email", "name", "role", "unit", "locale", "password", "confirm", "active"]
-    post(world, "/admin/users/new", data.draw(field_values(fields, valid)))
+    post(fuzz_targets, "/admin/users/new", data.draw(field_values(fields, valid)))
     # Edit someone else: fuzzing the admin's own account could sign the test out.
-    post(world, f"/admin/users/{world['staff'].id}", data.draw(field_values(fields, valid)))
+    post(fuzz_targets, f"/admin/users/{fuzz_targets['staff'].id}", data.draw(field_values(fields, valid)))
 
 
 @FUZZ
 @given(data=st.data())
-def test_admin_unit_forms(world, data):
-    valid = {"code": ["DINKES", "dinkes"], "name": ["Dinas Kesehatan"], "head": world["ids"]["user"]}
+def test_admin_unit_forms(fuzz_targets, data):
+    valid = {"code": ["DINKES", "dinkes"], "name": ["Dinas Kesehatan"], "head": fuzz_targets["ids"]["user"]}
     fields = ["code", "name", "head", "active"]
-    post(world, "/admin/units/new", data.draw(field_values(fields, valid)))
-    post(world, f"/admin/units/{world['unit'].id}", data.draw(field_values(fields, valid)))
+    post(fuzz_targets, "/admin/units/new", data.draw(field_values(fields, valid)))
+    post(fuzz_targets, f"/admin/units/{fuzz_targets['unit'].id}", data.draw(field_values(fields, valid)))
 
 
 @FUZZ
 @given(data=st.data())
-def test_admin_stage_forms(world, data):
-    ids = world["ids"]
+def test_admin_stage_forms(fuzz_targets, data):
+    ids = fuzz_targets["ids"]
     valid = {"code": ["review", "pilot"], "name_id": ["Tinjau"], "name_en": ["Review"],
              "wip_limit": ["1", "0", "-5"], "expected_days": ["30", "0"],
              "gates": ["has_owner", "has_target_date"], "rollout": ["y"]}
     fields = ["code", "name_id", "name_en", "wip_limit", "expected_days", "gates", "rollout"]
-    post(world, "/admin/stages/new", data.draw(field_values(fields, valid, multi=("gates",))))
+    post(fuzz_targets, "/admin/stages/new", data.draw(field_values(fields, valid, multi=("gates",))))
     stage_id = data.draw(st.sampled_from(ids["stage_id"]))
-    post(world, f"/admin/stages/{stage_id}", data.draw(field_values(fields, valid, multi=("gates",))))
+    post(fuzz_targets, f"/admin/stages/{stage_id}", data.draw(field_values(fields, valid, multi=("gates",))))
     action = data.draw(st.one_of(st.sampled_from(["up", "down", "retire", "restore", "delete"]), VALUE))
-    post(world, f"/admin/stages/{stage_id}/{quote(action[:200], safe='') or 'x'}", {})
+    post(fuzz_targets, f"/admin/stages/{stage_id}/{quote(action[:200], safe='') or 'x'}", {})
 
 
 @FUZZ
 @given(data=st.data())
-def test_admin_tag_forms(world, data):
+def test_admin_tag_forms(fuzz_targets, data):
     valid = {"kind": ["sdg", "rpjmd"], "code": ["11.2"], "name": ["Transportasi"]}
     fields = ["kind", "code", "name"]
-    post(world, "/admin/tags/new", data.draw(field_values(fields, valid)))
+    post(fuzz_targets, "/admin/tags/new", data.draw(field_values(fields, valid)))
 
 
-def test_nul_bytes_are_a_bad_request(world):
+def test_nul_bytes_are_a_bad_request(fuzz_targets):
     """Regression: PostgreSQL cannot store NUL in text (psycopg DataError, a 500); the app now
     refuses NUL in any query parameter, path segment or form field with a 400."""
-    client, i = world["client"], world["initiative"]
+    client, i = fuzz_targets["client"], fuzz_targets["initiative"]
     assert client.get("/initiatives/archived?q=a%00b").status_code == 400
     assert client.get("/board/?q=%00").status_code == 400
     assert client.get("/board/?q=ok&q=%00").status_code == 400  # every value, not just the first

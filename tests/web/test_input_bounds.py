@@ -19,6 +19,8 @@ from quickwin_tracker.models import Initiative, Milestone
 from quickwin_tracker.web.forms import WTFORMS_MESSAGES, BaseForm, DateField
 from quickwin_tracker.web.routing import digits_up_to
 
+pytestmark = pytest.mark.usefixtures("team_in_english")
+
 # --------------------------------------------------------------------------- ids
 
 
@@ -120,24 +122,17 @@ def test_wtforms_messages_are_all_in_our_catalogue():
     assert ids == ours
 
 
-@pytest.fixture
-def team(make_unit, make_user):
-    unit = make_unit("DINKES")
-    return {"unit": unit, "staff": make_user("staff", unit, name="Staf Dinkes", locale="en"),
-            "manager": make_user("manager", unit, name="Kepala Dinkes")}
-
-
 def _new_initiative(team, dimensions, **overrides):
     data = {"title": "Antrean online", "benefit": "Tidak antre subuh.", "description": "",
-            "dimension": str(dimensions["living"].id), "unit": str(team["unit"].id),
-            "owner": str(team["staff"].id), "target_date": "2027-02-01"}
+            "dimension": str(dimensions["living"].id), "unit": str(team.unit.id),
+            "owner": str(team.staff.id), "target_date": "2027-02-01"}
     data.update(overrides)
     return data
 
 
 @pytest.mark.parametrize("value", ["2207-01-01", "1999-12-31", "0001-01-01"])
 def test_an_implausible_date_is_refused_next_to_its_field(client, auth, team, dimensions, value):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post("/initiatives/new", data=_new_initiative(team, dimensions,
                                                                     target_date=value))
     assert response.status_code == 422
@@ -149,7 +144,7 @@ def test_an_implausible_date_is_refused_next_to_its_field(client, auth, team, di
 
 def test_the_date_window_follows_the_configuration(app, client, auth, team, dimensions):
     app.config.update(DATE_MIN_YEAR=2020, DATE_MAX_YEAR=2030)
-    auth.login(team["staff"])
+    auth.login(team.staff)
     refused = client.post("/initiatives/new", data=_new_initiative(team, dimensions,
                                                                    target_date="2031-01-01"))
     assert refused.status_code == 422
@@ -176,7 +171,7 @@ def test_every_date_field_refuses_an_implausible_date(app, team, make_initiative
 
 
 def test_a_new_initiative_in_the_past_needs_a_confirmation(client, auth, team, dimensions):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     yesterday = (local_today() - timedelta(days=1)).isoformat()
     first = client.post("/initiatives/new", data=_new_initiative(team, dimensions,
                                                                  target_date=yesterday))
@@ -192,7 +187,7 @@ def test_a_new_initiative_in_the_past_needs_a_confirmation(client, auth, team, d
 
 
 def test_today_and_later_need_no_confirmation(client, auth, team, dimensions):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     page = client.get("/initiatives/new").get_data(as_text=True)
     assert 'name="target_date_confirm"' not in page
     assert client.post("/initiatives/new", data=_new_initiative(
@@ -201,8 +196,8 @@ def test_today_and_later_need_no_confirmation(client, auth, team, dimensions):
 
 def test_a_new_milestone_in_the_past_needs_a_confirmation_an_old_one_does_not(
         client, auth, team, make_initiative, hx):
-    initiative = make_initiative(team["unit"])
-    auth.login(team["staff"])
+    initiative = make_initiative(team.unit)
+    auth.login(team.staff)
     last_week = (local_today() - timedelta(days=7)).isoformat()
     data = {"new-title": "Sosialisasi", "new-due_date": last_week, "new-responsible": "0"}
     refused = client.post(f"/initiatives/{initiative.id}/milestones", data=data, headers=hx)
@@ -226,9 +221,9 @@ def test_a_new_milestone_in_the_past_needs_a_confirmation_an_old_one_does_not(
 
 
 def test_an_indonesian_page_shows_indonesian_validation_messages(client, auth, team, dimensions):
-    team["staff"].locale = "id"
+    team.staff.locale = "id"
     db.session.commit()
-    auth.login(team["staff"])
+    auth.login(team.staff)
     response = client.post("/initiatives/new", data=_new_initiative(
         team, dimensions, title="", target_date="31/02/2027"))
     assert response.status_code == 422
@@ -239,7 +234,7 @@ def test_an_indonesian_page_shows_indonesian_validation_messages(client, auth, t
 
 
 def test_an_english_page_shows_english_validation_messages(client, auth, team, dimensions):
-    auth.login(team["staff"])  # locale "en"
+    auth.login(team.staff)  # locale "en"
     page = client.post("/initiatives/new", data=_new_initiative(
         team, dimensions, title="")).get_data(as_text=True)
     assert "This field is required." in page
@@ -247,7 +242,7 @@ def test_an_english_page_shows_english_validation_messages(client, auth, team, d
 
 def test_text_line_breaks_are_stored_as_typed_whatever_the_browser_sends(client, auth, team,
                                                                        dimensions):
-    auth.login(team["staff"])
+    auth.login(team.staff)
     client.post("/initiatives/new", data=_new_initiative(
         team, dimensions, description="Satu\r\nDua\rTiga\nEmpat"))
     assert db.session.scalar(sa.select(Initiative.description)) == "Satu\nDua\nTiga\nEmpat"

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.auth.reset import reset_token
 from quickwin_tracker.extensions import db
@@ -38,6 +37,7 @@ from quickwin_tracker.models import (
 )
 from quickwin_tracker.review.cycle import start_review
 from quickwin_tracker.review.periods import preset
+from tests.conftest import CHEAP_HASH
 
 # team_member and team_manager: staff and manager of another unit, on the initiative's team.
 PEOPLE = ("anonymous", "other_staff", "reviewer", "manager", "staff", "admin", "team_member",
@@ -152,7 +152,7 @@ RULES: dict[str, str] = {
     "outbox.resend_message": "admin",
 }
 
-CHEAP_HASH = generate_password_hash("correct-horse-battery", method="pbkdf2:sha256:1000")
+
 _counter = itertools.count(1)
 
 
