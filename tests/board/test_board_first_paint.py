@@ -1,5 +1,6 @@
 """The board's first paint at city scale: a card budget shared by the cells, "show more" after it,
-first pages read by position, and the status queries joined to the cards' ids."""
+first pages that are a prefix of each cell's order, and the status of many cards in a constant
+number of short statements."""
 
 import re
 from datetime import date
@@ -7,7 +8,7 @@ from datetime import date
 import pytest
 
 from quickwin_tracker.board.filters import BoardFilters
-from quickwin_tracker.board.reading import _cards_query, _read_cards, first_page_size, load_board
+from quickwin_tracker.board.reading import cell_cards, first_page_size, load_board
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.status import load_facts
 from quickwin_tracker.models import Indicator, Initiative, Milestone
@@ -62,9 +63,8 @@ def test_first_paint_shows_each_cell_its_share_then_more_on_demand(
 
 
 def test_first_pages_by_position_continue_by_rank_across_gaps(team, make_initiative, app):
-    """Positions are kept 0..n-1, but a first page read by position must stay a prefix of the
-    cell's order even if they were not: "show more" (by rank) then continues without losing or
-    repeating a card."""
+    """Positions are kept 0..n-1, but a first page must stay a prefix of the cell's order even if
+    they were not: "show more" then continues without losing or repeating a card."""
     cards = [make_initiative(team.unit, stage="approved", position=p) for p in (0, 1, 5, 6, 7)]
     user = team.staff
     first = load_board(BoardFilters(), user, page_size=3)
@@ -72,30 +72,36 @@ def test_first_pages_by_position_continue_by_rank_across_gaps(team, make_initiat
     head = [c.id for c in first.cells[key]]
     assert head == [cards[0].id, cards[1].id]  # positions < 3
     assert first.cell_counts[key] == 5
-    stmt, _scope = _cards_query(BoardFilters(), user, 3, [key], offset=len(head))
-    rest = [c.id for c in _read_cards(stmt, user)[key]]
+    rest = [c.id for c in cell_cards(BoardFilters(), user, 3, [key], offset=len(head))[key]]
     assert head + rest == [c.id for c in cards[:2]] + [c.id for c in cards[2:5]]
 
 
-def test_the_cards_read_by_position_equal_those_ranked(team, make_initiative):
-    """The first page of an unfiltered board (read by position from the index) is exactly what
-    the window function gives (the path for filtered boards)."""
+def test_the_first_cards_are_the_same_with_or_without_a_filter(team, make_initiative):
+    """The first page of each cell is the same on an unfiltered board as under a filter that
+    every card matches (the two are read differently), and the next page starts at the second."""
     for stage in ("proposed", "approved", "pilot"):
         for i in range(4):
             make_initiative(team.unit, stage=stage, dimension="economy" if i % 2 else "living")
     user = team.staff
-    by_position = _read_cards(_cards_query(BoardFilters(), user, 1, None, 0)[0], user)
-    by_rank = _read_cards(_cards_query(BoardFilters(), user, 1, None, 1)[0], user)  # rank 2
-    ranked_first = _read_cards(
-        _cards_query(BoardFilters(q="Quick"), user, 1, None, 0)[0], user)  # a filter: ranked
+    by_position = cell_cards(BoardFilters(), user, 1)
+    by_rank = cell_cards(BoardFilters(), user, 1, None, 1)  # rank 2
+    ranked_first = cell_cards(BoardFilters(q="Quick"), user, 1)  # a filter: ranked
     assert {k: [c.id for c in v] for k, v in by_position.items()} == \
         {k: [c.id for c in v] for k, v in ranked_first.items()}
     assert all(by_rank[k][0].position == 1 for k in by_rank)
 
 
-def test_status_facts_joined_to_the_cards_ids_equal_those_by_id_list(team, make_initiative):
-    cards = [make_initiative(team.unit, stage="approved") for _ in range(4)]
-    for n, card in enumerate(cards[:3]):
+def facts_of(card) -> tuple:
+    return card.overdue, card.next_milestone, card.indicator_progress
+
+
+def test_a_board_of_many_cards_shows_the_same_status_facts_in_few_short_statements(
+        team, make_initiative, count_queries):
+    """Beyond 500 cards the status queries join the cards' ids rather than list them: the cards
+    show the same facts as a read by id list, the statement count does not grow, and no
+    statement carries the cards' ids."""
+    measured = [make_initiative(team.unit, stage="approved") for _ in range(4)]
+    for n, card in enumerate(measured[:3]):
         db.session.add_all([
             Milestone(initiative_id=card.id, title=f"Lewat {card.id}", due_date=date(2020, 1, n + 1)),
             Milestone(initiative_id=card.id, title=f"Tahap {card.id}", due_date=date(2099, 1, 1),
@@ -105,16 +111,25 @@ def test_status_facts_joined_to_the_cards_ids_equal_those_by_id_list(team, make_
                                  direction="higher"))
     db.session.commit()
     user = team.staff
-    stmt, scope = _cards_query(BoardFilters(), user, 2, None, 0)
-    shown = [c for cell in _read_cards(stmt, user).values() for c in cell]
-    assert len(shown) == 2
-    joined = load_facts(shown, scope=scope)
+    with count_queries() as few:
+        load_board(BoardFilters(), user, 1000)
+    db.session.add_all([
+        Initiative(unit=team.unit, stage=measured[0].stage, dimension=measured[0].dimension,
+                   position=len(measured) + n, title=f"Banyak {n}", benefit="Manfaat.",
+                   target_date=date(2027, 3, 1))
+        for n in range(510)])
+    db.session.commit()
+    with count_queries() as many:
+        board = load_board(BoardFilters(), user, 1000)
+    shown = [c for cell in board.cells.values() for c in cell]
+    assert len(shown) > 500
     listed = load_facts(shown)
-    assert set(joined) == {c.id for c in shown}
-    for initiative_id, facts in listed.items():
-        assert joined[initiative_id].overdue == facts.overdue
-        assert joined[initiative_id].next_milestone == facts.next_milestone
-        assert joined[initiative_id].indicator_progress == facts.indicator_progress
+    assert set(listed) == {c.id for c in shown}
+    for card in shown:
+        assert facts_of(card) == facts_of(listed[card.id])
+    assert facts_of(next(c for c in shown if c.id == measured[0].id))[0]  # an overdue milestone
+    assert many.count == few.count
+    assert max(s.count("?") + s.count("%(") + s.count("%s") for s in many.statements) < 100
 
 
 @pytest.mark.parametrize("app_config", [{"BOARD_FIRST_PAINT_CARDS": 4}])

@@ -1,6 +1,7 @@
-"""The board keeps each card's derived status while its inputs are unchanged (``CardLooks``): the
-database bumps ``initiative.facts_version`` whenever a milestone, indicator or measurement changes
-(triggers, whoever writes), and the day, language and stage settings start a new generation."""
+"""Each card on the board shows its current status, next milestone and outcome progress whoever
+changed them (the app, the CLI or plain SQL), on the day, in the language and under the stage
+settings of the reading; and cards whose inputs did not change are not read again (query counts).
+(``board.looks`` keeps what was made of each card; these tests see only what it must not change.)"""
 
 from datetime import timedelta
 
@@ -9,43 +10,52 @@ import sqlalchemy as sa
 
 from quickwin_tracker.board import reading as services
 from quickwin_tracker.board.filters import BoardFilters
-from quickwin_tracker.board.looks import CardLooks
 from quickwin_tracker.board.reading import assessed_cells, load_board
 from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.stages import active_stages
-from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage
+from quickwin_tracker.lifecycle.status import load_facts
+from quickwin_tracker.models import Indicator, Measurement, Milestone, Stage
 
 pytestmark = pytest.mark.usefixtures("team_in_english")
-
-
-def facts_version(initiative_id: int) -> int:
-    return db.session.execute(
-        sa.select(Initiative.facts_version).where(Initiative.id == initiative_id)).scalar_one()
 
 
 def card_of(board, initiative_id):
     return next(c for cell in board.cells.values() for c in cell if c.id == initiative_id)
 
 
-def test_every_change_to_a_status_fact_bumps_its_initiatives_facts_version(team, make_initiative):
-    """Written with plain SQL: the triggers do not depend on the app's services."""
+def facts_of(card) -> tuple:
+    return card.overdue, card.next_milestone, card.indicator_progress
+
+
+def test_every_change_to_a_status_fact_is_on_the_board_at_once(team, make_initiative):
+    """Written with plain SQL, each change shows on the next board read: the card's facts are
+    those read afresh, never what the board made of the card before."""
     mine, other = make_initiative(team.unit), make_initiative(team.unit)
-    seen = [facts_version(mine.id)]
-    untouched = facts_version(other.id)
+    user = team.staff
+
+    def board_agrees() -> tuple:
+        board = load_board(BoardFilters(), user, 200)
+        fresh = load_facts([card_of(board, mine.id), card_of(board, other.id)])
+        for card_id in (mine.id, other.id):
+            assert facts_of(card_of(board, card_id)) == facts_of(fresh[card_id])
+        return facts_of(card_of(board, mine.id))
+
+    seen = [board_agrees()]
+    untouched = facts_of(card_of(load_board(BoardFilters(), user, 200), other.id))
 
     def changed(statement: str, **params) -> None:
         db.session.execute(sa.text(statement), params)
         db.session.commit()
-        now = facts_version(mine.id)
-        assert now > seen[-1], statement
-        seen.append(now)
+        seen.append(board_agrees())
 
     stamp = "2026-11-20 01:00:00.000000"
     changed("INSERT INTO milestone (initiative_id, title, due_date, position, created_at, "
-            "updated_at) VALUES (:i, 'Uji coba', '2027-01-10', 0, :t, :t)", i=mine.id, t=stamp)
+            "updated_at) VALUES (:i, 'Uji coba', '2099-01-10', 0, :t, :t)", i=mine.id, t=stamp)
+    assert seen[-1][1][0] == "Uji coba"  # the next milestone
     milestone = db.session.scalar(sa.select(Milestone.id).where(Milestone.initiative_id == mine.id))
     changed("UPDATE milestone SET done_on = '2027-01-09' WHERE id = :m", m=milestone)
+    assert seen[-1][1] is None
     changed("INSERT INTO indicator (initiative_id, name, unit_of_measure, baseline, target, "
             "direction, position, created_at) VALUES (:i, 'Antrean', 'menit', 60, 15, 'lower', 0, "
             ":t)", i=mine.id, t=stamp)
@@ -57,10 +67,12 @@ def test_every_change_to_a_status_fact_bumps_its_initiatives_facts_version(team,
     measurement = db.session.scalar(sa.select(Measurement.id).where(
         Measurement.indicator_id == indicator))
     changed("UPDATE measurement SET status = 'verified' WHERE id = :m", m=measurement)
+    assert seen[-1][2] != seen[-2][2]  # verified: it counts toward the progress now
     changed("DELETE FROM measurement WHERE id = :m", m=measurement)
     changed("DELETE FROM indicator WHERE id = :x", x=indicator)
+    assert seen[-1][2] == []
     changed("DELETE FROM milestone WHERE id = :m", m=milestone)
-    assert facts_version(other.id) == untouched
+    assert facts_of(card_of(load_board(BoardFilters(), user, 200), other.id)) == untouched
 
 
 def test_a_changed_fact_is_seen_at_once_and_unchanged_cards_are_not_read_again(
@@ -90,7 +102,7 @@ def test_a_changed_fact_is_seen_at_once_and_unchanged_cards_are_not_read_again(
     assert card_of(after, b.id).status == "on_track"
 
 
-def test_the_day_the_language_and_the_stage_settings_start_a_new_generation(
+def test_a_new_day_and_new_stage_settings_change_the_status_shown(
         app, team, make_initiative):
     today = local_today()
     a = make_initiative(team.unit, stage="in_progress", target_date=today + timedelta(days=2))
@@ -142,4 +154,4 @@ def test_readers_in_both_languages_keep_their_own_looks(team, make_user, auth, c
         assert "days in stage" in client.get("/board/").get_data(as_text=True)
         assert "hari di tahap" in other.get("/board/").get_data(as_text=True)
     assert not any("FROM milestone" in q for q in again.statements)
-    assert len(CardLooks.of_app()._generations) == 2
+    assert not any("FROM indicator" in q for q in again.statements)

@@ -256,13 +256,13 @@ def test_withdrawn_measurement_is_listed_with_its_reason_and_counts_nowhere(
 def test_a_withdrawn_measurement_no_longer_opens_gates_or_fills_digests(measured_team, make_user):
     m = add(measured_team, 25.0, recorded_at=datetime(2026, 11, 18, 2, tzinfo=UTC))
     initiative = db.session.get(Initiative, measured_team.initiative.id)
-    assert gates._has_measurement(initiative)
+    assert gates.CHECKS["has_measurement"].passes(initiative)
     digest = build_digest(measured_team.manager, date(2026, 11, 16), datetime(2026, 11, 27, tzinfo=UTC))
     assert [item.indicator for item in digest.measurements] == ["Waktu tunggu bus"]
 
     services.withdraw_measurement(measured_team.staff, m, "Tercatat di indikator yang salah")
     db.session.commit()
-    assert not gates._has_measurement(initiative)
+    assert not gates.CHECKS["has_measurement"].passes(initiative)
     digest = build_digest(measured_team.manager, date(2026, 11, 16), datetime(2026, 11, 27, tzinfo=UTC))
     assert digest.measurements == []
 
