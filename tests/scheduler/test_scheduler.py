@@ -53,8 +53,8 @@ def fake_job(now: datetime) -> dict:
 @pytest.fixture
 def app_config():
     return {
-        "SCHEDULER_EXTRA_JOBS": "fake_daily=test_scheduler:fake_job@daily,"
-                                "fake_weekly=test_scheduler:fake_job@weekly",
+        "SCHEDULER_EXTRA_JOBS": f"fake_daily={__name__}:fake_job@daily,"
+                                f"fake_weekly={__name__}:fake_job@weekly",
         "SCHEDULER_JOBS": "fake_daily,fake_weekly,outbox_delivery",
         "SMTP_HOST": "",
     }
