@@ -18,6 +18,7 @@ import smtplib
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from quickwin_tracker.models import Dimension, Initiative, Stage, Unit, User
 
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
+# For tests that sign in many times: checking it costs little (never for production use).
+CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 POSTGRES_URL = os.environ.get("QUICKWIN_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("QUICKWIN_REQUIRE_POSTGRES") == "1"
@@ -277,6 +280,65 @@ def make_initiative(app, stages, dimensions, make_unit) -> Callable[..., Initiat
     return make
 
 
+@dataclass
+class Team:
+    """One OPD at work and the people around it (``team`` fixture)."""
+
+    unit: Unit  # DINKES, Dinas Kesehatan
+    manager: User  # Kepala Dinkes, of ``unit``
+    staff: User  # Staf Dinkes, of ``unit``
+    outsider: User  # Staf Dishub, staff of another unit (DISHUB)
+    reviewer: User  # Reviewer Bappeda, reviews the whole city
+    admin: User  # Admin Kota
+
+    @property
+    def people(self) -> tuple[User, ...]:
+        return (self.manager, self.staff, self.outsider, self.reviewer, self.admin)
+
+
+TEAM_DOMAIN = "quickwin.balikpapan.go.id"
+
+
+@pytest.fixture
+def team(make_unit, make_user) -> Team:
+    """A unit with its manager and a staff member, someone from another unit, a reviewer and an
+    administrator; all read the default language (see ``team_in_english``)."""
+    unit = make_unit("DINKES", "Dinas Kesehatan")
+    return Team(
+        unit=unit,
+        manager=make_user("manager", unit, name="Kepala Dinkes", email=f"kepala.dinkes@{TEAM_DOMAIN}"),
+        staff=make_user("staff", unit, name="Staf Dinkes", email=f"staf.dinkes@{TEAM_DOMAIN}"),
+        outsider=make_user("staff", make_unit("DISHUB", "Dinas Perhubungan"), name="Staf Dishub",
+                           email=f"staf.dishub@{TEAM_DOMAIN}"),
+        reviewer=make_user("reviewer", name="Reviewer Bappeda", email=f"reviewer.bappeda@{TEAM_DOMAIN}"),
+        admin=make_user("admin", name="Admin Kota", email=f"admin.kota@{TEAM_DOMAIN}"),
+    )
+
+
+@pytest.fixture
+def team_in_english(team) -> Team:
+    """The ``team``, every member reading English (``pytestmark = pytest.mark.usefixtures(...)``
+    in modules that assert English text)."""
+    for person in team.people:
+        person.locale = "en"
+    db.session.commit()
+    return team
+
+
+@pytest.fixture
+def english(client) -> None:
+    """Visitors who are not signed in read English on this ``client``."""
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+
+def signed_in(client: FlaskClient) -> bool:
+    """Whether ``client`` is signed in: the board is shown rather than a redirect to the login."""
+    response = client.get("/board/")
+    assert response.status_code in (200, 302)
+    return response.status_code == 200
+
+
 class Auth:
     def __init__(self, client: FlaskClient):
         self.client = client
@@ -284,6 +346,12 @@ class Auth:
     def login(self, user: User | str, password: str = PASSWORD, **extra: Any):
         email = user if isinstance(user, str) else user.email
         return self.client.post("/auth/login", data={"email": email, "password": password, **extra})
+
+    def sign_in(self, user: User, password: str = PASSWORD, **extra: Any) -> FlaskClient:
+        """Sign ``user`` in (the login must succeed) and return the signed-in client."""
+        response = self.login(user, password, **extra)
+        assert response.status_code == 303, f"{user.email} not signed in: {response.status_code}"
+        return self.client
 
     def logout(self):
         return self.client.post("/auth/logout")

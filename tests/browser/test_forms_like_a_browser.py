@@ -1,4 +1,4 @@
-"""The round-trip harness (tests/test_forms_roundtrip.py) sends forms as ``tests/html_forms.py``
+"""The round-trip harness (tests/web/test_forms_roundtrip.py) sends forms as ``tests/html_forms.py``
 says a browser would: checked here against Chromium itself, on forms that hold every kind of
 control (text, textarea with line breaks, single and multiple selects, checkboxes, dates,
 hidden values)."""

@@ -1,0 +1,338 @@
+"""Issue #6: every route, visited as every kind of person, answers as the table below says.
+
+``RULES`` maps every endpoint of ``app.url_map`` (``static`` aside) to its permission rule; a
+route missing from the table fails the test: no route without an explicit permission decision.
+The URL parameters come from a small world: an initiative of the staff's unit with a milestone,
+an indicator, a measurement with evidence, a comment, a review, a tag, a notification and a
+failed outbox message. GET requests and refused POSTs share one world; every allowed (POST endpoint,
+person) pair gets a fresh one, so an allowed deletion cannot hide what the next person meets.
+
+Expected answers: anonymous → redirect to the login page (or 401/404); forbidden → 403;
+not found (someone else's object) → 404; allowed → anything but 401/403/500 (a validation
+answer such as 400/409/422 for the empty POST body is fine).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from quickwin_tracker.auth.reset import reset_token
+from quickwin_tracker.extensions import db
+from quickwin_tracker.mail.tokens import unsubscribe_token
+from quickwin_tracker.models import (
+    Comment,
+    Evidence,
+    Indicator,
+    Measurement,
+    Milestone,
+    Notification,
+    OutboxMessage,
+    Tag,
+    Unit,
+    User,
+)
+from quickwin_tracker.review.cycle import start_review
+from quickwin_tracker.review.periods import preset
+from tests.conftest import CHEAP_HASH
+
+# team_member and team_manager: staff and manager of another unit, on the initiative's team.
+PEOPLE = ("anonymous", "other_staff", "reviewer", "manager", "staff", "admin", "team_member",
+          "team_manager")
+
+# rule -> who may (everyone else signed in gets 403; "owner_only" gives others 404)
+ALLOWED = {
+    "public": set(PEOPLE),
+    "token": set(PEOPLE),  # the URL carries a signed or secret token
+    "signed_in": set(PEOPLE) - {"anonymous"},
+    "create": {"other_staff", "manager", "staff", "admin", "team_member", "team_manager"},
+    # the content: the owning unit and the team
+    "edit_initiative": {"staff", "manager", "admin", "team_member", "team_manager"},
+    # its unit, owner, team and archive state: the owning unit only (permissions.can_manage)
+    "manage_initiative": {"staff", "manager", "admin"},
+    "summary": {"reviewer", "manager", "admin", "team_manager"},
+    "reviewer": {"reviewer", "admin"},
+    "admin": {"admin"},
+    "comment_author": {"staff"},
+    "owner_only": {"staff"},
+}
+
+RULES: dict[str, str] = {
+    # core, auth
+    "core.index": "public",
+    "core.healthz": "public",
+    "core.set_language": "public",
+    "public.outcomes": "public",  # 404 unless QUICKWIN_PUBLIC_PAGE: never 403/500
+    "auth.login": "public",
+    "auth.logout": "public",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "token",
+    "auth.account": "signed_in",
+    "auth.change_password": "signed_in",
+    "auth.change_language": "signed_in",
+    "preferences.index": "signed_in",
+    "preferences.unsubscribe": "token",
+    "calendar.index": "signed_in",
+    "calendar.reset": "signed_in",
+    "calendar.mine": "token",
+    "calendar.unit": "token",
+    # reading the city's work
+    "board.index": "signed_in",
+    "board.cell_more": "signed_in",
+    "board.version": "signed_in",  # the live board's poll
+    "initiatives.detail": "signed_in",
+    "initiatives.archived": "signed_in",
+    "milestones.section": "signed_in",
+    "comments.index": "signed_in",
+    "comments.add": "signed_in",
+    "feed.index": "signed_in",
+    "evidence.download": "signed_in",
+    "notifications.index": "signed_in",
+    "notifications.read_all": "signed_in",
+    "notifications.read": "owner_only",
+    "digests.preview": "signed_in",  # one's own digest; ?user= is admin-only (tested below)
+    "transfer.export_csv": "signed_in",
+    "transfer.export_xlsx": "signed_in",
+    "transfer.links": "signed_in",
+    # changing initiatives
+    "initiatives.new": "create",
+    "transfer.import_form": "create",
+    "transfer.import_preview": "create",
+    "transfer.import_confirm": "create",
+    "transfer.template_csv": "create",
+    "transfer.template_xlsx": "create",
+    "initiatives.edit": "edit_initiative",
+    "initiatives.archive": "manage_initiative",
+    "initiatives.unarchive": "manage_initiative",
+    "board.move_form": "edit_initiative",
+    "board.move": "edit_initiative",
+    "milestones.add": "edit_initiative",
+    "milestones.edit": "edit_initiative",
+    "milestones.complete": "edit_initiative",
+    "milestones.reopen": "edit_initiative",
+    "milestones.delete": "edit_initiative",
+    "milestones.move": "edit_initiative",
+    "outcomes.add_indicator": "edit_initiative",
+    "outcomes.edit_indicator": "edit_initiative",
+    "outcomes.delete_indicator": "edit_initiative",
+    "outcomes.record_measurement": "edit_initiative",
+    # the world's measurement is submitted: its unit corrects or withdraws it (a verified one:
+    # reviewers and admins, see test_a_verified_measurement_is_amended_by_reviewers_and_admins)
+    "outcomes.correct_measurement": "edit_initiative",
+    "outcomes.withdraw_measurement": "edit_initiative",
+    "comments.edit": "comment_author",
+    # the Sekda's office
+    "review.summary": "summary",
+    "review.reviews": "summary",
+    "review.review_detail": "summary",
+    "review.review_start": "reviewer",
+    "review.review_decide": "reviewer",
+    "outcomes.verify_measurement": "reviewer",
+    "outcomes.return_measurement": "reviewer",
+    # administration
+    "admin.users": "admin",
+    "admin.user_new": "admin",
+    "admin.user_edit": "admin",
+    "admin.user_sign_out": "admin",  # "sign out everywhere"
+    "admin.units": "admin",
+    "admin.unit_new": "admin",
+    "admin.unit_edit": "admin",
+    "admin.stages": "admin",
+    "admin.stage_new": "admin",
+    "admin.stage_edit": "admin",
+    "admin.stage_action": "admin",
+    "admin.tags": "admin",
+    "admin.tag_form": "admin",
+    "admin.tag_delete": "admin",
+    "outbox.index": "admin",
+    "outbox.detail": "admin",
+    "outbox.resend_message": "admin",
+}
+
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class World:
+    people: dict[str, User | None]
+    params: dict[str, object]
+
+
+def build_world(make_initiative) -> World:
+    n = next(_counter)
+    unit = Unit(code=f"OWN{n}", name=f"Dinas Pemilik {n}")
+    other_unit = Unit(code=f"OTH{n}", name=f"Dinas Lain {n}")
+    db.session.add_all([unit, other_unit])
+    people: dict[str, User | None] = {"anonymous": None}
+    for role, person_unit, key in (("staff", unit, "staff"), ("staff", other_unit, "other_staff"),
+                                   ("manager", unit, "manager"), ("reviewer", None, "reviewer"),
+                                   ("admin", None, "admin"), ("staff", other_unit, "team_member"),
+                                   ("manager", other_unit, "team_manager")):
+        people[key] = User(email=f"{key}{n}@example.go.id", name=f"{key} {n}", role=role,
+                           unit=person_unit, password_hash=CHEAP_HASH, locale="en")
+        db.session.add(people[key])
+    db.session.commit()
+    staff = people["staff"]
+    staff.calendar_token = f"cal-token-{n}-{'x' * 20}"
+    initiative = make_initiative(unit=unit)
+    initiative.members = [people["team_member"], people["team_manager"]]
+    milestone = Milestone(initiative=initiative, title="Survey", due_date=date(2027, 1, 15))
+    indicator = Indicator(initiative=initiative, name="Warga terlayani", unit_of_measure="orang")
+    evidence = Evidence(stored_name=f"missing-{n}.pdf", original_name="bukti.pdf",
+                        content_type="application/pdf", size=3, sha256="0" * 64,
+                        uploaded_by=staff)
+    measurement = Measurement(indicator=indicator, value=3, measured_on=date(2026, 11, 1),
+                              evidence=evidence, recorded_by_id=None)
+    comment = Comment(initiative=initiative, author=staff, body="Bagus")
+    tag = Tag(kind="sdg", code=f"T{n}", name="Tag")
+    db.session.add_all([milestone, indicator, evidence, measurement, comment, tag])
+    db.session.flush()
+    notification = Notification(user=staff, kind="mention", initiative=initiative, comment=comment)
+    message = OutboxMessage(kind="test", dedupe_key=f"route-test:{n}", to_address=staff.email,
+                            to_user_id=staff.id, subject="s", text_body="t", html_body="<p>t</p>",
+                            headers={}, status="failed", attempts=8, last_error="x")
+    db.session.add_all([notification, message])
+    review = start_review(people["admin"], preset("month", date(2026, 11, 27)))
+    db.session.commit()
+    params = {
+        "initiative_id": initiative.id, "milestone_id": milestone.id, "indicator_id": indicator.id,
+        "measurement_id": measurement.id, "comment_id": comment.id, "evidence_id": evidence.id,
+        "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
+        "message_id": message.id, "user_id": people["other_staff"].id, "unit_id": other_unit.id,
+        "stage_id": initiative.stage_id, "action": "retire",
+        "dimension": initiative.dimension.code, "stage": initiative.stage.code,
+        "calendar_token": staff.calendar_token,
+        "version": initiative.version,
+        "reset_token": reset_token(staff),
+        "unsubscribe_token": unsubscribe_token(staff, "digest"),
+    }
+    return World(people, params)
+
+
+def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
+    values = {}
+    for name in rule.arguments:
+        if name == "token":
+            key = {"auth.reset_password": "reset_token",
+                   "preferences.unsubscribe": "unsubscribe_token"}.get(endpoint, "calendar_token")
+            values[name] = world.params[key]
+        else:
+            values[name] = world.params[name]
+    return values
+
+
+def post_data(endpoint: str, world: World) -> dict[str, object]:
+    """An empty body, except where the view validates the form before the permission: there a
+    valid body makes the permission decide."""
+    if endpoint == "board.move":  # the same cell, to the top: only can_edit decides
+        return {"stage": world.params["stage"], "after": "top", "version": world.params["version"]}
+    return {}
+
+
+def visit(app, world: World, person: str, method: str, path: str, data=None):
+    client = app.test_client()
+    user = world.people[person]
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_sign_in_id()  # what signing in stores
+            session["_fresh"] = True
+    return client.open(path, method=method, data=(data or {}) if method == "POST" else None)
+
+
+def verdict(rule: str, person: str, response) -> str | None:
+    """None when ``response`` is what ``rule`` expects for ``person``, else a description."""
+    status = response.status_code
+    if person in ALLOWED[rule]:
+        if status in (401, 403) or status >= 500:
+            return f"expected allowed, got {status}"
+        return None
+    if person == "anonymous":
+        if status in (302, 303) and "/auth/login" in (response.location or ""):
+            return None
+        if status in (401, 404):
+            return None
+        return f"expected a redirect to the login page, got {status} {response.location}"
+    expected = 404 if rule == "owner_only" else 403
+    if status != expected:
+        return f"expected {expected}, got {status}"
+    return None
+
+
+def rules_and_methods(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_endpoint_has_a_permission_decision(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()} - {"static"}
+    missing = sorted(endpoints - RULES.keys())
+    assert not missing, "routes without an explicit permission decision in RULES: " + ", ".join(missing)
+    stale = sorted(RULES.keys() - endpoints)
+    assert not stale, "RULES names endpoints that no longer exist: " + ", ".join(stale)
+    assert set(RULES.values()) <= ALLOWED.keys()
+
+
+def test_every_route_as_every_person(app, make_initiative):
+    problems = []
+    shared = build_world(make_initiative)
+    visits = 0
+    for rule, method in rules_and_methods(app):
+        endpoint_rule = RULES.get(rule.endpoint)
+        if endpoint_rule is None:
+            problems.append(f"{rule.endpoint}: no rule")
+            continue
+        for person in PEOPLE:
+            # Refused requests change nothing, so they may share; allowed POSTs may delete.
+            allowed = person in ALLOWED[endpoint_rule]
+            world = build_world(make_initiative) if method != "GET" and allowed else shared
+            path = app.url_map.bind("localhost").build(
+                rule.endpoint, url_values(rule.endpoint, rule, world), method=method)
+            response = visit(app, world, person, method, path,
+                             post_data(rule.endpoint, world))
+            visits += 1
+            problem = verdict(endpoint_rule, person, response)
+            if problem:
+                problems.append(f"{method} {path} ({rule.endpoint}, {endpoint_rule}) as {person}: "
+                                f"{problem}")
+    assert visits > 400
+    assert not problems, "\n".join(problems)
+
+
+def test_digest_preview_of_someone_else_is_admin_only(app, make_initiative):
+    world = build_world(make_initiative)
+    other = world.people["other_staff"].id
+    for person in PEOPLE[1:]:
+        response = visit(app, world, person, "GET", f"/digests/preview?user={other}")
+        expected_ok = person in ("admin", "other_staff")
+        assert (response.status_code == 200) == expected_ok, (person, response.status_code)
+        if not expected_ok:
+            assert response.status_code == 403
+
+
+@pytest.mark.parametrize("endpoint", ["outcomes.correct_measurement",
+                                      "outcomes.withdraw_measurement"])
+def test_a_verified_measurement_is_amended_by_reviewers_and_admins(app, make_initiative, endpoint):
+    """Once verified, a measurement is the city's figure: its unit no longer corrects or
+    withdraws it (permissions.can_amend_measurement)."""
+    for person in PEOPLE:
+        world = build_world(make_initiative)  # each gets a fresh one: an allowed POST changes it
+        measurement = db.session.get(Measurement, world.params["measurement_id"])
+        measurement.status = "verified"
+        db.session.commit()
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        path = app.url_map.bind("localhost").build(endpoint, url_values(endpoint, rule, world),
+                                                   method="POST")
+        response = visit(app, world, person, "POST", path)
+        assert verdict("reviewer", person, response) is None, (person, response.status_code)
+
+
+@pytest.fixture
+def app_config():
+    return {"PROPAGATE_EXCEPTIONS": False}
