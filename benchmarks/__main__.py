@@ -137,7 +137,7 @@ def run(sizes: list[int], runs: int, cache: Path, work: Path, check: bool) -> in
     big = max(sizes)
     if big > REFERENCE:
         # First paint: GET /board/ shows at most BOARD_FIRST_PAINT_CARDS cards in all (each
-        # cell its share, see board.services.first_page_size), so it should cost the same.
+        # cell its share, see board.reading.first_page_size), so it should cost the same.
         limit = max(r[f"board_ms_{REFERENCE}"] * NOISE, r[f"board_p95_{REFERENCE}"])
         target(f"first paint at {big:,} ≤ at {REFERENCE:,} (within noise)",
                f"{ms(r[f'board_ms_{big}'])} vs {ms(r[f'board_ms_{REFERENCE}'])} ms",

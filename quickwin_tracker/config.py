@@ -124,7 +124,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
         # The board's first paint shows at most this many cards in all (each cell its share, see
-        # ``board.services.first_page_size``); longer cells load more on demand.
+        # ``board.reading.first_page_size``); longer cells load more on demand.
         BOARD_FIRST_PAINT_CARDS=_env_int("QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1000),
         # Open boards ask every this many seconds whether another user changed something.
         BOARD_POLL_SECONDS=_env_int("QUICKWIN_BOARD_POLL_SECONDS", 15),

@@ -12,7 +12,7 @@ the next 7 days", "overdue", "stale" and the statuses are judged at ``now``.
   and off-track initiatives with their reasons, and the quick wins rolled out.
 
 ``build_digest`` runs a fixed number of queries whatever the number of initiatives (see
-``tests/test_digests.py``) and returns plain dataclasses, with every text already in the
+``tests/digests/test_digests.py``) and returns plain dataclasses, with every text already in the
 recipient's language and every link absolute (``QUICKWIN_BASE_URL``). Sending it by email, and
 the preview, are ``emails.py``.
 """

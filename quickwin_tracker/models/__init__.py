@@ -12,7 +12,7 @@
 Everything public is importable from here (``from quickwin_tracker.models import User``).
 
 The schema is created only by the migrations in ``migrations/``; every change here ships with a
-reviewed revision (``quickwin db migrate``), and ``tests/test_migrations.py`` fails on drift.
+reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`` fails on drift.
 """
 
 # Looked up here at call time by ``people`` (``User.set_password``, ``User.check_password``,

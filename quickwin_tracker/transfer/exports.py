@@ -1,7 +1,7 @@
 """Exports of the board: an XLSX workbook (initiatives, milestones, indicators) and a CSV of the
 initiative list.
 
-Both take the board's filters (:class:`~quickwin_tracker.board.services.BoardFilters`), so a file
+Both take the board's filters (:class:`~quickwin_tracker.board.filters.BoardFilters`), so a file
 holds what the board showed; ``include_archived`` adds the archived initiatives. Every signed-in
 user may view the whole city (``permissions.can_view``), so every signed-in user may export it.
 

@@ -38,7 +38,7 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 (as ``N_``
 
 
 # WTForms' built-in messages (its ``wtforms.pot``), so that ``pybabel extract`` puts them in our
-# catalogue; tests/test_i18n.py checks this list against the installed WTForms.
+# catalogue; tests/app/test_i18n.py checks this list against the installed WTForms.
 WTFORMS_MESSAGES = (
     N_("Invalid field name '%s'."),
     N_("Field must be equal to %(other_name)s."),

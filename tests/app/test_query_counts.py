@@ -78,7 +78,7 @@ def _counts(app: Flask, count_queries) -> dict[str, int]:
             response = client.get(url)
         assert response.status_code == 200, (name, response.status_code)
         counts[name] = counter.count
-    # The board again with nothing kept from earlier requests (board.services.CardLooks): every
+    # The board again with nothing kept from earlier requests (board.looks.CardLooks): every
     # card's status is derived anew, in the same number of statements.
     app.extensions.pop("quickwin_card_looks", None)
     with count_queries() as counter:
