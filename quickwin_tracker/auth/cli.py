@@ -3,6 +3,9 @@ from the command line (there is no public sign-up)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask import Flask
 
@@ -15,6 +18,17 @@ from . import services as people
 def _fail(message: str) -> None:
     db.session.rollback()
     raise click.ClickException(message)
+
+
+@contextmanager
+def _one_transaction() -> Iterator[None]:
+    """A command's changes, committed together; a refusal rolls back and ends the command with
+    its reason (the command line's ``web.actions.user_action``)."""
+    try:
+        yield
+        db.session.commit()
+    except DomainError as error:
+        _fail(error.message)
 
 
 def _unit_or_fail(code: str | None):
@@ -38,12 +52,9 @@ def register(app: Flask) -> None:
         """Create a user (there is no public sign-up)."""
         if not password:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        try:
+        with _one_transaction():
             user = people.create_user(email, name, role, unit=_unit_or_fail(unit_code),
                                       password=password, locale=locale)
-            db.session.commit()
-        except DomainError as error:
-            _fail(error.message)
         click.echo(f"Created {user.role} {user.email}" + (f" in {user.unit.code}" if user.unit else ""))
 
     @app.cli.command("edit-user")
@@ -59,7 +70,7 @@ def register(app: Flask) -> None:
         user = people.find_user_by_email(email)
         if user is None:
             _fail(f"no user with email {email!r}")
-        try:
+        with _one_transaction():
             people.update_user(
                 user, email=user.email, name=name or user.name, role=role or user.role,
                 unit=_unit_or_fail(unit_code) if unit_code else user.unit,
@@ -67,9 +78,6 @@ def register(app: Flask) -> None:
             )
             if password:
                 people.set_user_password(user, password)
-            db.session.commit()
-        except DomainError as error:
-            _fail(error.message)
         click.echo(f"Saved {user.email} ({user.role}, {'active' if user.active else 'deactivated'})")
 
     @app.cli.command("create-unit")
@@ -77,11 +85,8 @@ def register(app: Flask) -> None:
     @click.option("--name", required=True, help="Full name of the OPD.")
     def create_unit(code, name):
         """Create a unit (OPD)."""
-        try:
+        with _one_transaction():
             unit = people.create_unit(code, name)
-            db.session.commit()
-        except DomainError as error:
-            _fail(error.message)
         click.echo(f"Created unit {unit.code}")
 
     @app.cli.command("edit-unit")
@@ -97,10 +102,7 @@ def register(app: Flask) -> None:
             head = people.find_user_by_email(head_email)
             if head is None:
                 _fail(f"no user with email {head_email!r}")
-        try:
+        with _one_transaction():
             people.update_unit(unit, code=unit.code, name=name or unit.name, head=head,
                                active=unit.active if active is None else active)
-            db.session.commit()
-        except DomainError as error:
-            _fail(error.message)
         click.echo(f"Saved unit {unit.code} ({'active' if unit.active else 'deactivated'})")

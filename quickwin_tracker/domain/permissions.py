@@ -53,6 +53,18 @@ def _signed_in(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.active
 
 
+def _writer_first(user: User | None) -> Decision | None:
+    """The answer every change to an initiative starts with: sign in first, reviewers change
+    nothing, admins change everything; None when the rule's own checks decide."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role == Role.REVIEWER:
+        return deny(_l("Reviewers can read everything but change nothing."))
+    if user.role == Role.ADMIN:
+        return ALLOW
+    return None
+
+
 def can_view(user: User | None) -> Decision:
     if not _signed_in(user):
         return deny(_l("Please sign in."))
@@ -77,12 +89,8 @@ def can_create_in(user: User | None, unit: Unit | None) -> Decision:
 def can_edit(user: User | None, initiative: Initiative) -> Decision:
     """``initiative`` may be an ORM object or a board card row: both have ``unit_id`` and
     ``member_ids``."""
-    if not _signed_in(user):
-        return deny(_l("Please sign in."))
-    if user.role == Role.ADMIN:
-        return ALLOW
-    if user.role == Role.REVIEWER:
-        return deny(_l("Reviewers can read everything but change nothing."))
+    if (first := _writer_first(user)) is not None:
+        return first
     if user.unit_id is not None and user.unit_id == initiative.unit_id:
         return ALLOW
     if user.id in initiative.member_ids:
@@ -94,12 +102,8 @@ def can_manage(user: User | None, initiative: Initiative) -> Decision:
     """May ``user`` change who owns ``initiative``: its owning unit, owner and team, and whether it
     is archived? The owning unit's staff and manager, and admins; team members from other units
     edit its content only."""
-    if not _signed_in(user):
-        return deny(_l("Please sign in."))
-    if user.role == Role.ADMIN:
-        return ALLOW
-    if user.role == Role.REVIEWER:
-        return deny(_l("Reviewers can read everything but change nothing."))
+    if (first := _writer_first(user)) is not None:
+        return first
     if user.unit_id is not None and user.unit_id == initiative.unit_id:
         return ALLOW
     return deny(_l("Only the owning unit can change the unit, owner, team or archive state of "
