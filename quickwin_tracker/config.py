@@ -121,6 +121,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
                             "text/javascript", "application/javascript", "application/json",
                             "image/svg+xml"],
         COMPRESS_MIN_SIZE=1024,
+        # gzip level 3 (Flask-Compress's default is 6): level 6 cost about 5 ms on the 1,000-card
+        # board for some 20 % fewer bytes (52 KB against 64 KB); nginx's own default is 1.
+        COMPRESS_LEVEL=3,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
         # The board's first paint shows at most this many cards in all (each cell its share, see
