@@ -291,9 +291,8 @@ def test_postgres_advisory_lock_is_held_by_one_connection(app, backend):
         assert first.acquire() is True
         # Its backend is killed (as when the server drops it): the holder notices at its check.
         pid = first._conn.scalar(sa.text("SELECT pg_backend_pid()"))
-        with db.engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        time.sleep(0.2)
+        with db.engine.connect() as conn:  # waits (up to 5 s) until the backend has gone
+            assert conn.scalar(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
         assert first.acquire() is False
         assert second.acquire() is True
     finally:
