@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ from quickwin_tracker.models import Dimension, Initiative, Stage, Unit, User
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
 # For tests that sign in many times: checking it costs little (never for production use).
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+CHEAP_METHOD = "pbkdf2:sha256:1000"  # scrypt is slow on purpose; tests/auth/test_auth.py covers it
+CHEAP_HASH = generate_password_hash(PASSWORD, method=CHEAP_METHOD)
 
 POSTGRES_URL = os.environ.get("QUICKWIN_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("QUICKWIN_REQUIRE_POSTGRES") == "1"
@@ -246,12 +248,22 @@ def make_user(app, make_unit) -> Callable[..., User]:
             unit = make_unit()
         kw.setdefault("email", f"{role}{n}@example.go.id")
         kw.setdefault("name", f"{role.title()} {n}")
-        user = User(role=role, unit=unit, password_hash=_PASSWORD_HASH, **kw)
+        kw.setdefault("password_hash", CHEAP_HASH)  # signs in with PASSWORD, cheaply
+        user = User(role=role, unit=unit, **kw)
         db.session.add(user)
         db.session.commit()
         return user
 
     return make
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch):
+    """Passwords the app hashes during the test (new users, resets, changes) get CHEAP_METHOD."""
+    from quickwin_tracker.models import people
+
+    monkeypatch.setattr(people, "generate_password_hash",
+                        partial(generate_password_hash, method=CHEAP_METHOD))
 
 
 @pytest.fixture

@@ -15,10 +15,6 @@ The schema is created only by the migrations in ``migrations/``; every change he
 reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`` fails on drift.
 """
 
-# Looked up here at call time by ``people`` (``User.set_password``, ``User.check_password``,
-# ``spend_password_check``): replacing them on this module replaces them everywhere.
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from .activity import Activity, Comment, Notification
 from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
 from .initiatives import Initiative, Milestone, initiative_member, initiative_tag
@@ -82,8 +78,6 @@ __all__ = [
     "Unit",
     "User",
     "_dummy_password_hash",
-    "check_password_hash",
-    "generate_password_hash",
     "initiative_member",
     "initiative_tag",
     "new_session_token",

@@ -12,10 +12,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
 
-# werkzeug's password functions are looked up on the package at call time
-# (``_package.generate_password_hash``), so that one place can swap them, e.g. tests for cheap hashing.
-from .. import models as _package
 from ..domain.clock import utcnow
 from ..extensions import db
 from .base import UTCDateTime
@@ -79,14 +77,14 @@ def new_session_token() -> str:
 def _dummy_password_hash() -> str:
     """A hash of a random password, made once with the method real passwords get
     (``generate_password_hash``'s default, scrypt): what an unknown account is checked against."""
-    return _package.generate_password_hash(secrets.token_urlsafe(16))
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def spend_password_check(password: str) -> bool:
     """Do the work of one password check, against the dummy hash, and fail: an unknown or inactive
     account, or one without a password, then costs what a known one costs (no timing difference
     tells who has an account). Always False."""
-    _package.check_password_hash(_dummy_password_hash(), password)
+    check_password_hash(_dummy_password_hash(), password)
     return False
 
 
@@ -135,12 +133,12 @@ class User(UserMixin, db.Model):
         return self.normalise_email(value)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _package.generate_password_hash(password)  # scrypt, werkzeug's default
+        self.password_hash = generate_password_hash(password)  # scrypt, werkzeug's default
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:  # no password yet: as much work as a wrong one
             return spend_password_check(password)
-        return _package.check_password_hash(self.password_hash, password)
+        return check_password_hash(self.password_hash, password)
 
     @property
     def password_fingerprint(self) -> str:

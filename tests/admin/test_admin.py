@@ -4,44 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Stage, Unit, User
-from tests.conftest import CHEAP_HASH, PASSWORD
+from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "first-password-1"
 DEFAULT_ORDER = ["proposed", "approved", "in_progress", "pilot", "rolled_out"]
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Passwords set here (new users, resets) get a cheap hash: scrypt is slow on purpose, and
-    test_auth.py covers it."""
-    import quickwin_tracker.models
-
-    monkeypatch.setattr(quickwin_tracker.models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
-
-
-@pytest.fixture
-def make_user(make_user):
-    """conftest's factory, with a cheap password hash: nearly every test here signs in through the
-    real login form."""
-
-    def make(*args, **kw) -> User:
-        user = make_user(*args, **kw)
-        user.password_hash = CHEAP_HASH
-        db.session.commit()
-        return user
-
-    return make
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # passwords set here (new users, resets)
 
 
 @pytest.fixture

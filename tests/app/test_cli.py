@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections import defaultdict
-from functools import partial
 
 import pytest
 from sqlalchemy import func, select, text
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.demo import data as demo_data
 from quickwin_tracker.extensions import db
@@ -17,14 +15,8 @@ from quickwin_tracker.models import Dimension, Initiative, Role, Stage, Unit, Us
 DEMO_PASSWORD = "quickwin-demo"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """Cheap password hashes for the users these commands create (scrypt is slow on purpose, and
-    seed-demo creates many users; test_auth.py covers the app's own hashing)."""
-    import quickwin_tracker.models
-
-    monkeypatch.setattr(quickwin_tracker.models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+# Cheap hashes for the users these commands create (seed-demo creates many).
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def fresh(model, **where):

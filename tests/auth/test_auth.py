@@ -11,27 +11,12 @@ from sqlalchemy import select
 from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
-from tests.conftest import CHEAP_HASH, PASSWORD, signed_in
+from tests.conftest import PASSWORD, signed_in
 
 WRONG_LOGIN = "Wrong email or password, or the account is inactive."
 NEW_PASSWORD = "brand-new-secret-42"
 UNSAFE_TARGETS = ["https://evil.example/", "//evil.example", "/\\evil.example",
                   "javascript:alert(1)"]
-
-
-@pytest.fixture
-def make_user(make_user):
-    """conftest's factory, with a cheap password hash: these tests sign in through the real form
-    over and over, and scrypt is slow on purpose. The scrypt path itself is exercised by
-    test_login_success and test_change_password."""
-
-    def make(*args, **kw) -> User:
-        user = make_user(*args, **kw)
-        user.password_hash = CHEAP_HASH
-        db.session.commit()
-        return user
-
-    return make
 
 
 def reload_user(user_id: int) -> User:

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import ngettext
 from itsdangerous.timed import TimestampSigner
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker import create_app
 from quickwin_tracker.auth import throttle
@@ -37,20 +36,12 @@ def app_config():
 
 
 @pytest.fixture
-def make_user(make_user, monkeypatch):
-    from functools import partial
-
-    import quickwin_tracker.models
-
-    monkeypatch.setattr(quickwin_tracker.models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+def make_user(make_user, cheap_hashing):
+    """conftest's factory, for English readers (the messages checked here are English)."""
 
     def make(*args, **kw) -> User:
         kw.setdefault("locale", "en")
-        user = make_user(*args, **kw)
-        user.password_hash = CHEAP_HASH
-        db.session.commit()
-        return user
+        return make_user(*args, **kw)
 
     return make
 
@@ -189,16 +180,16 @@ def test_record_counts_on_both_backends(app):
 @pytest.fixture
 def hash_checks(monkeypatch):
     """Counts the password-hash checks (werkzeug's ``check_password_hash``, the slow part)."""
-    import quickwin_tracker.models
+    from quickwin_tracker.models import people
 
     calls = []
-    real = quickwin_tracker.models.check_password_hash
+    real = people.check_password_hash
 
     def counting(pwhash, password):
         calls.append(pwhash)
         return real(pwhash, password)
 
-    monkeypatch.setattr(quickwin_tracker.models, "check_password_hash", counting)
+    monkeypatch.setattr(people, "check_password_hash", counting)
     return calls
 
 

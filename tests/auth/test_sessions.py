@@ -11,39 +11,31 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
 from itsdangerous.timed import TimestampSigner
-from werkzeug.security import generate_password_hash
 
 from quickwin_tracker.auth import sessions
 from quickwin_tracker.auth.reset import reset_token
 from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
-from tests.conftest import CHEAP_HASH, PASSWORD
+from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "brand-new-secret-42"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    import quickwin_tracker.models
-
-    monkeypatch.setattr(quickwin_tracker.models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # passwords changed and reset here
 
 
 @pytest.fixture
 def make_user(make_user):
+    """conftest's factory, for English readers (the messages checked here are English)."""
+
     def make(*args, **kw) -> User:
         kw.setdefault("locale", "en")
-        user = make_user(*args, **kw)
-        user.password_hash = CHEAP_HASH
-        db.session.commit()
-        return user
+        return make_user(*args, **kw)
 
     return make
 

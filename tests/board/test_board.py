@@ -135,28 +135,13 @@ def test_filtering_with_htmx_returns_only_the_board_fragment(team, auth, client,
 
 
 def test_board_query_count_does_not_grow_with_initiatives(team, auth, client, count_queries,
-                                                         make_initiative, dimensions, stages):
+                                                         add_bulk):
     auth.login(team.staff)
 
-    def bulk(n: int) -> None:
-        now = datetime.now(UTC)
-        db.session.execute(
-            sa.insert(Initiative),
-            [
-                {"title": f"Bulk {i}", "benefit": "b", "description": "",
-                 "dimension_id": list(dimensions.values())[i % 6].id, "unit_id": team.unit.id,
-                 "owner_id": team.staff.id, "stage_id": list(stages.values())[i % 5].id,
-                 "position": 1000 + i, "stage_entered_at": now, "created_at": now, "updated_at": now,
-                 "version": 1, "archived": False}
-                for i in range(n)
-            ],
-        )
-        db.session.commit()
-
-    bulk(10)
+    add_bulk(10)
     with count_queries() as small:
         assert client.get("/board/").status_code == 200
-    bulk(290)
+    add_bulk(290)
     with count_queries() as large:
         assert client.get("/board/").status_code == 200
     assert small.count == large.count

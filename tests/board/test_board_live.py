@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Initiative
@@ -104,26 +103,14 @@ def test_tag_changes_after_an_edit_and_archiving(team, auth, client, make_initia
 
 
 def test_version_is_one_query_whatever_the_board_size(team, auth, client, count_queries,
-                                                      make_initiative, dimensions, stages):
+                                                      add_bulk):
     auth.login(team.staff)
 
-    def bulk(n: int) -> None:
-        now = datetime.now(UTC)
-        db.session.execute(sa.insert(Initiative), [
-            {"title": f"Bulk {i}", "benefit": "b", "description": "",
-             "dimension_id": list(dimensions.values())[i % 6].id, "unit_id": team.unit.id,
-             "owner_id": team.staff.id, "stage_id": list(stages.values())[i % 5].id,
-             "position": 1000 + i, "stage_entered_at": now, "created_at": now, "updated_at": now,
-             "version": 1, "archived": False}
-            for i in range(n)
-        ])
-        db.session.commit()
-
-    bulk(10)
+    add_bulk(10)
     etag = current(client)
     with count_queries() as small:
         assert client.get("/board/version", headers={"If-None-Match": etag}).status_code == 304
-    bulk(500)
+    add_bulk(500)
     etag = current(client)
     with count_queries() as large:
         assert client.get("/board/version", headers={"If-None-Match": etag}).status_code == 304

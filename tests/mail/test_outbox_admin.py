@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import OutboxMessage
-from tests.conftest import CHEAP_HASH
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # in the past: a resend is due "now"
 
@@ -19,10 +18,7 @@ NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # in the past: a resend is due "no
 def sign_in_as(auth, make_user):
     """``sign_in_as(role)``: the client, signed in as a new English-reading user of ``role``."""
     def sign_in(role: str):
-        user = make_user(role, locale="en")
-        user.password_hash = CHEAP_HASH
-        db.session.commit()
-        return auth.sign_in(user)
+        return auth.sign_in(make_user(role, locale="en"))
 
     return sign_in
 

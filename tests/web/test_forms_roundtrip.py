@@ -75,7 +75,7 @@ def app_config():
 @pytest.fixture
 def demo_world(app, monkeypatch):
     """The demo data and a few things it lacks, so that every kind of form shows up."""
-    monkeypatch.setattr("quickwin_tracker.models.generate_password_hash", lambda _p: _DEMO_HASH)
+    monkeypatch.setattr("quickwin_tracker.models.people.generate_password_hash", lambda _p: _DEMO_HASH)
     seed_demo()
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     disdukcapil = db.session.scalar(sa.select(Unit).where(Unit.code == "DISDUKCAPIL"))
