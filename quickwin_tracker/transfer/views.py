@@ -225,9 +225,9 @@ def import_confirm():
         return _preview(plan, None)
     with user_action(report=False) as action:
         ids = imports.import_initiatives(current_user, plan)
-    if action.error is not None:
-        raise action.error  # a ready plan is not refused: a fault, not the user's doing
     _forget(token)
+    if not action.done:  # a ready plan is hardly refused, but if so, say why: nothing was imported
+        return _refused(action.error.message, action.error.status)
     flash(ngettext("%(num)d initiative imported from %(file)s.",
                    "%(num)d initiatives imported from %(file)s.", len(ids), file=plan.file_name),
           "success")

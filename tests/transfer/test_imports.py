@@ -533,6 +533,28 @@ def test_a_confirmed_import_cannot_be_replayed(city, auth, client):
     assert count() == 1
 
 
+def test_a_refusal_at_confirm_is_shown_and_nothing_half_written(city, auth, client, monkeypatch):
+    """Whatever refuses while the rows are written (here the first stage locked by a move) rolls
+    the whole import back and says why on the import page: never a 500."""
+    from quickwin_tracker.domain.errors import Conflict
+    from quickwin_tracker.transfer import imports
+
+    real = imports.import_initiatives
+
+    def refuse_after_writing(actor, plan, now=None):
+        real(actor, plan, now)  # every row is inserted (flushed) …
+        raise Conflict("The board changed meanwhile; please try again.")  # … then refused
+
+    auth.login(city["staff"])
+    token = token_of(upload(client, csv_bytes([row(title="Satu"), row(title="Dua")])))
+    monkeypatch.setattr(imports, "import_initiatives", refuse_after_writing)
+    response = confirm(client, token)
+    assert response.status_code == 409
+    assert "The board changed meanwhile" in response.get_data(as_text=True)
+    assert count() == 0 and count(Activity) == 0
+    assert confirm(client, token).status_code == 400  # used up: upload the file again
+
+
 def test_old_uploads_are_swept(app, city, auth, client):
     import os
 
