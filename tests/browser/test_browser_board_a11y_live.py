@@ -57,6 +57,9 @@ def expected_tab_order(page: Page) -> list[str]:
 
 
 def move_via_dialog(page: Page, initiative_id: int, stage: str, after: str | None = None) -> None:
+    # An earlier move's message would satisfy the checks below before this move is answered.
+    page.evaluate("() => document.querySelectorAll('#board-status .move-message')"
+                  ".forEach(m => m.remove())")
     card(page, initiative_id).locator("a.move-link").click()
     dialog = page.locator("#move-dialog")
     expect(dialog).to_be_visible()
