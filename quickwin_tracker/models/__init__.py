@@ -6,6 +6,7 @@
 - ``initiatives``: initiatives, their team and tags, milestones;
 - ``outcomes``: indicators, measurements and their evidence;
 - ``activity``: the activity trail, comments and notifications;
+- ``boards``: what a person keeps of the board (saved views);
 - ``reviews``: the Sekda's periodic reviews and their decisions;
 - ``mail``: the mail outbox and the scheduler's bookkeeping.
 
@@ -16,6 +17,7 @@ reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`
 """
 
 from .activity import Activity, Comment, Notification
+from .boards import SavedView
 from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
 from .initiatives import Initiative, Milestone, initiative_member, initiative_tag
 from .mail import JobRun, OutboxMessage, OutboxStatus, SchedulerLease
@@ -70,6 +72,7 @@ __all__ = [
     "ReviewDecision",
     "ReviewDecisionKind",
     "Role",
+    "SavedView",
     "SchedulerLease",
     "Stage",
     "Tag",

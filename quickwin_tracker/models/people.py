@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.clock import utcnow
 from ..extensions import db
-from .base import UTCDateTime
+from .base import JSONType, UTCDateTime
 
 
 class Role(enum.StrEnum):
@@ -121,6 +121,11 @@ class User(UserMixin, db.Model):
     # admin's "sign out everywhere") ends them all at once. Empty loads nobody.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token,
                                                server_default="")
+
+    # The board as this person left it (``board.settings``): density, collapsed lanes, and
+    # whether it opens on their unit or the whole city. Always replaced whole, never mutated.
+    board_settings: Mapped[dict] = mapped_column(JSONType, default=dict,
+                                                 server_default=sa.text("'{}'"))
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
 
