@@ -127,17 +127,28 @@ def _cards(html: str) -> list[str]:
     return re.findall(r'data-initiative-id="(\d+)"', html)
 
 
-def test_a_long_column_shows_200_cards_then_loads_more_on_demand(app, client, auth, long_cell):
-    assert app.config["BOARD_PAGE_SIZE"] == 200
+def test_a_long_column_shows_what_fits_then_loads_more_as_it_scrolls(app, client, auth, long_cell):
+    """A 250-card cell shows what its bounded height holds (``BOARD_CELL_FIRST_CARDS``), then
+    loads ``BOARD_PAGE_SIZE`` at a time as it scrolls, each page ending in the next trigger."""
+    first, size = app.config["BOARD_CELL_FIRST_CARDS"], app.config["BOARD_PAGE_SIZE"]
+    assert (first, size) == (6, 30)
     auth.login(long_cell)
     html = client.get("/board/").get_data(as_text=True)
     cell = html.split('id="cell-governance-in_progress"', 1)[1].split("</ol>", 1)[0]
-    assert len(_cards(cell)) == 200
-    more = re.search(r'<li class="more"><a href="([^"]+)"', cell)
-    assert more, "no 'show more' link in a 250-card cell"
-    url = more.group(1).replace("&amp;", "&")
-    assert "/board/cells/governance/in_progress" in url and "offset=200" in url
-    rest = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert len(_cards(rest)) == 50
-    assert 'class="more"' not in rest
-    assert set(_cards(cell)).isdisjoint(_cards(rest))
+    assert len(_cards(cell)) == first
+    seen = list(_cards(cell))
+    offset = first
+    while True:
+        more = re.search(r'<li class="more"><a href="([^"]+)"[^>]*'
+                         r'data-hx-trigger="click, intersect once"', cell)
+        if not more:
+            break
+        url = more.group(1).replace("&amp;", "&")
+        assert "/board/cells/governance/in_progress" in url and f"offset={offset}" in url
+        cell = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        page = _cards(cell)
+        assert len(page) == min(size, 250 - offset)
+        assert set(seen).isdisjoint(page)
+        seen += page
+        offset += len(page)
+    assert len(seen) == 250

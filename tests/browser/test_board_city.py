@@ -184,7 +184,8 @@ def test_city_board_keeps_its_bearings(new_context, city, tmp_path):
     for code in city.data.lanes[:2]:
         expect(page.locator(f"#board section.lane[data-dimension='{code}']")).to_have_class(
             re.compile(r"\blane-folded\b"))
-    expect(page.locator(f"#board section.lane[data-dimension='{city.data.lanes[2]}'] li.card").first).to_be_visible()
+    third = page.locator(f"#board section.lane[data-dimension='{city.data.lanes[2]}']")
+    expect(third.locator("li.card").first).to_be_visible()
     for code in city.data.lanes[:2]:
         page.locator(f"#board section.lane[data-dimension='{code}'] .lane-toggle").click()
         expect(page.locator(f"#board section.lane[data-dimension='{code}']")).not_to_have_class(

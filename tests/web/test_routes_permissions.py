@@ -83,6 +83,9 @@ RULES: dict[str, str] = {
     "board.index": "signed_in",
     "board.cell_more": "signed_in",
     "board.version": "signed_in",  # the live board's poll
+    "board.card": "signed_in",  # a card's quick view: whoever sees the board
+    "board.fold": "signed_in",  # the reader's own board settings
+    "board.density": "signed_in",
     "initiatives.detail": "signed_in",
     "initiatives.archived": "signed_in",
     "milestones.section": "signed_in",
@@ -204,7 +207,8 @@ def build_world(make_initiative) -> World:
         "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
         "message_id": message.id, "user_id": people["other_staff"].id, "unit_id": other_unit.id,
         "stage_id": initiative.stage_id, "action": "retire",
-        "dimension": initiative.dimension.code, "stage": initiative.stage.code,
+        "dimension": initiative.dimension.code, "lane": initiative.dimension.code,
+        "stage": initiative.stage.code,
         "calendar_token": staff.calendar_token,
         "version": initiative.version,
         "reset_token": reset_token(staff),
@@ -230,6 +234,10 @@ def post_data(endpoint: str, world: World) -> dict[str, object]:
     valid body makes the permission decide."""
     if endpoint == "board.move":  # the same cell, to the top: only can_edit decides
         return {"stage": world.params["stage"], "after": "top", "version": world.params["version"]}
+    if endpoint == "board.fold":
+        return {"fold": "1"}
+    if endpoint == "board.density":
+        return {"density": "compact"}
     return {}
 
 
