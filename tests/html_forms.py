@@ -108,7 +108,12 @@ class Form:
     @property
     def is_action_button(self) -> bool:
         """Nothing to fill in, only hidden values and buttons: pressing it *is* the action
-        (archive, complete, delete, sign out…)."""
+        (archive, complete, delete, sign out…). Or declared so by the template
+        (``data-submit-acts``): a command whose choices come filled in, like "move to" with the
+        next stage preselected; sent unchanged it does what its button says, and its own tests
+        check exactly that."""
+        if self.element.get("data-submit-acts") is not None:
+            return True
         for el in self.controls():
             if el.tag in ("select", "textarea"):
                 return False
