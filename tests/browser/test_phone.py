@@ -132,7 +132,7 @@ def test_the_navigation_is_unchanged_on_a_wide_screen(new_context, rich_server):
     expect(page.locator("table.matrix thead th").first).to_be_visible()
 
 
-def test_without_javascript_the_navigation_stays_open_and_tables_scroll_in_their_box(new_context, rich_server):
+def test_without_javascript_the_nav_stays_open_and_tables_scroll_in_their_box(new_context, rich_server):
     signed_in = new_context(**PHONE)
     sign_in(signed_in.new_page(), rich_server, ADMIN)
     page = new_context(**PHONE, java_script_enabled=False, storage_state=signed_in.storage_state()).new_page()
