@@ -56,7 +56,7 @@ def test_no_page_scrolls_sideways_on_a_phone(new_context, rich_server):
             problems[name] = why
         # What opens in place (a measurement's "correct" and "withdraw" forms) fits as well.
         if page.locator("main details:not([open])").count():
-            page.evaluate("() => document.querySelectorAll('main details').forEach((d) => { d.open = true; })")
+            page.evaluate("() => document.querySelectorAll('main details').forEach((d) => d.open = true)")
             if why := sideways(page, 390):
                 problems[f"{name} (details open)"] = why
         # Every cell of every table is labelled with its column, for the stacked rows.
