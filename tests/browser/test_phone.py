@@ -49,7 +49,13 @@ def test_no_page_scrolls_sideways_on_a_phone(new_context, rich_server):
     if why := sideways(page, 390):
         problems["login"] = why
     sign_in(page, rich_server, ADMIN)
-    for name, path in main_pages(rich_server.data).items():
+    pages = main_pages(rich_server.data)
+    # Pages that show an email (a <pre> of its text, its HTML in an iframe), found by their links.
+    page.goto(rich_server.path(pages["admin outbox"]))
+    pages["outbox email"] = page.locator("table.outbox-table tbody a").first.get_attribute("href")
+    page.goto(rich_server.path(pages["account"]))
+    pages["digest preview"] = page.locator("main a[href*='preview']").first.get_attribute("href")
+    for name, path in pages.items():
         response = page.goto(rich_server.path(path))
         assert response is not None and response.ok, f"{name}: {path} answered {response and response.status}"
         if why := sideways(page, 390):
