@@ -21,12 +21,15 @@ from .filters import STATUS_CHOICES, BoardFilters, FilterError
 from .forms import BOTTOM, KEEP, TOP, MoveForm
 from .live import board_version
 from .moves import move_initiative
+from .panels import scope_bar, views_panel
 from .reading import assessed_cells, column_totals, load_board
 
 
-def _filters(source) -> BoardFilters:
+def board_filters(source) -> BoardFilters:
+    """The filters of the request, the unit resolved for the reader (``BoardFilters.for_reader``):
+    the board, its cells, the poll, moves and the saved views all see the same ones."""
     try:
-        return BoardFilters.from_args(source)
+        return BoardFilters.for_reader(source, current_user)
     except FilterError as exc:
         abort(400, description=str(exc))
 
@@ -46,12 +49,19 @@ def _budget() -> int:
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters(request.args)
+    return board_page(board_filters(request.args))
+
+
+def board_page(filters: BoardFilters, save_form=None):
+    """The board page (or its ``board`` block, for htmx) for ``filters``; ``save_form``: the
+    "keep this view" form as sent, with its errors (``board.personal``)."""
     board = load_board(filters, current_user, _page_size(), budget=_budget(),
                        links=_links(filters))
     return render("board/index.html", block="board", board=board, filters=filters,
                   status_choices=STATUS_CHOICES, board_version=board_version(),
-                  poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])))
+                  poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])),
+                  scope=scope_bar(filters, current_user, board.units),
+                  saved=views_panel(filters, current_user, save_form))
 
 
 @bp.get("/version")
@@ -64,7 +74,7 @@ def version():
     (the tag of the board it shows, from the page), so the 304 needs no copy in the browser's
     cache, and none should be kept of anything a signed-in user sees. The poll does not renew
     the session (``auth/sessions.py``): an idle board still times out."""
-    _filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
+    board_filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
     tag = board_version()
     unchanged = request.if_none_match.contains(tag)
     response = make_response("" if unchanged else tag, 304 if unchanged else 200)
@@ -80,7 +90,7 @@ def cell_more(dimension: str, stage: str):
     """The next cards of one cell ("show more" on a long column)."""
     dim = db.one_or_404(select(Dimension).where(Dimension.code == dimension))
     stg = db.one_or_404(select(Stage).where(Stage.code == stage))
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     try:
         offset = min(max(0, int(request.args.get("offset", "0"))), 2**31 - 1)  # must fit in SQL
     except ValueError:
@@ -137,7 +147,7 @@ def move_form(initiative_id: int):
     if request.args.get("stage"):
         form.stage.data = request.args["stage"]
     form.after.choices = _position_choices(initiative, form.stage.data)
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     if request.args.get("part") == "positions" and is_htmx():
         return render_template("board/_position_select.html", form=form)
     return render("board/move.html", block="move_form", form=form, initiative=initiative,
@@ -160,7 +170,7 @@ def move(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     stages = active_stages()
     form = _move_form(initiative, stages, formdata=request.form)
-    filters = _filters(request.form)
+    filters = board_filters(request.form)
     # The cells the user's board showed: where the card was (it may have moved since), and
     # where it goes. The answer re-renders both from the server, made or refused.
     seen = [s.id for s in stages if s.code in (form.from_stage.data, initiative.stage.code)]
