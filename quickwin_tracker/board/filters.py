@@ -49,7 +49,8 @@ class BoardFilters:
         their remembered scope's (their unit's code, or all units). Raises FilterError."""
         from .settings import scope_unit  # (settings reads the models only; no cycle)
 
-        return cls.from_args(args, default_unit=scope_unit(user))
+        named = (args.get("unit") or "").strip()
+        return cls.from_args(args, default_unit=None if named else scope_unit(user))
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], default_unit: str | None = None) -> BoardFilters:

@@ -74,7 +74,13 @@ def version():
     (the tag of the board it shows, from the page), so the 304 needs no copy in the browser's
     cache, and none should be kept of anything a signed-in user sees. The poll does not renew
     the session (``auth/sessions.py``): an idle board still times out."""
-    board_filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
+    # The board's filters come along, checked (a bad one is a 400 as on the board); the tag is
+    # global, so they are not resolved for the reader (no query): the board app.js re-fetches
+    # after a change is read with its own URL, resolved as the board is.
+    try:
+        BoardFilters.from_args(request.args)
+    except FilterError as exc:
+        abort(400, description=str(exc))
     tag = board_version()
     unchanged = request.if_none_match.contains(tag)
     response = make_response("" if unchanged else tag, 304 if unchanged else 200)
