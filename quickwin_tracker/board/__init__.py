@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from . import views  # noqa: E402,F401
+from . import personal, views  # noqa: E402,F401

@@ -2,6 +2,12 @@
 
 The same filters serve the board, its "show more" cells, the live board's poll, the move answer
 and the exports (``transfer.exports``), so a file holds what the board showed.
+
+The unit filter has a default: a URL without ``unit`` shows what the reader's remembered scope
+says (``board.settings``: their own unit, or the whole city). ``for_reader`` resolves it, and the
+resolved filters always name the unit (``unit=DINKES``, or ``unit=all`` for "All units, on
+purpose"), so every link built from them (cells, exports, moves, saved views) shows the same cards
+whatever the scope is by the time it is followed.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ class FilterError(ValueError):
 
 
 STATUS_CHOICES = tuple(Status)  # the board's status filter, in this order
+ALL_UNITS = "all"  # ``unit=all``: every unit, chosen explicitly (the reader's scope does not apply)
 
 
 @dataclass(frozen=True)
 class BoardFilters:
     unit: str = ""
+    all_units: bool = False  # ``unit=all``: no unit filter, explicitly (see the module's doc)
     owner: int | None = None
     dimension: str = ""
     q: str = ""
@@ -36,7 +44,19 @@ class BoardFilters:
     tag: str = ""  # "kind:code" of a plan tag, e.g. "sdg:11.2"
 
     @classmethod
-    def from_args(cls, args: MultiDict[str, str]) -> BoardFilters:
+    def for_reader(cls, args: MultiDict[str, str], user: User | None) -> BoardFilters:
+        """The filters ``args`` give, the unit resolved for ``user``: without a ``unit`` argument,
+        their remembered scope's (their unit's code, or all units). Raises FilterError."""
+        from .settings import scope_unit  # (settings reads the models only; no cycle)
+
+        named = (args.get("unit") or "").strip()
+        return cls.from_args(args, default_unit=None if named else scope_unit(user))
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str], default_unit: str | None = None) -> BoardFilters:
+        """The filters ``args`` give. ``default_unit`` is what a missing (or empty) ``unit`` means:
+        a unit's code, "" for all units (both explicit), or None for no unit filter (as the
+        filters were before the scope existed; callers that know the reader use ``for_reader``)."""
         owner_raw = (args.get("owner") or "").strip()
         try:
             owner = int(owner_raw) if owner_raw else None
@@ -51,8 +71,13 @@ class BoardFilters:
         tag = (args.get("tag") or "").strip()[:60]
         if tag and (":" not in tag or tag.split(":", 1)[0] not in {k.value for k in TagKind}):
             raise FilterError(_l("The plan filter must look like “sdg:11.2”."))
+        unit = (args.get("unit") or "").strip()[:32]
+        if not unit and default_unit is not None:
+            unit = default_unit or ALL_UNITS
+        all_units = unit.lower() == ALL_UNITS
         return cls(
-            unit=(args.get("unit") or "").strip().upper()[:32],
+            unit="" if all_units else unit.upper(),
+            all_units=all_units,
             owner=owner,
             dimension=(args.get("dimension") or "").strip().lower()[:32],
             q=q,
@@ -66,6 +91,8 @@ class BoardFilters:
         args: dict[str, Any] = {}
         if self.unit:
             args["unit"] = self.unit
+        elif self.all_units:
+            args["unit"] = ALL_UNITS
         if self.owner is not None:
             args["owner"] = self.owner
         if self.dimension:
@@ -89,7 +116,11 @@ class BoardFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.as_args())
+        """Whether the filters hide any card ("All units" hides none)."""
+        args = self.as_args()
+        if self.all_units:
+            args.pop("unit")
+        return bool(args)
 
     @property
     def narrows_cells(self) -> bool:

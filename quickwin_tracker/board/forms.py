@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from ..models import SavedView
 from ..web.forms import BaseForm, BoundedIntegerField
+from .settings import SCOPES
 
 TOP = "top"
 BOTTOM = "bottom"
@@ -20,3 +22,19 @@ class MoveForm(BaseForm):
     version = BoundedIntegerField(validators=[InputRequired()])
     # The stage the user's board showed the card in: its cell is re-rendered with the answer.
     from_stage = HiddenField()
+
+
+class ScopeForm(BaseForm):
+    """The scope bar's buttons ("Whole city", "Only DINKES"): the pressed button's value is the
+    scope to remember. The board's other filters come along as plain fields, kept after it."""
+
+    scope = HiddenField(validators=[AnyOf(SCOPES)])
+
+
+class SaveViewForm(BaseForm):
+    """"Keep this view": a name; the board's filters come along as plain fields. The name's rules
+    (unique per person, how many views) are ``board.saved``'s."""
+
+    name = StringField(_l("Name of this view"), validators=[
+        DataRequired(message=_l("Give the view a name.")),
+        Length(max=SavedView.NAME_LENGTH)], id="view-name")

@@ -77,3 +77,13 @@ def update_settings(user: User, *, density: str | None = None, scope: str | None
                         collapsed=frozenset(collapsed))
     user.board_settings = new.as_json()  # a new dict: JSON columns track assignment, not mutation
     return new
+
+
+def scope_unit(user: User | None) -> str:
+    """The unit filter a board without one shows ``user``: their unit's code when their scope is
+    their unit, else "" (the whole city). See ``BoardFilters.for_reader``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    if settings_of(user).scope == UNIT and user.unit is not None:
+        return user.unit.code
+    return ""

@@ -30,14 +30,17 @@ from .filters import STATUS_CHOICES, BoardFilters, FilterError
 from .forms import BOTTOM, KEEP, TOP, MoveForm
 from .live import board_version
 from .moves import move_initiative
+from .panels import scope_bar, views_panel
 from .quick import quick_view
 from .reading import assessed_cells, column_totals, load_board
 from .settings import DENSITIES, BoardSettings, settings_of, update_settings
 
 
-def _filters(source) -> BoardFilters:
+def board_filters(source) -> BoardFilters:
+    """The filters of the request, the unit resolved for the reader (``BoardFilters.for_reader``):
+    the board, its cells, the poll, moves and the saved views all see the same ones."""
     try:
-        return BoardFilters.from_args(source)
+        return BoardFilters.for_reader(source, current_user)
     except FilterError as exc:
         abort(400, description=str(exc))
 
@@ -60,14 +63,16 @@ def _budget() -> int:
     return current_app.config["BOARD_FIRST_PAINT_CARDS"]
 
 
-def _board_context(filters: BoardFilters) -> dict:
+def _board_context(filters: BoardFilters, save_form=None) -> dict:
     """What ``board/index.html`` shows (the page, and its ``board`` block alone)."""
     settings = settings_of(current_user)
     board = load_board(filters, current_user, _first_cards(settings), budget=_budget(),
                        links=_links(filters), collapsed=settings.collapsed)
     return {"board": board, "filters": filters, "settings": settings,
             "status_choices": STATUS_CHOICES, "board_version": board_version(),
-            "poll_seconds": max(1, int(current_app.config["BOARD_POLL_SECONDS"]))}
+            "poll_seconds": max(1, int(current_app.config["BOARD_POLL_SECONDS"])),
+            "scope": scope_bar(filters, current_user, board.units),
+            "saved": views_panel(filters, current_user, save_form)}
 
 
 @bp.get("/")
@@ -75,12 +80,17 @@ def _board_context(filters: BoardFilters) -> dict:
 def index():
     """The board; ``?card=<id>`` opens that card's quick view beside it (a shared link, or
     Forward in the browser's history)."""
-    filters = _filters(request.args)
-    context = _board_context(filters)
-    quick = None
+    return board_page(board_filters(request.args), card_id=request.args.get("card", ""))
+
+
+def board_page(filters: BoardFilters, save_form=None, card_id: str = ""):
+    """The board page (or its ``board`` block, for htmx) for ``filters``; ``save_form``: the
+    "keep this view" form as sent, with its errors (``board.personal``); ``card_id``: the card
+    whose quick view is open."""
+    context = _board_context(filters, save_form)
     if wants_fragment():
-        return render("board/index.html", block="board", **context)
-    card_id = request.args.get("card", "")
+        return render_block("board/index.html", "board", **context)
+    quick = None
     if card_id.isdigit() and int(card_id) <= MAX_ID:
         initiative = db.session.get(Initiative, int(card_id))
         if initiative is not None and not initiative.archived:
@@ -96,7 +106,7 @@ def card(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     if not wants_fragment():
         return redirect(url_for("initiatives.detail", initiative_id=initiative.id), code=303)
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     return render_template("board/_quick.html", quick=quick_view(initiative), filters=filters)
 
 
@@ -113,7 +123,7 @@ def fold(lane: str):
     """Collapse (``fold=1``) or expand (``fold=0``) a lane, remembered for this person. (The
     lane is ``lane``, not ``dimension``: that is a filter the board's URL may carry.)"""
     dim = db.one_or_404(select(Dimension).where(Dimension.code == lane))
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     if request.form.get("fold") not in ("0", "1"):
         abort(400, description=_("Say whether to collapse (1) or expand (0) the lane."))
     folding = request.form["fold"] == "1"
@@ -127,7 +137,7 @@ def fold(lane: str):
 @login_required
 def density():
     """Compact or comfortable cards, remembered for this person."""
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     chosen = request.form.get("density", "")
     if chosen not in DENSITIES:
         abort(400, description=_("Unknown density."))
@@ -146,7 +156,13 @@ def version():
     (the tag of the board it shows, from the page), so the 304 needs no copy in the browser's
     cache, and none should be kept of anything a signed-in user sees. The poll does not renew
     the session (``auth/sessions.py``): an idle board still times out."""
-    _filters(request.args)  # the board's filters come along; a bad one is a 400 as on the board
+    # The board's filters come along, checked (a bad one is a 400 as on the board); the tag is
+    # global, so they are not resolved for the reader (no query): the board app.js re-fetches
+    # after a change is read with its own URL, resolved as the board is.
+    try:
+        BoardFilters.from_args(request.args)
+    except FilterError as exc:
+        abort(400, description=str(exc))
     tag = board_version()
     unchanged = request.if_none_match.contains(tag)
     response = make_response("" if unchanged else tag, 304 if unchanged else 200)
@@ -162,7 +178,7 @@ def cell_more(dimension: str, stage: str):
     """The next cards of one cell ("show more" on a long column)."""
     dim = db.one_or_404(select(Dimension).where(Dimension.code == dimension))
     stg = db.one_or_404(select(Stage).where(Stage.code == stage))
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     try:
         offset = min(max(0, int(request.args.get("offset", "0"))), 2**31 - 1)  # must fit in SQL
     except ValueError:
@@ -226,7 +242,7 @@ def move_form(initiative_id: int):
     if request.args.get("stage"):
         form.stage.data = request.args["stage"]
     form.after.choices = _position_choices(initiative, form.stage.data)
-    filters = _filters(request.args)
+    filters = board_filters(request.args)
     if request.args.get("part") == "positions" and is_htmx():
         return render_template("board/_position_select.html", form=form)
     return render("board/move.html", block="move_form", form=form, initiative=initiative,
@@ -249,7 +265,7 @@ def move(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     stages = active_stages()
     form = _move_form(initiative, stages, formdata=request.form)
-    filters = _filters(request.form)
+    filters = board_filters(request.form)
     # The cells the user's board showed: where the card was (it may have moved since), and
     # where it goes. The answer re-renders both from the server, made or refused.
     seen = [s.id for s in stages if s.code in (form.from_stage.data, initiative.stage.code)]

@@ -39,8 +39,10 @@ PREVIEW_ERRORS = 500
 
 
 def _filters() -> BoardFilters:
+    """The board's filters as the board resolves them for the reader (their scope, when the URL
+    names no unit): an export holds what the board showed."""
     try:
-        return BoardFilters.from_args(request.args)
+        return BoardFilters.for_reader(request.args, current_user)
     except FilterError as exc:
         abort(400, description=str(exc))
 

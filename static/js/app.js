@@ -350,7 +350,7 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.type === "submit" || el.type === "hidden") return;
       if (el.type === "checkbox") el.checked = params.getAll(el.name).indexOf(el.value) >= 0;
-      else el.value = params.get(el.name) || "";
+      else el.value = params.get(el.name) || el.dataset.default || "";  // unit: the scope's
     });
   }
 

@@ -183,8 +183,8 @@ def test_card_and_cell_links_keep_any_search_text(team, auth, client, make_initi
     cards = [make_initiative(team.unit, stage="approved", title=f"Loket {text} {i}")
              for i in range(2)]
     auth.login(team.staff)
-    html = client.get("/board/", query_string={"q": text}).get_data(as_text=True)
-    quoted = "q=987654321+DIMENSION+%7Bstage%7D"
+    html = client.get("/board/", query_string={"unit": "all", "q": text}).get_data(as_text=True)
+    quoted = "unit=all&amp;q=987654321+DIMENSION+%7Bstage%7D"
     assert f'href="/initiatives/{cards[0].id}"' in html
     assert f'href="/board/cards/{cards[0].id}/move?{quoted}"' in html
     assert f'href="/board/cells/governance/approved?offset=1&amp;{quoted}"' in html

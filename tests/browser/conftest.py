@@ -143,6 +143,10 @@ def seed() -> Seeded:
                  password_hash=_PASSWORD_HASH, locale="id")
     other = User(email="staf@dlh.example.go.id", name="Sari Staf", role="staff", unit=dlh,
                  password_hash=_PASSWORD_HASH, locale="id")
+    # The browser tests drive the whole city's board: their people chose the whole city (staff
+    # and heads would open on their unit, "my work first": tests/board/test_board_scope.py).
+    for person in (manager, staff, other):
+        person.board_settings = {"scope": "city"}
     db.session.add_all([dkis, dlh, manager, staff, other])
     db.session.flush()
     dkis.head = manager

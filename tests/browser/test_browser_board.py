@@ -223,7 +223,7 @@ def test_filter_by_unit_and_back(page: Page, live_server, login):
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"unit="))
     expect(cards).to_have_count(len(ids))
-    expect(page.locator("#filter-unit")).to_have_value("")
+    expect(page.locator("#filter-unit")).to_have_value("all")  # "All units": their scope
     wait_sortable(page)  # the restored board can still be dragged
 
 
@@ -252,7 +252,7 @@ def test_back_and_forward_restore_the_filters_with_the_cards(page: Page, live_se
     page.go_back()  # to the whole board
     expect(page).not_to_have_url(re.compile(r"unit="))
     expect(cards).to_have_count(len(ids))
-    expect(unit).to_have_value("")
+    expect(unit).to_have_value("all")  # "All units": the manager's remembered scope
 
     page.go_forward()  # to unit=DKIS again
     expect(page).to_have_url(re.compile(r"[?&]unit=DKIS(&|$)"))
@@ -283,7 +283,7 @@ def test_without_javascript_the_move_page_works(new_context, live_server, login)
     page.locator("#stage").select_option("in_progress")
     page.locator("form.move-form button[type=submit]").click()
 
-    page.wait_for_url(re.compile(r"/board/$"))
+    page.wait_for_url(re.compile(r"/board/\?unit=all$"))  # the board it came from, its unit named
     expect(page.locator(".flash-success")).to_be_visible()
     expect(in_cell(page, wifi, "governance", "in_progress")).to_be_visible()
     expect(cell(page, "governance", "approved").locator("li.card")).to_have_count(0)

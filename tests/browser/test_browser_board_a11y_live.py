@@ -221,7 +221,7 @@ def test_board_is_usable_at_390_px(new_context, live_server, login):
     page.locator("#filter-unit").select_option("DLH")
     expect(page.locator("#board li.card")).to_have_count(2)
     assert page_overflow() <= 0
-    page.locator("#filter-unit").select_option("")
+    page.locator("#filter-unit").select_option("all")
     expect(page.locator("#board li.card")).to_have_count(len(ids))
     expect(page.locator("#board .stage-tab[data-stage='approved']")).to_have_attribute("aria-pressed", "true")
 

@@ -106,7 +106,7 @@ def by_header(header, row):
 
 def test_xlsx_holds_the_data_with_real_types(city, auth, client):
     auth.login(city["staff"])
-    wb = workbook(client.get("/transfer/initiatives.xlsx"))
+    wb = workbook(client.get("/transfer/initiatives.xlsx?unit=all"))
     assert wb.sheetnames == ["Initiatives", "Milestones", "Indicators"]
 
     ws = wb["Initiatives"]
@@ -193,7 +193,7 @@ def test_headers_and_names_follow_the_users_language(city, auth, client):
     city["staff"].locale = "id"
     db.session.commit()
     auth.login(city["staff"])
-    ws = workbook(client.get("/transfer/initiatives.xlsx")).worksheets[0]
+    ws = workbook(client.get("/transfer/initiatives.xlsx?unit=all")).worksheets[0]
     header, rows = sheet_rows(ws)
     antrean = by_header(header, rows[1])
     assert "Smart Living (Kehidupan)" in antrean.values()
@@ -204,16 +204,16 @@ def test_text_is_never_a_formula(city, auth, client):
     city["antrean"].title = '=HYPERLINK("http://example.com","klik")'
     db.session.commit()
     auth.login(city["staff"])
-    ws = workbook(client.get("/transfer/initiatives.xlsx")).worksheets[0]
+    ws = workbook(client.get("/transfer/initiatives.xlsx?unit=all")).worksheets[0]
     assert ws["B3"].value == '=HYPERLINK("http://example.com","klik")'
     assert ws["B3"].data_type == "s"
-    text = client.get("/transfer/initiatives.csv").data.decode("utf-8-sig")
+    text = client.get("/transfer/initiatives.csv?unit=all").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text
 
 
 def test_csv_is_the_same_list_with_a_bom(city, auth, client):
     auth.login(city["staff"])
-    response = client.get("/transfer/initiatives.csv")
+    response = client.get("/transfer/initiatives.csv?unit=all")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=quick-wins-")
@@ -249,7 +249,7 @@ def csv_lines(response):
 
 def test_csv_quotes_every_text_field_and_leaves_numbers_and_dates_readable(city, auth, client):
     auth.login(city["staff"])
-    response = client.get("/transfer/initiatives.csv")
+    response = client.get("/transfer/initiatives.csv?unit=all")
     lines = csv_lines(response)
     for line in lines:
         assert re.fullmatch(f"{FIELD}(?:,{FIELD})*", line), line
@@ -277,7 +277,7 @@ def test_csv_neutralises_formulas_wherever_a_cell_could_start(city, auth, client
     db.session.commit()
     auth.login(city["staff"])
     for sep, delimiter in (("comma", ","), ("semicolon", ";")):
-        response = client.get(f"/transfer/initiatives.csv?sep={sep}")
+        response = client.get(f"/transfer/initiatives.csv?unit=all&sep={sep}")
         text = response.data.decode("utf-8-sig")
         header, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         antrean = dict(zip(header, rows[1], strict=True))
@@ -324,12 +324,12 @@ def test_csv_separated_by_semicolons_for_indonesian_excel(city, auth, client):
     [
         ("unit=DINKES", ["antrean"]),
         ("unit=dishub", ["bus", "halte"]),
-        ("dimension=living", ["antrean", "halte"]),
-        ("q=halte", ["halte"]),
-        ("q=ANTRE&dimension=living", ["antrean"]),
-        ("status=off_track", ["halte"]),
+        ("unit=all&dimension=living", ["antrean", "halte"]),
+        ("unit=all&q=halte", ["halte"]),
+        ("unit=all&q=ANTRE&dimension=living", ["antrean"]),
+        ("unit=all&status=off_track", ["halte"]),
         ("archived=1&unit=DINKES", ["antrean", "archived"]),
-        ("archived=1&q=lama", ["archived"]),
+        ("unit=all&archived=1&q=lama", ["archived"]),
     ],
 )
 def test_exports_respect_the_board_filters(city, auth, client, query, expected):
@@ -351,7 +351,7 @@ def test_milestones_and_indicators_follow_the_filters(city, auth, client):
 
 def test_archived_ones_are_marked(city, auth, client):
     auth.login(city["staff"])
-    ws = workbook(client.get("/transfer/initiatives.xlsx?archived=1")).worksheets[0]
+    ws = workbook(client.get("/transfer/initiatives.xlsx?unit=all&archived=1")).worksheets[0]
     archived = {r[0]: r[16] for r in list(ws.iter_rows(values_only=True))[1:]}
     assert archived == {city["bus"].id: False, city["antrean"].id: False,
                         city["halte"].id: False, city["archived"].id: True}
@@ -418,7 +418,8 @@ def _add_initiatives(n, city, dimensions, stages, offset):
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/transfer/initiatives.xlsx", "/transfer/initiatives.csv"])
+@pytest.mark.parametrize("path", ["/transfer/initiatives.xlsx?unit=all",
+                                  "/transfer/initiatives.csv?unit=all"])
 def test_query_count_does_not_grow_with_initiatives(city, auth, client, count_queries,
                                                     dimensions, stages, path):
     auth.login(city["staff"])
@@ -431,7 +432,7 @@ def test_query_count_does_not_grow_with_initiatives(city, auth, client, count_qu
         assert response.status_code == 200
     assert small.count == large.count, large.statements
     assert large.count <= 12, large.statements
-    if path.endswith(".xlsx"):
+    if ".xlsx" in path:
         wb = load_workbook(io.BytesIO(response.data), read_only=True)
         assert sum(1 for _ in wb["Initiatives"].iter_rows(min_row=2)) == 53
         wb.close()

@@ -31,6 +31,7 @@ from quickwin_tracker.models import (
     Milestone,
     Notification,
     OutboxMessage,
+    SavedView,
     Tag,
     Unit,
     User,
@@ -86,6 +87,10 @@ RULES: dict[str, str] = {
     "board.card": "signed_in",  # a card's quick view: whoever sees the board
     "board.fold": "signed_in",  # the reader's own board settings
     "board.density": "signed_in",
+    "board.set_scope": "signed_in",  # the reader's own board settings
+    "board.saved_views": "signed_in",
+    "board.save_view": "signed_in",
+    "board.delete_view": "owner_only",  # the staff member's saved view
     "initiatives.detail": "signed_in",
     "initiatives.archived": "signed_in",
     "milestones.section": "signed_in",
@@ -198,14 +203,16 @@ def build_world(make_initiative) -> World:
     message = OutboxMessage(kind="test", dedupe_key=f"route-test:{n}", to_address=staff.email,
                             to_user_id=staff.id, subject="s", text_body="t", html_body="<p>t</p>",
                             headers={}, status="failed", attempts=8, last_error="x")
-    db.session.add_all([notification, message])
+    saved_view = SavedView(user_id=staff.id, name="Antrean", query="unit=all")
+    db.session.add_all([notification, message, saved_view])
     review = start_review(people["admin"], preset("month", date(2026, 11, 27)))
     db.session.commit()
     params = {
         "initiative_id": initiative.id, "milestone_id": milestone.id, "indicator_id": indicator.id,
         "measurement_id": measurement.id, "comment_id": comment.id, "evidence_id": evidence.id,
         "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
-        "message_id": message.id, "user_id": people["other_staff"].id, "unit_id": other_unit.id,
+        "message_id": message.id, "view_id": saved_view.id,
+        "user_id": people["other_staff"].id, "unit_id": other_unit.id,
         "stage_id": initiative.stage_id, "action": "retire",
         "dimension": initiative.dimension.code, "lane": initiative.dimension.code,
         "stage": initiative.stage.code,
