@@ -69,7 +69,7 @@ def test_the_save_form_as_rendered_holds_the_boards_filters(team, auth, client, 
     panel = client.get("/board/views?unit=all&dimension=living", headers=hx).get_data(as_text=True)
     fields = dict(save_form(panel, "/board/views").entries()[0])
     assert fields["unit"] == "all" and fields["dimension"] == "living" and "status" not in fields
-    assert panel.lstrip().startswith('<section id="saved-views"')
+    assert panel.lstrip().startswith('<details id="saved-views"')
 
 
 @pytest.mark.parametrize("name, message", [
@@ -177,7 +177,7 @@ def test_saving_with_htmx_answers_with_the_panel(team, auth, client, hx):
     response = save(client, "Quick", headers=hx, unit="DINKES", mine="1")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert text.lstrip().startswith('<section id="saved-views"')
+    assert text.lstrip().startswith('<details id="saved-views"')
     assert "View “Quick” kept." in text
     assert 'href="/board/?unit=DINKES&amp;mine=1" aria-current="page">Quick</a>' in text
 
