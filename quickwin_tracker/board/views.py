@@ -49,6 +49,9 @@ def _links(filters: BoardFilters) -> CardLinks:
     return CardLinks.for_board(filters, _("no owner"), _("Move"))
 
 
+MAX_CELL_LIMIT = 1000  # the most cards one request for a cell returns
+
+
 def _page_size() -> int:
     return current_app.config["BOARD_PAGE_SIZE"]
 
@@ -175,15 +178,18 @@ def version():
 @bp.get("/cells/<dimension>/<stage>")
 @login_required
 def cell_more(dimension: str, stage: str):
-    """The next cards of one cell ("show more" on a long column)."""
+    """The next cards of one cell: ``BOARD_PAGE_SIZE`` of them from ``offset`` (as the cell
+    scrolls, or "show more"), or ``limit`` of them (at most ``MAX_CELL_LIMIT``: the live board
+    redrawn brings back as many as the reader had loaded, so nothing under their eyes moves)."""
     dim = db.one_or_404(select(Dimension).where(Dimension.code == dimension))
     stg = db.one_or_404(select(Stage).where(Stage.code == stage))
     filters = board_filters(request.args)
     try:
         offset = min(max(0, int(request.args.get("offset", "0"))), 2**31 - 1)  # must fit in SQL
+        size = int(request.args.get("limit", _page_size()))
     except ValueError:
-        abort(400, description=_("offset must be a whole number"))
-    size = _page_size()
+        abort(400, description=_("offset and limit must be whole numbers"))
+    size = min(max(1, size), MAX_CELL_LIMIT)
     links = _links(filters)
     cards, counts = assessed_cells(filters, current_user, size, active_stages(),
                                    cells=[(dim.id, stg.id)], offset=offset, links=links)

@@ -425,7 +425,7 @@
       view.versions[c.id] = c.dataset.version;
     });
     Array.prototype.forEach.call(b.querySelectorAll(".cell"), function (c) {
-      if (c.scrollTop) view.cells[c.id] = c.scrollTop;
+      if (c.scrollTop) view.cells[c.id] = { top: c.scrollTop, cards: c.querySelectorAll(".card").length };
     });
     Array.prototype.forEach.call(b.querySelectorAll(".card-refused"), function (c) {
       var alert = c.querySelector(".card-alert");
@@ -439,9 +439,20 @@
     if (!b) return;
     var scroller = b.querySelector(".board-scroll");
     if (scroller) { scroller.scrollLeft = view.left; scroller.scrollTop = view.top; }
+    // A cell scrolled down had loaded more cards than a redraw shows: load as many again (one
+    // request), then put its scroll back, so the card under the reader's eyes stays there.
     Object.keys(view.cells).forEach(function (id) {
       var cell = document.getElementById(id);
-      if (cell) cell.scrollTop = view.cells[id];
+      if (!cell) return;
+      var kept = view.cells[id];
+      var missing = kept.cards - cell.querySelectorAll(".card").length;
+      var more = cell.querySelector(".more a");
+      if (missing > 0 && more && window.htmx) {
+        var url = more.getAttribute("href") + "&limit=" + missing;
+        htmx.ajax("GET", url, { target: more.closest("li"), swap: "outerHTML" })
+          .then(function () { cell.scrollTop = kept.top; });
+      }
+      cell.scrollTop = kept.top;
     });
     Object.keys(view.alerts).forEach(function (id) {
       var card = document.getElementById(id);

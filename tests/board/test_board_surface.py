@@ -294,3 +294,20 @@ def test_cards_of_a_date_past_target_still_render(team, auth, client, make_initi
         client.post("/board/density", data={"density": density})
         html = client.get("/board/").get_data(as_text=True)
         assert "card-reason" in html and "Lama" in html
+
+
+def test_a_cell_gives_back_as_many_cards_as_a_reader_had_loaded(team, auth, client, hx,
+                                                                 fill_cells):
+    """The live board redrawn asks a scrolled cell for the cards the reader had loaded (``limit``),
+    so the card under their eyes stays where it was."""
+    fill_cells(20)
+    auth.login(team.staff)
+    url = "/board/cells/governance/proposed?unit=" + team.unit.code
+    html = client.get(url + "&offset=6&limit=10", headers=hx).get_data(as_text=True)
+    assert len(re.findall(r'data-initiative-id="', html)) == 10
+    assert "offset=16" in html  # and the next ones follow on
+    rest = client.get(url + "&offset=16&limit=1000", headers=hx).get_data(as_text=True)
+    assert len(re.findall(r'data-initiative-id="', rest)) == 4 and 'class="more"' not in rest
+    assert len(re.findall(r'data-initiative-id="',
+                          client.get(url + "&offset=0&limit=0", headers=hx).get_data(as_text=True))) == 1
+    assert client.get(url + "&limit=many", headers=hx).status_code == 400
