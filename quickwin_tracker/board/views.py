@@ -47,10 +47,13 @@ def _budget() -> int:
 @login_required
 def index():
     filters = _filters(request.args)
+    # The tag first, then the board: a change committed in between shows on this board and
+    # moves the tag once more (one extra refresh), rather than being missed (``board.live``).
+    version = board_version()
     board = load_board(filters, current_user, _page_size(), budget=_budget(),
                        links=_links(filters))
     return render("board/index.html", block="board", board=board, filters=filters,
-                  status_choices=STATUS_CHOICES, board_version=board_version(),
+                  status_choices=STATUS_CHOICES, board_version=version,
                   poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])))
 
 
