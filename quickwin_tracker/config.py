@@ -125,7 +125,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # board for some 20 % fewer bytes (52 KB against 64 KB); nginx's own default is 1.
         COMPRESS_LEVEL=3,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 200),
+        # How many cards a board cell loads at a time as it is scrolled (and the most it shows
+        # at first, whatever the density).
+        BOARD_PAGE_SIZE=_env_int("QUICKWIN_BOARD_PAGE_SIZE", 30),
+        # The cards a cell shows at first in the comfortable density (the compact one shows
+        # twice as many): about what its bounded height holds; the rest load as it scrolls.
+        BOARD_CELL_FIRST_CARDS=_env_int("QUICKWIN_BOARD_CELL_FIRST_CARDS", 6),
         # The board's first paint shows at most this many cards in all (each cell its share, see
         # ``board.reading.first_page_size``); longer cells load more on demand.
         BOARD_FIRST_PAINT_CARDS=_env_int("QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1000),
@@ -228,6 +233,7 @@ def _validate(app: Flask) -> None:
         ("REMEMBER_DAYS", "QUICKWIN_REMEMBER_DAYS", 1, 366),
         ("BOARD_PAGE_SIZE", "QUICKWIN_BOARD_PAGE_SIZE", 1, 10_000),
         ("BOARD_FIRST_PAINT_CARDS", "QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1, 100_000),
+        ("BOARD_CELL_FIRST_CARDS", "QUICKWIN_BOARD_CELL_FIRST_CARDS", 1, 1_000),
     ):
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

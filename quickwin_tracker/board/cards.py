@@ -57,6 +57,7 @@ class Card:
     progress: float | None = None  # outcome progress, percent; may pass 100 or go below 0
     status: Status | None = None
     status_text: str = ""  # the reasons, joined
+    pending: int = 0  # measurements awaiting verification
     # What the template shows (``CardPresenter``, ``CardLinks``):
     movable: bool = False  # ``can_edit`` for the reader
     days_text: str = ""  # "12 days in stage"
@@ -66,7 +67,10 @@ class Card:
     status_icon: str = ""
     target_text: str = ""  # the target date, formatted
     target_iso: str = ""
-    next_text: str = ""  # "Next: <milestone>, <date>"
+    next_text: str = ""  # "Overdue: <milestone>, <date>" or "Next: <milestone>, <date>"
+    next_overdue: bool = False
+    reason_text: str = ""  # at risk or off track: the status rule's first (worst) reason
+    pending_text: str = ""  # "2 measurements awaiting verification"
     progress_bar: int = 0  # 0..100 for the bar; the text beside it shows the real value
     url: str = ""  # the initiative's page
     move_url: str = ""  # its "move" page (keeping the board's filters)
@@ -76,7 +80,7 @@ class Card:
 # What ``CardPresenter.present`` sets on a card (its texts), in this order (``board.looks``).
 PRESENTED = ("entered_on", "progress", "status", "status_text", "status_value", "status_label",
              "status_icon", "days_text", "progress_text", "progress_bar", "target_text",
-             "target_iso", "next_text")
+             "target_iso", "next_text", "next_overdue", "reason_text", "pending_text")
 
 
 class CardPresenter:
@@ -97,6 +101,9 @@ class CardPresenter:
         card.status = status = assessment.status
         card.status_value, card.status_label, card.status_icon = self._looks[status]
         card.status_text = assessment.reasons_text
+        card.reason_text = (assessment.reasons[0].text
+                            if status in (Status.AT_RISK, Status.OFF_TRACK) and assessment.reasons
+                            else "")
         entered = card.entered_on or local_date(card.stage_entered_at, self.tz)
         days = (today - entered).days
         if days not in self._days:
@@ -113,10 +120,19 @@ class CardPresenter:
         if card.target_date:
             card.target_text = texts.date(card.target_date)
             card.target_iso = card.target_date.isoformat()
-        if card.next_milestone:
+        # The milestone that matters next: the oldest overdue one, else the earliest due.
+        card.next_overdue = bool(card.overdue)
+        if card.overdue:
+            title, due = card.overdue[0]
+            card.next_text = texts.gettext("Overdue: %(title)s, %(date)s",
+                                           title=self._short(title), date=texts.date(due))
+        elif card.next_milestone:
             title, due = card.next_milestone
             card.next_text = texts.gettext("Next: %(title)s, %(date)s", title=self._short(title),
                                            date=texts.date(due))
+        card.pending_text = (texts.ngettext("%(num)d measurement awaiting verification",
+                                            "%(num)d measurements awaiting verification",
+                                            card.pending) if card.pending else "")
 
     def _short(self, text: str) -> str:
         if len(text) <= self.TITLE_LENGTH:

@@ -34,7 +34,7 @@ from ..models import Stage
 from .cards import PRESENTED, Card
 
 # What is kept of a card: its facts (from the status queries) and what was presented.
-KEPT = ("overdue", "next_milestone", "indicator_progress", *PRESENTED)
+KEPT = ("overdue", "next_milestone", "indicator_progress", "pending", *PRESENTED)
 _kept_of = operator.attrgetter(*KEPT)
 
 

@@ -48,6 +48,7 @@ class Board:
     tags: list[Tag] = field(default_factory=list)
     only_dimension: str = ""  # filtered to one dimension: only its lane is drawn
     links: CardLinks | None = None
+    collapsed: frozenset[str] = frozenset()  # codes of the lanes shown folded (counts only)
 
     @property
     def lanes(self) -> list[Dimension]:
@@ -283,6 +284,7 @@ def assess_cards(cards: Iterable[Card], stages: list[Stage], scope: sa.Select[An
     for card in cards:
         if not looks.restore(card):
             card.overdue, card.indicator_progress, card.next_milestone = [], [], None
+            card.pending = 0
             fresh[card.id] = card
     if not fresh:
         return
@@ -316,30 +318,33 @@ def assessed_cells(
     offset: int = 0,
     budget: int | None = None,
     links: CardLinks | None = None,
+    folded: frozenset[int] = frozenset(),
 ) -> tuple[dict[Cell, list[Card]], dict[Cell, int]]:
     """The cards of each cell (or of ``cells``) with their status, and the cards per cell. With
     a ``budget`` (the first paint), each cell shows ``first_page_size`` cards, else ``page_size``.
-    One page per cell, counted in SQL; with a status filter see ``_cells_with_status``."""
+    One page per cell, counted in SQL; with a status filter see ``_cells_with_status``. The
+    lanes in ``folded`` (dimension ids: collapsed lanes) are counted but none of their cards read."""
     if filters.status:
-        return _cells_with_status(filters, user, page_size, stages, cells, offset, budget, links)
+        return _cells_with_status(filters, user, page_size, stages, cells, offset, budget, links,
+                                  folded)
     counts = cell_counts(filters, user)
     if budget is not None and page_size is not None:
         page_size = first_page_size(counts.values(), budget, page_size)
     if cells is None:
-        if not counts:
+        cells = [c for c in _grid(counts) if c[0] not in folded]
+        if not cells:
             return defaultdict(list), counts
-        cells = _grid(counts)
     stmt, scope = _cards_query(filters, user, page_size, cells, offset)
     found = _read_cards(stmt, user, links)
     assess_cards(_cards(found), stages, scope)
     return found, counts
 
 
-def _cells_with_status(filters, user, page_size, stages, cells, offset, budget, links):
+def _cells_with_status(filters, user, page_size, stages, cells, offset, budget, links, folded):
     """Status is derived, not stored: *every* card matching the other filters is read, assessed
     and filtered, and the counts are those of the assessed set; the page is then cut in Python.
     Still a constant number of queries; the price is reading all matching rows, which a city's
-    board (hundreds of initiatives) affords."""
+    board (hundreds of initiatives) affords. (Folded lanes are assessed too: their counts show.)"""
     stmt, scope = _cards_query(filters, user, None, cells, 0)
     everything = _read_cards(stmt, user, links)
     assess_cards(_cards(everything), stages, scope)
@@ -352,21 +357,26 @@ def _cells_with_status(filters, user, page_size, stages, cells, offset, budget, 
     if budget is not None and page_size is not None:
         page_size = first_page_size(counts.values(), budget, page_size)
     end = None if page_size is None else offset + page_size
-    return defaultdict(list, {key: cards[offset:end] for key, cards in kept.items()}), counts
+    return defaultdict(list, {key: cards[offset:end] for key, cards in kept.items()
+                              if key[0] not in folded}), counts
 
 
 def load_board(filters: BoardFilters, user: User | None, page_size: int,
-               budget: int | None = None, links: CardLinks | None = None) -> Board:
+               budget: int | None = None, links: CardLinks | None = None,
+               collapsed: frozenset[str] = frozenset()) -> Board:
     """The board: every lane and column with its counts, and the first cards of every cell (at
-    most ``page_size``; with a ``budget``, see ``first_page_size``)."""
+    most ``page_size``; with a ``budget``, see ``first_page_size``). The lanes whose codes are
+    in ``collapsed`` show their counts only."""
     board = Board(
         links=links,
         stages=active_stages(),
         dimensions=list(db.session.scalars(sa.select(Dimension).order_by(Dimension.position))),
         only_dimension=filters.dimension,
+        collapsed=collapsed,
     )
+    folded = frozenset(d.id for d in board.dimensions if d.code in collapsed)
     board.cells, board.cell_counts = assessed_cells(filters, user, page_size, board.stages,
-                                                    budget=budget, links=links)
+                                                    budget=budget, links=links, folded=folded)
     board.units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
     board.tags = list(db.session.scalars(sa.select(Tag).order_by(Tag.kind, Tag.code)))
     board.owners = list(db.session.scalars(

@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,9 +20,9 @@ from sqlalchemy import select
 from ..domain.permissions import can_edit, can_move
 from ..extensions import db
 from ..lifecycle.stages import active_stages
-from ..models import Dimension, Initiative, Stage
+from ..models import MAX_ID, Dimension, Initiative, Stage
 from ..web.actions import require, user_action
-from ..web.htmx import is_htmx, redirect_to, render
+from ..web.htmx import is_htmx, redirect_to, render, render_block, wants_fragment
 from ..web.pages import render_page
 from . import bp, positions
 from .cards import CardLinks
@@ -21,7 +30,9 @@ from .filters import STATUS_CHOICES, BoardFilters, FilterError
 from .forms import BOTTOM, KEEP, TOP, MoveForm
 from .live import board_version
 from .moves import move_initiative
+from .quick import quick_view
 from .reading import assessed_cells, column_totals, load_board
+from .settings import DENSITIES, BoardSettings, settings_of, update_settings
 
 
 def _filters(source) -> BoardFilters:
@@ -39,22 +50,93 @@ def _page_size() -> int:
     return current_app.config["BOARD_PAGE_SIZE"]
 
 
+def _first_cards(settings: BoardSettings) -> int:
+    """The cards a cell shows at first: about what its bounded height holds at this density."""
+    first = current_app.config["BOARD_CELL_FIRST_CARDS"] * (2 if settings.compact else 1)
+    return min(first, _page_size())
+
+
 def _budget() -> int:
     return current_app.config["BOARD_FIRST_PAINT_CARDS"]
+
+
+def _board_context(filters: BoardFilters) -> dict:
+    """What ``board/index.html`` shows (the page, and its ``board`` block alone)."""
+    # The tag first, then the board: a change committed in between shows on this board and
+    # moves the tag once more (one extra refresh), rather than being missed (``board.live``).
+    version = board_version()
+    settings = settings_of(current_user)
+    board = load_board(filters, current_user, _first_cards(settings), budget=_budget(),
+                       links=_links(filters), collapsed=settings.collapsed)
+    return {"board": board, "filters": filters, "settings": settings,
+            "status_choices": STATUS_CHOICES, "board_version": version,
+            "poll_seconds": max(1, int(current_app.config["BOARD_POLL_SECONDS"]))}
 
 
 @bp.get("/")
 @login_required
 def index():
+    """The board; ``?card=<id>`` opens that card's quick view beside it (a shared link, or
+    Forward in the browser's history)."""
     filters = _filters(request.args)
-    # The tag first, then the board: a change committed in between shows on this board and
-    # moves the tag once more (one extra refresh), rather than being missed (``board.live``).
-    version = board_version()
-    board = load_board(filters, current_user, _page_size(), budget=_budget(),
-                       links=_links(filters))
-    return render("board/index.html", block="board", board=board, filters=filters,
-                  status_choices=STATUS_CHOICES, board_version=version,
-                  poll_seconds=max(1, int(current_app.config["BOARD_POLL_SECONDS"])))
+    context = _board_context(filters)
+    quick = None
+    if wants_fragment():
+        return render("board/index.html", block="board", **context)
+    card_id = request.args.get("card", "")
+    if card_id.isdigit() and int(card_id) <= MAX_ID:
+        initiative = db.session.get(Initiative, int(card_id))
+        if initiative is not None and not initiative.archived:
+            quick = quick_view(initiative)
+    return render_page("board/index.html", quick=quick, **context)
+
+
+@bp.get("/cards/<int:initiative_id>")
+@login_required
+def card(initiative_id: int):
+    """A card's quick view: the panel beside the board (htmx), or, asked for as a page (no
+    JavaScript, a new tab), the initiative's own page."""
+    initiative = db.get_or_404(Initiative, initiative_id)
+    if not wants_fragment():
+        return redirect(url_for("initiatives.detail", initiative_id=initiative.id), code=303)
+    filters = _filters(request.args)
+    return render_template("board/_quick.html", quick=quick_view(initiative), filters=filters)
+
+
+def _back_to_board(filters: BoardFilters):
+    """After a board setting changed: the board again (htmx: its ``#board`` block)."""
+    if wants_fragment():
+        return render_block("board/index.html", "board", **_board_context(filters))
+    return redirect(url_for("board.index", **filters.as_args()), code=303)
+
+
+@bp.post("/lanes/<lane>")
+@login_required
+def fold(lane: str):
+    """Collapse (``fold=1``) or expand (``fold=0``) a lane, remembered for this person. (The
+    lane is ``lane``, not ``dimension``: that is a filter the board's URL may carry.)"""
+    dim = db.one_or_404(select(Dimension).where(Dimension.code == lane))
+    filters = _filters(request.args)
+    if request.form.get("fold") not in ("0", "1"):
+        abort(400, description=_("Say whether to collapse (1) or expand (0) the lane."))
+    folding = request.form["fold"] == "1"
+    with user_action():
+        update_settings(current_user, collapse=dim.code if folding else None,
+                        expand=None if folding else dim.code)
+    return _back_to_board(filters)
+
+
+@bp.post("/density")
+@login_required
+def density():
+    """Compact or comfortable cards, remembered for this person."""
+    filters = _filters(request.args)
+    chosen = request.form.get("density", "")
+    if chosen not in DENSITIES:
+        abort(400, description=_("Unknown density."))
+    with user_action():
+        update_settings(current_user, density=chosen)
+    return _back_to_board(filters)
 
 
 @bp.get("/version")
@@ -104,19 +186,26 @@ def cell_more(dimension: str, stage: str):
 
 
 def _move_form(initiative: Initiative, stages: list[Stage], formdata=None) -> MoveForm:
-    """The "move to" form, its own stage and "where it is now" selected, so that the form sent
-    unchanged moves nothing. Shown (no ``formdata``), it offers the stages this user may move the
-    card into (a proposal stays in the first stage unless the reader may approve it); posted, any
-    stage, so that a refused move is answered with its reason (``move_initiative``)."""
-    form = MoveForm(formdata=formdata, version=initiative.version, stage=initiative.stage.code,
-                    after=KEEP, from_stage=initiative.stage.code)
+    """The "move to" form, the next stage selected (people open it to move the card on; sent
+    unchanged it moves the card there, at the bottom). Shown (no ``formdata``), it offers the
+    stages this user may move the card into (a proposal stays in the first stage unless the
+    reader may approve it); posted, any stage, so that a refused move is answered with its reason
+    (``move_initiative``)."""
     first = stages[0] if stages else initiative.stage
-    form.stage.choices = [
-        (s.code, s.name) for s in stages
-        if formdata is not None or s.id == initiative.stage_id
-        or can_move(current_user, initiative, s, first)
-    ]
+    allowed = [s for s in stages if formdata is not None or s.id == initiative.stage_id
+               or can_move(current_user, initiative, s, first)]
+    form = MoveForm(formdata=formdata, version=initiative.version,
+                    stage=_next_stage(initiative, allowed).code, after=KEEP,
+                    from_stage=initiative.stage.code)
+    form.stage.choices = [(s.code, s.name) for s in allowed]
     return form
+
+
+def _next_stage(initiative: Initiative, allowed: list[Stage]) -> Stage:
+    """What the "move to" form offers first: the next stage the reader may move the card into,
+    else where it is (the last stage, or a proposal awaiting its manager)."""
+    later = [s for s in allowed if s.position > initiative.stage.position]
+    return later[0] if later else initiative.stage
 
 
 def _position_choices(initiative: Initiative, stage_code: str | None) -> list[tuple[str, str]]:
@@ -218,7 +307,7 @@ class _MoveAnswer:
         if is_htmx():
             message = "; ".join(f"{self.form[name].label.text}: {' '.join(errors)}"
                                 for name, errors in self.form.errors.items())
-            return self._cells(self.seen, message, 422)
+            return self._cells(self.seen, message, 422, initiative_id=self.initiative_id)
         return self._page(None, (), 422)
 
     def refused(self, to_stage: Stage, message: str, status: int, missing=()):
@@ -239,15 +328,22 @@ class _MoveAnswer:
         stages = active_stages()  # (also refreshes the session's Stage objects after a commit)
         by_id = {s.id: s for s in stages}
         shown = [by_id.get(i) or db.session.get(Stage, i) for i in dict.fromkeys(stage_ids)]
+        settings = settings_of(current_user)
+        if self.dimension.code in settings.collapsed:
+            shown = []  # a folded lane shows no cells (the column counts still change)
         # With a status filter the column counts need every lane assessed: the whole board then.
         wanted = None if self.filters.status else [(self.dimension.id, s.id) for s in shown]
         links = _links(self.filters)
         # The cells as the board's first paint shows them (the same first page per cell).
-        cells, counts = assessed_cells(self.filters, current_user, _page_size(), stages,
+        cells, counts = assessed_cells(self.filters, current_user, _first_cards(settings), stages,
                                        cells=wanted, budget=_budget(), links=links)
+        # The card the answer is about is marked where it now is: refused (with the reason
+        # beside it, until dismissed) or just moved (briefly).
+        notice = {"id": moved_id or initiative_id, "ok": status == 200, "text": message}
         return render_template(
             "board/_move_result.html", message=message, ok=status == 200,
             dimension=self.dimension, stages=shown, cells=cells, counts=counts,
             column_counts=column_totals(counts), filters=self.filters, moved_id=moved_id,
-            missing=missing, initiative_id=initiative_id, links=links,
+            missing=missing, initiative_id=initiative_id, links=links, notice=notice,
+            all_stages=stages,
         ), status

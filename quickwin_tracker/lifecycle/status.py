@@ -114,6 +114,7 @@ class Facts:
     next_milestone: tuple[str, date] | None = None
     indicator_progress: list[float | None] = field(default_factory=list)
     entered_on: date | None = None  # the city's date of ``stage_entered_at`` (set by assess_many)
+    pending: int = 0  # measurements recorded and awaiting verification (they count nowhere yet)
 
     @property
     def progress(self) -> float | None:
@@ -217,8 +218,8 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None,
 def gather_facts(holders: Mapping[int, Any], today: date | None = None,
                  scope: sa.Select[Any] | None = None) -> None:
     """``load_facts``' two queries, appended to ``holders`` (id -> anything with ``overdue`` and
-    ``indicator_progress`` lists and a ``next_milestone`` of None): a ``Facts`` each, or the
-    board's cards, which carry these fields themselves."""
+    ``indicator_progress`` lists, a ``next_milestone`` of None and ``pending`` of 0): a ``Facts``
+    each, or the board's cards, which carry these fields themselves."""
     if not holders:
         return
     today = today or local_today()
@@ -240,14 +241,27 @@ def gather_facts(holders: Mapping[int, Any], today: date | None = None,
 
     indicators = db.session.execute(
         sa.select(Indicator.initiative_id, Indicator.baseline, Indicator.target,
-                  Indicator.direction, latest_verified_value())
+                  Indicator.direction, latest_verified_value(), awaiting_verification())
         .where(Indicator.initiative_id.in_(wanted))
         .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
     )
-    for initiative_id, baseline, target, direction, value in indicators.all():
+    for initiative_id, baseline, target, direction, value, pending in indicators.all():
         f = holders.get(initiative_id)
         if f is not None:
             f.indicator_progress.append(progress(baseline, target, direction, value))
+            f.pending += pending or 0
+
+
+def awaiting_verification() -> sa.ScalarSelect[int]:
+    """How many measurements of ``Indicator`` await verification (correlated, like
+    ``latest_verified_value``): recorded, shown as pending, counted nowhere until verified."""
+    return (
+        sa.select(sa.func.count(Measurement.id))
+        .where(Measurement.indicator_id == Indicator.id,
+               Measurement.status == MeasurementStatus.SUBMITTED.value)
+        .correlate(Indicator)
+        .scalar_subquery()
+    )
 
 
 def latest_verified_value() -> sa.ScalarSelect[float]:

@@ -55,7 +55,7 @@ def test_board_page_has_lanes_columns_and_addressable_cards(team, auth, client, 
     assert response.status_code == 200
     assert '<html lang="id"' in html
     for code in ("governance", "branding", "economy", "living", "society", "environment"):
-        assert f'<section class="board-row lane dim-{code}" data-dimension="{code}"' in html
+        assert f'<section class="lane" data-dimension="{code}"' in html
     for code in ("proposed", "approved", "in_progress", "pilot", "rolled_out"):
         assert f'class="column-head" data-stage="{code}"' in html
     assert 'id="cell-living-pilot" data-dimension="living" data-stage="pilot"' in html

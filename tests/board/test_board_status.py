@@ -69,13 +69,17 @@ def test_card_shows_status_by_class_icon_and_text(team, auth, client, make_card,
     html = client.get("/board/").get_data(as_text=True)
 
     ok = card_html(html, fine.id)
-    assert ('<span class="status status-on_track"><span aria-hidden="true">●</span> on track</span>'
-            in ok)
+    assert ('<span class="status status-on_track"><span aria-hidden="true">●</span> '
+            '<span class="status-label">on track</span></span>' in ok)
     risky = card_html(html, late.id)
     assert 'class="status status-at_risk"' in risky
-    assert '<span aria-hidden="true">▲</span> at risk' in risky
-    assert 'title="milestone “Integrasi SP4N-LAPOR” is 3 days overdue"' in risky
-    assert '<span aria-hidden="true">✔</span> done' in card_html(html, finished.id)
+    assert '<span aria-hidden="true">▲</span> <span class="status-label">at risk</span>' in risky
+    # Why, in a line of text (touch screens show no tooltip), and the overdue milestone first.
+    assert '<span class="card-reason">milestone “Integrasi SP4N-LAPOR” is 3 days overdue</span>' in risky
+    assert 'card-next is-overdue">Overdue: Integrasi SP4N-LAPOR' in risky
+    assert '<span class="card-reason">' not in ok
+    assert ('<span aria-hidden="true">✔</span> <span class="status-label">done</span>'
+            in card_html(html, finished.id))
 
 
 def test_a_milestone_due_yesterday_turns_the_card_at_risk(team, auth, client, make_card, today):

@@ -122,13 +122,16 @@ def test_move_by_keyboard_through_the_dialog(page: Page, live_server, login):
     expect(dialog).to_be_visible()
     stage = dialog.locator("#stage")
     expect(stage).to_be_focused()
-    expect(stage).to_have_value("approved")
+    # The next stage is preselected (it is "approved" now), with its positions: "after CCTV…".
+    expect(stage).to_have_value("in_progress")
+    expect(dialog.locator(f"#after option[value='{ids['cctv']}']")).to_have_count(1)
     # The dialog opens as soon as its form is swapped in; htmx wires the form's own controls up
     # when the swap settles (20 ms later). A person is never that fast; the test waits.
     expect(page.locator("#move-dialog-body")).not_to_have_class(re.compile(r"htmx-settling"))
-    page.keyboard.press("ArrowDown")  # a closed <select> steps to the next option: in_progress
+    page.keyboard.press("ArrowDown")  # a closed <select> steps to the next option: pilot
+    expect(stage).to_have_value("pilot")
+    page.keyboard.press("ArrowUp")  # and back: the position list is fetched again
     expect(stage).to_have_value("in_progress")
-    # The position list is fetched for the chosen stage: it offers "after CCTV…".
     expect(dialog.locator(f"#after option[value='{ids['cctv']}']")).to_have_count(1)
     expect(stage).to_be_focused()
     page.keyboard.press("Tab")

@@ -11,12 +11,13 @@ from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Initiative
 
 FOCUSABLE = ("a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea,"
-             " summary")
+             " summary, [tabindex='0']")
 
 DESCRIBE = """el => {
   if (!el || el === document.body) return "body";
   const card = el.closest(".card");
   if (card) return card.id + " " + (el.classList.contains("move-link") ? "move" : "title");
+  if (el.classList.contains("board-scroll")) return "board-scroll";
   return el.id || (el.tagName.toLowerCase() + ":" + el.textContent.trim().replace(/\\s+/g, " "));
 }"""
 
@@ -174,8 +175,7 @@ def test_keyboard_move_is_announced_and_escape_returns_focus(page: Page, live_se
     stage = dialog.locator("#stage")
     expect(stage).to_be_focused()
     expect(page.locator("#move-dialog-body")).not_to_have_class(re.compile(r"htmx-settling"))
-    page.keyboard.press("ArrowDown")
-    expect(stage).to_have_value("in_progress")
+    expect(stage).to_have_value("in_progress")  # the next stage, preselected
     expect(dialog.locator(f"#after option[value='{ids['cctv']}']")).to_have_count(1)
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
@@ -190,7 +190,7 @@ def test_keyboard_move_is_announced_and_escape_returns_focus(page: Page, live_se
 
 
 def test_board_is_usable_at_390_px(new_context, live_server, login):
-    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    page = new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True).new_page()
     ids = live_server.data.initiatives
     login(page, live_server, live_server.data.manager)
     wait_sortable(page)
@@ -200,11 +200,21 @@ def test_board_is_usable_at_390_px(new_context, live_server, login):
                              " - document.documentElement.clientWidth")
 
     assert page_overflow() <= 0
-    # The board scrolls sideways inside its own container, not the page.
-    scroller = page.locator("#board .board-scroll")
-    assert scroller.evaluate("el => el.scrollWidth > el.clientWidth"
-                             " && getComputedStyle(el).overflowX") == "auto"
-    # Every filter fits on the screen and works.
+    # One stage at a time per lane, chosen by tabs: the first stage at first.
+    tabs = page.locator("#board .stage-tab")
+    expect(tabs.first).to_be_visible()
+    expect(tabs.first).to_have_attribute("aria-pressed", "true")
+    expect(card(page, ids["portal"])).to_be_visible()  # governance · proposed
+    expect(card(page, ids["wifi"])).to_be_hidden()  # governance · approved
+    page.locator("#board .stage-tab[data-stage='approved']").click()
+    expect(card(page, ids["wifi"])).to_be_visible()
+    expect(card(page, ids["portal"])).to_be_hidden()
+    box = card(page, ids["wifi"]).bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # The filters fold behind "Filter"; opened, every control fits on the screen and works.
+    expect(page.locator("#board-filters")).to_be_hidden()
+    page.locator(".filter-toggle").click()
+    expect(page.locator(".filter-toggle")).to_have_attribute("aria-expanded", "true")
     for control in page.locator("#board-filters select, #board-filters input, #board-filters button").all():
         box = control.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, control
@@ -213,9 +223,18 @@ def test_board_is_usable_at_390_px(new_context, live_server, login):
     assert page_overflow() <= 0
     page.locator("#filter-unit").select_option("")
     expect(page.locator("#board li.card")).to_have_count(len(ids))
+    expect(page.locator("#board .stage-tab[data-stage='approved']")).to_have_attribute("aria-pressed", "true")
 
-    # A card in the last columns is reachable (scrolled into view) and moves with the dialog.
-    move_via_dialog(page, ids["wifi"], "in_progress")
+    # A card moves by touch without dragging: "Move" (a 24 px target at least), then the dialog.
+    move = card(page, ids["wifi"]).locator("a.move-link")
+    size = move.bounding_box()
+    assert size is not None and size["width"] >= 24 and size["height"] >= 24
+    move.tap()
+    dialog = page.locator("#move-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#move-dialog-body")).not_to_have_class(re.compile(r"htmx-settling"))
+    expect(dialog.locator("#stage")).to_have_value("in_progress")  # the next stage
+    dialog.locator("button[type=submit]").tap()
     expect(page.locator("#board-status .move-message.ok")).to_be_visible()
     expect(in_cell(page, ids["wifi"], "governance", "in_progress")).to_be_attached()
     assert stage_of(live_server, ids["wifi"]) == "in_progress"
