@@ -20,7 +20,9 @@ shows them, and every change a board does show writes one of the tables above.
   then to the end of the commit. Writers queue on it for that instant only and take no other lock
   after it: they cannot deadlock on it. Each committed tick is the previous committed tick + 1,
   taken under the row lock, so ticks follow commit order. TRUNCATE (no row triggers) bumps through
-  a statement trigger.
+  a statement trigger. The app writes at READ COMMITTED, where a writer that waited re-reads the
+  tick; a REPEATABLE READ or SERIALIZABLE writer meeting a concurrent bump gets a serialisation
+  error at commit and must retry. A bulk write queues one (small) deferred event per row.
 - **SQLite**: writers are serialised by the database lock, so plain row triggers (one bump per
   changed row) do the same.
 
