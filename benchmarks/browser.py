@@ -31,6 +31,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .harness import Table
 
@@ -124,39 +125,49 @@ def served(database: Path, work: Path) -> Iterator[tuple[str, str]]:
             proc.wait()
 
 
-def measure_board(base_url: str, email: str, password: str, runs: int) -> tuple[list[float], int, int]:
+def measure_board(base_url: str, email: str, password: str, runs: int,
+                  browser: Any = None) -> tuple[list[float], int, int]:
     """(load times in ms, DOM elements, cards) of ``runs`` loads of ``/board/`` after a warm-up,
-    signed in as ``email`` through the login form."""
-    from playwright.sync_api import sync_playwright
+    signed in as ``email`` through the login form, in a new context of ``browser`` (a Playwright
+    Browser, e.g. pytest-playwright's) or of a Chromium launched here."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1440, "height": 900},
-                                       locale="id-ID", timezone_id="Asia/Makassar").new_page()
-            page.goto(f"{base_url}/auth/login")
-            page.locator("#email").fill(email)
-            page.locator("#password").fill(password)
-            page.locator("button[type=submit].primary").click()
-            page.wait_for_url("**/board/**")
-            loads: list[float] = []
-            elements = cards = 0
-            for i in range(runs + 1):  # the first load warms the cache and is not counted
-                page.goto(f"{base_url}/board/", wait_until="load")
-                page.wait_for_function(f"{LOAD_END} > 0")
-                if i:
-                    loads.append(page.evaluate(LOAD_END))
-                elements = page.evaluate(ELEMENTS)
-                cards = page.evaluate("document.querySelectorAll('[data-initiative-id]').length")
-        finally:
-            browser.close()
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                return measure_board(base_url, email, password, runs, launched)
+            finally:
+                launched.close()
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="id-ID",
+                                  timezone_id="Asia/Makassar")
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/auth/login")
+        page.locator("#email").fill(email)
+        page.locator("#password").fill(password)
+        page.locator("button[type=submit].primary").click()
+        page.wait_for_url("**/board/**")
+        loads: list[float] = []
+        elements = cards = 0
+        for i in range(runs + 1):  # the first load warms the cache and is not counted
+            page.goto(f"{base_url}/board/", wait_until="load")
+            page.wait_for_function(f"{LOAD_END} > 0")
+            if i:
+                loads.append(page.evaluate(LOAD_END))
+            elements = page.evaluate(ELEMENTS)
+            cards = page.evaluate("document.querySelectorAll('[data-initiative-id]').length")
+    finally:
+        context.close()
     return loads, elements, cards
 
 
 def run_browser(seeded: dict[int, Path], email: str, password: str, runs: int,
-                work: Path | None = None) -> tuple[list[BrowserResult], str]:
+                work: Path | None = None, browser: Any = None) -> tuple[list[BrowserResult], str]:
     """Measures the board for every (size, seeded database); returns the results and the server
-    used. Each size is served from its own copy of the database."""
+    used. Each size is served from its own copy of the database. ``browser``: see
+    ``measure_board``."""
     own = work is None
     work = work or Path(tempfile.mkdtemp(prefix="quickwin-browser-"))
     results = []
@@ -168,7 +179,7 @@ def run_browser(seeded: dict[int, Path], email: str, password: str, runs: int,
             shutil.copyfile(database, copy)
             _upgrade(copy)  # a database kept in --cache-dir may predate a migration
             with served(copy, work) as (url, description):
-                loads, elements, cards = measure_board(url, email, password, runs)
+                loads, elements, cards = measure_board(url, email, password, runs, browser)
             results.append(BrowserResult(n, loads, elements, cards))
     finally:
         if own:
