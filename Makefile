@@ -48,8 +48,10 @@ translations: dev-install
 lint: dev-install
 	$(BIN)/ruff check quickwin_tracker tests
 
+# The board in headless Chromium too when Playwright and /usr/bin/chromium are there (else a note):
+# `make bench BENCH_ARGS=--no-browser` leaves it out, `BENCH_ARGS=--browser` insists on it.
 bench: dev-install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

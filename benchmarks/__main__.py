@@ -1,9 +1,17 @@
-"""``python -m benchmarks [--check] [--runs N] [--sizes 100,1000,5000] [--cache-dir DIR]``
+"""``python -m benchmarks [--check] [--runs N] [--sizes 100,1000,5000] [--cache-dir DIR]
+[--browser | --no-browser] [--browser-runs N]``
 
 Seeds SQLite databases with ``seed_demo(initiatives=N)`` (cached for the run, or in ``--cache-dir``
 across runs), measures each scenario ``--runs`` times after a warm-up, and prints the medians and
 95th percentiles, the ratios against floors measured in the same run, and the targets of issue 6
-with PASS/FAIL. Exit code 0 unless ``--check`` is given and a target fails.
+with PASS/FAIL.
+
+Then the board in headless Chromium (``benchmarks/browser.py``) at each size from 1,000 up: time
+to the load event and DOM elements, against issue 12's targets (< 300 ms, < 3,000 elements). By
+default it runs when Playwright and Chromium are there and is skipped with a note when not;
+``--browser`` insists (a missing browser is then a failure), ``--no-browser`` leaves it out.
+
+Exit code 0 unless ``--check`` is given and a target fails (or ``--browser`` cannot run).
 """
 
 from __future__ import annotations
@@ -17,8 +25,11 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from quickwin_tracker.demo import DEMO_PASSWORD
+
+from . import browser
 from .harness import Table, measure, ms, size
-from .scenarios import Site, flask_floor, gzipped_size, jinja_floor, seeded_database
+from .scenarios import MANAGER, Site, flask_floor, gzipped_size, jinja_floor, seeded_database
 
 REFERENCE = 1000  # the size the targets are judged at
 DIGEST_MANAGERS = 200
@@ -32,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20, help="timed runs per scenario (20)")
     parser.add_argument("--sizes", default="100,1000,5000", help="initiative counts")
     parser.add_argument("--cache-dir", type=Path, help="keep seeded databases here across runs")
+    parser.add_argument("--browser", action=argparse.BooleanOptionalAction, default=None,
+                        help="measure the board in headless Chromium (default: when available)")
+    parser.add_argument("--browser-runs", type=int, default=5,
+                        help="page loads per size in the browser (5)")
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {REFERENCE})
     logging.disable(logging.INFO)
@@ -41,7 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.cache_dir or work
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        return run(sizes, args.runs, cache, work, args.check)
+        code = run(sizes, args.runs, cache, work, args.check)
+        if args.browser is False:
+            return code
+        browser_code = run_browser(sizes, args.browser_runs, cache, work, args.check,
+                                   required=bool(args.browser))
+        return code or browser_code
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -151,6 +171,23 @@ def run(sizes: list[int], runs: int, cache: Path, work: Path, check: bool) -> in
     print(targets.render())
     failed = verdicts.count(False)
     print(f"\n{len(verdicts) - failed} of {len(verdicts)} targets met.")
+    return 1 if check and failed else 0
+
+
+def run_browser(sizes: list[int], runs: int, cache: Path, work: Path, check: bool,
+                required: bool) -> int:
+    """The board in headless Chromium at each size from REFERENCE up, as its own table."""
+    print()
+    reason = browser.missing()
+    if reason:
+        print(f"Browser measure skipped: {reason}.")
+        return 1 if required else 0
+    measured = [n for n in sizes if n >= REFERENCE]
+    results, server = browser.run_browser({n: seeded_database(cache, n) for n in measured},
+                                          MANAGER, DEMO_PASSWORD, runs, work)
+    print(browser.render(results, runs, server))
+    failed = sum(not r.ok for r in results)
+    print(f"\n{len(results) - failed} of {len(results)} browser targets met.")
     return 1 if check and failed else 0
 
 

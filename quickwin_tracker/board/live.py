@@ -7,33 +7,33 @@ app.js re-fetches the board fragment (pausing while a card is dragged or the mov
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
 
+from ..domain.clock import local_today
 from ..extensions import db
-from ..models import Activity, Initiative
+from ..models import change_clock
 
 
 def board_version() -> str:
     """A tag that changes whenever what a board shows may have changed. One query.
 
-    - moves, reorders, edits and (un)archiving bump an initiative's ``version`` (the ORM's
-      ``version_id_col``) and ``updated_at``: their sum and maximum change;
-    - creating or deleting an initiative changes the count;
-    - everything else that shows on a card (milestones, measurements, status) and every move
-      records an Activity: the newest Activity id changes.
+    It is the ``change_clock`` tick (migration 0012), which the database itself moves on whenever
+    a row a board shows is inserted, changed or deleted, whoever writes it (the app, an import,
+    the CLI, hand-written SQL): initiatives, their milestones, indicators, measurements, team and
+    tags, the stages, dimensions, units and tags, and people's names, roles, units and "active".
+    On PostgreSQL the tick is bumped at COMMIT, once per transaction, under the clock row's lock:
+    each commit's tick is the previous committed tick + 1, so a change that commits after a tag
+    was read always gives a new tag, whatever order its ids were taken in. On SQLite writers are
+    serialised, and a row trigger bumps it.
+
+    The city's date is part of the tag: at midnight a card's days in stage and its status
+    (overdue milestones) change without any write, so every open board refreshes once.
+
+    Read it *before* the board it goes with (``views.index``): a change committed in between is
+    then in the board but not in the tag, which costs one extra refresh, never a missed one.
 
     The tag is global, not per filter: a change anywhere refreshes every board, which is cheap
     and never misses a change a filter would hide or reveal.
     """
-    newest_activity = sa.select(sa.func.max(Activity.id)).scalar_subquery()
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Initiative.id),
-            sa.func.coalesce(sa.func.sum(Initiative.version), 0),
-            sa.func.max(Initiative.updated_at),
-            newest_activity,
-        )
-    ).one()
-    return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:20]
+    tick = db.session.scalar(sa.select(change_clock.c.tick).where(change_clock.c.id == 1))
+    return f"{tick}-{local_today():%Y%m%d}"

@@ -68,11 +68,14 @@ def _budget() -> int:
 
 def _board_context(filters: BoardFilters, save_form=None) -> dict:
     """What ``board/index.html`` shows (the page, and its ``board`` block alone)."""
+    # The tag first, then the board: a change committed in between shows on this board and
+    # moves the tag once more (one extra refresh), rather than being missed (``board.live``).
+    version = board_version()
     settings = settings_of(current_user)
     board = load_board(filters, current_user, _first_cards(settings), budget=_budget(),
                        links=_links(filters), collapsed=settings.collapsed)
     return {"board": board, "filters": filters, "settings": settings,
-            "status_choices": STATUS_CHOICES, "board_version": board_version(),
+            "status_choices": STATUS_CHOICES, "board_version": version,
             "poll_seconds": max(1, int(current_app.config["BOARD_POLL_SECONDS"])),
             "scope": scope_bar(filters, current_user, board.units),
             "saved": views_panel(filters, current_user, save_form)}

@@ -18,7 +18,7 @@ reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`
 
 from .activity import Activity, Comment, Notification
 from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
-from .boards import SavedView
+from .boards import SavedView, change_clock
 from .initiatives import Initiative, Milestone, initiative_member, initiative_tag
 from .mail import JobRun, OutboxMessage, OutboxStatus, SchedulerLease
 from .outcomes import (
@@ -81,6 +81,7 @@ __all__ = [
     "Unit",
     "User",
     "_dummy_password_hash",
+    "change_clock",
     "initiative_member",
     "initiative_tag",
     "new_session_token",

@@ -1,5 +1,8 @@
 """What a person keeps of the board: named filter sets ("saved views"). The board's other
-remembered settings (density, collapsed lanes, the default scope) are ``User.board_settings``."""
+remembered settings (density, collapsed lanes, the default scope) are ``User.board_settings``.
+
+Also the live board's ``change_clock``: one row whose ``tick`` the database moves on whenever a
+row a board shows changes (triggers, migration 0012; see ``board.live``)."""
 
 from __future__ import annotations
 
@@ -27,3 +30,15 @@ class SavedView(db.Model):
     name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH))
     query: Mapped[str] = mapped_column(sa.String(QUERY_LENGTH), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# One row (id 1). Never written by the app: triggers on every table a board shows bump ``tick``
+# once per committing transaction on PostgreSQL (at commit), once per changed row on SQLite
+# (migration 0012). ``board.live.board_version`` reads it.
+change_clock = sa.Table(
+    "change_clock",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tick", sa.BigInteger, nullable=False, server_default="0"),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)

@@ -26,9 +26,6 @@ class Initiative(db.Model):
     __table_args__ = (
         # The board reads cards cell by cell in order; the filters narrow by unit and owner.
         sa.Index("ix_initiative_board", "archived", "dimension_id", "stage_id", "position"),
-        # The live board's version tag (count, sum of versions, latest update) from the index
-        # alone: its cost does not grow with the width of the rows.
-        sa.Index("ix_initiative_changes", "updated_at", "version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
