@@ -434,7 +434,10 @@
     return view;
   }
 
-  function restoreView(view, highlight) {
+  // Redrawn in two steps, as htmx swaps: the scroll positions (and a refused card's mark) as soon
+  // as the new board is in (no jump), the highlights once it has settled (htmx puts an element's
+  // new attributes, data-version and class included, in place only then).
+  function restoreScroll(view) {
     var b = board();
     if (!b) return;
     var scroller = b.querySelector(".board-scroll");
@@ -454,6 +457,11 @@
       }
       cell.scrollTop = kept.top;
     });
+  }
+
+  function restoreMarks(view, highlight) {
+    var b = board();
+    if (!b) return;
     Object.keys(view.alerts).forEach(function (id) {
       var card = document.getElementById(id);
       if (card && !card.querySelector(".card-alert")) {
@@ -467,32 +475,40 @@
     });
   }
 
+  var redraw = null;  // what to keep across the board's next redraw: {view, highlight, place}
+
   function reloadBoard(highlight) {
-    var place = focusedPlace();
-    var view = keptView();
-    return htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#board", swap: "outerHTML" })
-      .then(function () {
-        restoreView(view, highlight);
-        var card = place && document.getElementById(place.id);
-        var focusable = card && card.querySelector(place.control);
-        if (focusable) focusable.focus({ preventScroll: true });
-      });
+    redraw = { view: keptView(), highlight: !!highlight, place: focusedPlace() };
+    return htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#board", swap: "outerHTML" });
   }
 
   // A lane folded or the density changed: the board is redrawn where the reader was.
-  var keptForSwap = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     if (event.detail.target && event.detail.target.id === "board" && elt && elt.closest &&
-        elt.closest(".lane-fold, .density-switch")) keptForSwap = keptView();
+        elt.closest(".lane-fold, .density-switch")) {
+      redraw = { view: keptView(), highlight: false, place: null };
+    }
   });
 
-  // The board was (re)drawn: size it, and show the phone's chosen stage.
+  document.addEventListener("htmx:afterSwap", function () {
+    if (redraw && board() && !redraw.scrolled) { restoreScroll(redraw.view); redraw.scrolled = true; }
+  });
+
+  // The board was (re)drawn: size it, show the phone's chosen stage, and put back what the
+  // reader had (marks, highlights of what changed, focus).
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.target.id !== "board") return;
     fitBoard();
     restoreStage();
-    if (keptForSwap) { restoreView(keptForSwap, false); keptForSwap = null; }
+    if (!redraw) return;
+    var kept = redraw;
+    redraw = null;
+    if (!kept.scrolled) restoreScroll(kept.view);
+    restoreMarks(kept.view, kept.highlight);
+    var card = kept.place && document.getElementById(kept.place.id);
+    var focusable = card && card.querySelector(kept.place.control);
+    if (focusable) focusable.focus({ preventScroll: true });
   });
 
   function boot() {

@@ -278,6 +278,10 @@ def test_another_users_move_shows_without_reload_and_spares_a_drag(new_context, 
     expect(in_cell(a, ids["wifi"], "governance", "in_progress")).to_be_visible(timeout=30_000)
     expect(a.locator("#cell-governance-approved li.card")).to_have_count(0)
     assert a.evaluate("() => window.__noReload") is True
+    # The card someone else changed is highlighted on the redrawn board; the others are not.
+    moved = in_cell(a, ids["wifi"], "governance", "in_progress")
+    expect(moved).to_have_class(re.compile(r"\bcard-changed\b"))
+    expect(card(a, ids["portal"])).not_to_have_class(re.compile(r"\bcard-changed\b"))
 
     def order(stage: str) -> list[str]:
         return a.locator(f"#cell-governance-{stage} li.card").evaluate_all("l => l.map(c => c.id)")
@@ -308,9 +312,15 @@ def test_another_users_move_shows_without_reload_and_spares_a_drag(new_context, 
     a.wait_for_timeout(3000)  # three poll ticks
     assert a.evaluate("() => document.getElementById('board') === window.__board")  # not re-rendered
     a.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2 + 2, steps=2)
+    # While the move is on its way, the card shows it is busy.
+    a.evaluate("""() => { window.__busy = false;
+        new MutationObserver(() => { if (document.querySelector('#board .card.is-busy[aria-busy=true]'))
+          window.__busy = true; }).observe(document.getElementById('board'),
+          {subtree: true, attributes: true, attributeFilter: ['class', 'aria-busy']}); }""")
     a.mouse.up()
 
     expect(a.locator("#board-status .move-message.ok")).to_have_attribute("data-moved-id", str(ids["portal"]))
+    assert a.evaluate("() => window.__busy") is True
     assert stage_of(server, ids["portal"]) == "approved"
     # Once the drag is over, the poll catches up with B's move.
     expect(a.locator("#cell-governance-in_progress li.card").first).to_have_id(f"card-{ids['cctv']}",
