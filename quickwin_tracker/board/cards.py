@@ -116,12 +116,20 @@ class CardPresenter:
                 self._progress[percent] = texts.gettext("Outcome %(num)d%%", num=percent)
             card.progress_text = self._progress[percent]
             card.progress_bar = bar_width(card.progress)
-        card.target_text = card.target_iso = card.next_text = ""
+        card.target_text = card.target_iso = ""
         if card.target_date:
             card.target_text = texts.date(card.target_date)
             card.target_iso = card.target_date.isoformat()
-        # The milestone that matters next: the oldest overdue one, else the earliest due.
+        self._next(card)
+        card.pending_text = (texts.ngettext("%(num)d measurement awaiting verification",
+                                            "%(num)d measurements awaiting verification",
+                                            card.pending) if card.pending else "")
+
+    def _next(self, card: Card) -> None:
+        """The milestone that matters next: the oldest overdue one, else the earliest due."""
+        texts = self.texts
         card.next_overdue = bool(card.overdue)
+        card.next_text = ""
         if card.overdue:
             title, due = card.overdue[0]
             card.next_text = texts.gettext("Overdue: %(title)s, %(date)s",
@@ -130,9 +138,6 @@ class CardPresenter:
             title, due = card.next_milestone
             card.next_text = texts.gettext("Next: %(title)s, %(date)s", title=self._short(title),
                                            date=texts.date(due))
-        card.pending_text = (texts.ngettext("%(num)d measurement awaiting verification",
-                                            "%(num)d measurements awaiting verification",
-                                            card.pending) if card.pending else "")
 
     def _short(self, text: str) -> str:
         if len(text) <= self.TITLE_LENGTH:

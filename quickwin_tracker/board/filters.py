@@ -57,20 +57,6 @@ class BoardFilters:
         """The filters ``args`` give. ``default_unit`` is what a missing (or empty) ``unit`` means:
         a unit's code, "" for all units (both explicit), or None for no unit filter (as the
         filters were before the scope existed; callers that know the reader use ``for_reader``)."""
-        owner_raw = (args.get("owner") or "").strip()
-        try:
-            owner = int(owner_raw) if owner_raw else None
-        except ValueError as exc:
-            raise FilterError(_l("The owner filter must be a user number.")) from exc
-        if owner is not None and not -(2**31) <= owner < 2**31:  # beyond any id column
-            raise FilterError(_l("The owner filter must be a user number."))
-        q = (args.get("q") or "").strip()[:200]
-        status = (args.get("status") or "").strip().lower()
-        if status and status not in {s.value for s in STATUS_CHOICES}:
-            raise FilterError(_l("Unknown status filter."))
-        tag = (args.get("tag") or "").strip()[:60]
-        if tag and (":" not in tag or tag.split(":", 1)[0] not in {k.value for k in TagKind}):
-            raise FilterError(_l("The plan filter must look like “sdg:11.2”."))
         unit = (args.get("unit") or "").strip()[:32]
         if not unit and default_unit is not None:
             unit = default_unit or ALL_UNITS
@@ -78,12 +64,12 @@ class BoardFilters:
         return cls(
             unit="" if all_units else unit.upper(),
             all_units=all_units,
-            owner=owner,
+            owner=_owner(args),
             dimension=(args.get("dimension") or "").strip().lower()[:32],
-            q=q,
+            q=(args.get("q") or "").strip()[:200],
             mine=args.get("mine") in ("1", "on", "true"),
-            status=status,
-            tag=tag,
+            status=_status(args),
+            tag=_tag(args),
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -146,3 +132,28 @@ class BoardFilters:
             kind, code = self.tag.split(":", 1)
             conds.append(Initiative.tags.any(sa.and_(Tag.kind == kind, Tag.code == code)))
         return conds
+
+
+def _owner(args: MultiDict[str, str]) -> int | None:
+    raw = (args.get("owner") or "").strip()
+    try:
+        owner = int(raw) if raw else None
+    except ValueError as exc:
+        raise FilterError(_l("The owner filter must be a user number.")) from exc
+    if owner is not None and not -(2**31) <= owner < 2**31:  # beyond any id column
+        raise FilterError(_l("The owner filter must be a user number."))
+    return owner
+
+
+def _status(args: MultiDict[str, str]) -> str:
+    status = (args.get("status") or "").strip().lower()
+    if status and status not in {s.value for s in STATUS_CHOICES}:
+        raise FilterError(_l("Unknown status filter."))
+    return status
+
+
+def _tag(args: MultiDict[str, str]) -> str:
+    tag = (args.get("tag") or "").strip()[:60]
+    if tag and (":" not in tag or tag.split(":", 1)[0] not in {k.value for k in TagKind}):
+        raise FilterError(_l("The plan filter must look like “sdg:11.2”."))
+    return tag
