@@ -423,8 +423,9 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
     digest.moved = _moved(week_start, unit.id, language)
     digest.due_soon, digest.overdue = _milestones(unit.id, today)
     digest.measurements = _measurements(unit.id, week_start)
-    digest.stale = _stale(now, unit.id, stages,
-                          {m.initiative_id for m in digest.moved + digest.measurements})
+    listed = {m.initiative_id for m in digest.moved} | {
+        m.initiative_id for m in digest.measurements}
+    digest.stale = _stale(now, unit.id, stages, listed)
     digest.decisions = _decisions(unit.id, week_start)
     digest.at_risk = _at_risk(statuses)
     digest.by_status = _by_status(statuses)
