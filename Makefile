@@ -29,9 +29,9 @@ dev-install: $(VENV)/.installed-dev
 run: install
 	$(BIN)/quickwin db upgrade
 	$(BIN)/quickwin seed-demo --if-empty
-	$(BIN)/quickwin scheduler & scheduler=$$!; \
+	FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(BIN)/quickwin scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/quickwin run --host $(HOST) --port $(PORT)
+	FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(BIN)/quickwin run
 
 ## make test: install with the dev extras and run every test.
 test: dev-install

@@ -149,6 +149,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_context(app: Flask) -> None:
     from .comments.text import linkify
+    from .domain import texts
     from .domain.activity import describe as describe_activity
     from .domain.clock import days_between, to_local
     from .models import role_label
@@ -156,6 +157,7 @@ def register_template_context(app: Flask) -> None:
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(outcomes_section.TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(texts.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(
         get_locale=get_locale,
         format_date=format_date,

@@ -89,7 +89,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         ),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         TIMEZONE=os.environ.get("QUICKWIN_TIMEZONE", "Asia/Makassar"),
-        BASE_URL=os.environ.get("QUICKWIN_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Empty when unset: links then use the request's address, or outside a request the one
+        # ``quickwin run`` serves on (``mail.urls.base_url``).
+        BASE_URL=os.environ.get("QUICKWIN_BASE_URL", "").strip().rstrip("/"),
         BABEL_DEFAULT_LOCALE="id",
         LANGUAGES=("id", "en"),
         SESSION_COOKIE_HTTPONLY=True,

@@ -113,7 +113,8 @@ class CardPresenter:
         if card.progress is not None:
             percent = int(round(card.progress))
             if percent not in self._progress:
-                self._progress[percent] = texts.gettext("Outcome %(num)d%%", num=percent)
+                self._progress[percent] = texts.gettext("Outcome %(percent)s",
+                                                        percent=texts.percent(percent))
             card.progress_text = self._progress[percent]
             card.progress_bar = bar_width(card.progress)
         card.target_text = card.target_iso = ""

@@ -90,7 +90,11 @@ def unit_milestones(user: User) -> list[Milestone]:
 
 
 def _host() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "quickwin-tracker"
+    """The domain part of event UIDs: fixed per installation (not the request's host), or a
+    calendar would see every event anew when reached by another address; 127.0.0.1, as before,
+    when ``QUICKWIN_BASE_URL`` is not set."""
+    return urlsplit(current_app.config["BASE_URL"] or "http://127.0.0.1").hostname \
+        or "quickwin-tracker"
 
 
 def build_calendar(milestones: list[Milestone], name: str, now: datetime | None = None) -> bytes:

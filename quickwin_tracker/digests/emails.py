@@ -27,13 +27,13 @@ DIGEST = "digest"  # the unsubscribe topic
 
 
 def digest_subject(digest: Digest) -> str:
-    """The subject line, in the recipient's language."""
+    """The subject line, in the recipient's language; it names the week reported on by its days
+    ("23–29 Nov 2026"), which a reader recognises where an ISO week number is not."""
     with force_locale(digest.user.locale):
         if digest.kind == "manager":
-            return _("Weekly digest for %(unit)s, week %(week)d of %(year)d",
-                     unit=digest.unit_code, week=digest.week.week, year=digest.week.year)
-        return _("Weekly digest for Balikpapan, week %(week)d of %(year)d",
-                 week=digest.week.week, year=digest.week.year)
+            return _("Weekly digest for %(unit)s, %(week)s", unit=digest.unit_code,
+                     week=digest.period_text)
+        return _("Weekly digest for Balikpapan, %(week)s", week=digest.period_text)
 
 
 def plan_digest(user: User, week: DigestWeek, now: datetime) -> PlannedEmail:

@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..domain.activity import localized_name
 from ..domain.clock import local_midnight_utc, local_today
+from ..domain.texts import date_span
 from ..extensions import db
 from ..lifecycle.progress import progress
 from ..lifecycle.stages import ordered_stages, rolled_out
@@ -71,6 +72,7 @@ MEASUREMENT_STATUS_LABELS = {
 
 @dataclass
 class MoveItem:
+    initiative_id: int
     title: str
     url: str
     from_stage: str
@@ -95,6 +97,7 @@ class MilestoneRow:
 
 @dataclass
 class MeasurementItem:
+    initiative_id: int
     initiative_title: str
     url: str
     indicator: str
@@ -108,6 +111,7 @@ class MeasurementItem:
 
 @dataclass
 class StaleItem:
+    initiative_id: int
     title: str
     url: str
     stage: str
@@ -169,6 +173,7 @@ class Digest:
     period_start: date  # the reported Monday
     period_end: date  # the Monday after (exclusive)
     today: date
+    period_text: str  # the reported week in the recipient's language: "23–29 Nov 2026"
     board_url: str
     unit_name: str = ""
     unit_code: str = ""
@@ -340,7 +345,7 @@ def _measurements(unit_id: int, week_start: date) -> list[MeasurementItem]:
         .where(Indicator.id.in_({r.indicator_id for r in rows}))).all())
     return [
         MeasurementItem(
-            initiative_title=r.title, url=_initiative_url(r.initiative_id,
+            initiative_id=r.initiative_id, initiative_title=r.title, url=_initiative_url(r.initiative_id,
                                                           f"indicator-{r.indicator_id}"),
             indicator=r.name, value=r.value, unit_of_measure=r.unit_of_measure,
             measured_on=r.measured_on, status=r.status,
@@ -376,19 +381,23 @@ def _moved(week_start: date, unit_id: int, language: str) -> list[MoveItem]:
     for m in _moves(week_start, unit_id):
         data = m.data or {}
         items.append(MoveItem(
-            title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
+            initiative_id=m.id, title=m.title, url=_initiative_url(m.id), actor=m.actor, at=m.created_at,
             from_stage=localized_name(data.get("from_name"), data.get("from_stage", "?"), language),
             to_stage=localized_name(data.get("to_name"), data.get("to_stage", "?"), language)))
     return items
 
 
-def _stale(now: datetime, unit_id: int, stages: list[Stage]) -> list[StaleItem]:
-    """The unit's stale initiatives (``reminders.services.stale_initiatives``); one query."""
+def _stale(now: datetime, unit_id: int, stages: list[Stage], active: set[int]) -> list[StaleItem]:
+    """The unit's stale initiatives (``reminders.services.stale_initiatives``), except those in
+    ``active`` (moved or measured in the reported week: the same email lists them, and calling
+    them inactive beside that would contradict it when ``QUICKWIN_STALE_DAYS`` is shorter than
+    the week); one query."""
     names = {s.id: s.name for s in stages}
     return [
-        StaleItem(title=s.title, url=s.url, stage=names.get(s.stage_id, "?"),
+        StaleItem(initiative_id=s.initiative_id, title=s.title, url=s.url, stage=names.get(s.stage_id, "?"),
                   idle_days=s.idle_days, last_activity_on=s.last_activity_on)
         for s in stale_initiatives(now, unit_id=unit_id, stages=stages)
+        if s.initiative_id not in active
     ]
 
 
@@ -414,7 +423,9 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
     digest.moved = _moved(week_start, unit.id, language)
     digest.due_soon, digest.overdue = _milestones(unit.id, today)
     digest.measurements = _measurements(unit.id, week_start)
-    digest.stale = _stale(now, unit.id, stages)
+    listed = {m.initiative_id for m in digest.moved} | {
+        m.initiative_id for m in digest.measurements}
+    digest.stale = _stale(now, unit.id, stages, listed)
     digest.decisions = _decisions(unit.id, week_start)
     digest.at_risk = _at_risk(statuses)
     digest.by_status = _by_status(statuses)
@@ -472,6 +483,7 @@ def build_digest(user: User, week_start: date, now: datetime) -> Digest:
             user=user, week=DigestWeek.of(week_start + timedelta(days=7)),
             period_start=week_start, period_end=week_start + timedelta(days=7),
             today=local_today(now), board_url=app_url("board.index"),
+            period_text=date_span(week_start, week_start + timedelta(days=6), language),
         )
         if digest.kind == "manager":
             _manager_digest(digest, user, stages, now, language)

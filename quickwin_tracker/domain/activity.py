@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Activity, Initiative, User
+from ..models import Activity, Comment, Indicator, Initiative, Measurement, User
 from .clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,30 @@ def _refuse_activity_changes(session: Session, flush_context: Any, instances: An
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Activity) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyError("the activity trail is append-only")
+
+
+def last_sign_of_life() -> sa.ColumnElement[datetime]:
+    """When an initiative (correlated to ``Initiative``) last showed activity: the latest of its
+    trail entries (moves, edits, milestones added or done, measurements recorded, verified or
+    corrected, comments...), its measurements' ``recorded_at`` and its comments' ``created_at``
+    (counted directly too, so a row written without a trail entry, as imports and the demo do,
+    still counts), else its creation. The one rule for "stale": reminders' nudges, the digest's
+    "No activity for a while" and the summary's stale counts all read it. Each part reads one
+    index entry per initiative."""
+    created = Initiative.created_at
+    parts = [
+        sa.select(sa.func.max(Activity.created_at))
+        .where(Activity.initiative_id == Initiative.id).correlate(Initiative).scalar_subquery(),
+        sa.select(sa.func.max(Measurement.recorded_at))
+        .join(Indicator, Indicator.id == Measurement.indicator_id)
+        .where(Indicator.initiative_id == Initiative.id).correlate(Initiative).scalar_subquery(),
+        sa.select(sa.func.max(Comment.created_at))
+        .where(Comment.initiative_id == Initiative.id).correlate(Initiative).scalar_subquery(),
+    ]
+    values = [sa.func.coalesce(part, created) for part in parts]
+    # PostgreSQL's GREATEST, SQLite's many-argument MAX: no part is NULL after the coalesce.
+    latest = sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max
+    return sa.type_coerce(latest(*values), Activity.created_at.type)
 
 
 # --------------------------------------------------------------------------- reading

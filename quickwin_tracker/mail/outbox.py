@@ -36,7 +36,7 @@ from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, User
 from .smtp import open_smtp
 from .tokens import unsubscribe_url as build_unsubscribe_url
-from .urls import app_url
+from .urls import app_url, base_url
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def render_email(
     ctx.update(
         recipient=to,
         subject=subject,
-        base_url=current_app.config["BASE_URL"],
+        base_url=base_url(),
         app_url=app_url,
     )
     if unsubscribe:

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.routing import BuildError
 
 from ..models import User
-from .urls import app_path
+from .urls import app_path, base_url
 
 UNSUBSCRIBE_WHAT = ("digest", "reminders")
 
@@ -42,10 +42,10 @@ def read_unsubscribe_token(token: str) -> tuple[int, str]:
 
 
 def unsubscribe_url(user: User, what: str) -> str:
-    """``BASE_URL`` + the ``preferences.unsubscribe`` route for this user and list."""
+    """``base_url()`` + the ``preferences.unsubscribe`` route for this user and list."""
     token = unsubscribe_token(user, what)
     try:
         path = app_path("preferences.unsubscribe", token=token)
     except BuildError:  # the preferences blueprint is not registered (some tests)
         path = "/preferences/unsubscribe/" + token
-    return current_app.config["BASE_URL"] + path
+    return base_url() + path

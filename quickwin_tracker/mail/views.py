@@ -30,6 +30,17 @@ STATUS_LABELS = {
     OutboxStatus.SENT.value: _l("sent"),
     OutboxStatus.FAILED.value: _l("failed"),
 }
+# The kinds of email (``OutboxMessage.kind``) in words; an unknown kind shows as stored.
+KIND_LABELS = {
+    "digest": _l("weekly digest"),
+    "reminder": _l("milestone reminder"),
+    "stale_nudge": _l("no-activity nudge"),
+    "followup": _l("follow-up after rollout"),
+    "measurement_nudge": _l("measurement nudge"),
+    "mention": _l("mention"),
+    "password_reset": _l("password reset"),
+    "test": _l("test email"),
+}
 
 
 @bp.before_request
@@ -58,13 +69,14 @@ def index():
     filters = {k: v for k, v in (("status", status), ("kind", kind)) if v}
     return render_page("outbox/index.html", pagination=pagination, kinds=kinds,
                            status=status, kind=kind, filters=filters,
-                           status_labels=STATUS_LABELS)
+                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
 
 
 @bp.get("/<int:message_id>")
 def detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    return render_page("outbox/detail.html", message=message, status_labels=STATUS_LABELS)
+    return render_page("outbox/detail.html", message=message, status_labels=STATUS_LABELS,
+                       kind_labels=KIND_LABELS)
 
 
 @bp.post("/<int:message_id>/resend")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import format_decimal
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -25,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.clock import local_today
 from ..domain.permissions import can_amend_measurement, can_edit, can_verify
+from ..domain.texts import number
 from ..extensions import db
 from ..lifecycle.progress import bar_width, mean_progress
 from ..models import Indicator, Initiative, Measurement, MeasurementStatus
@@ -171,10 +171,6 @@ def build_section(initiative: Initiative, forms: Forms | None = None, message: s
         section.new_form = _sent_or(forms, NEW_INDICATOR, lambda: IndicatorForm(
             formdata=None, prefix=NEW_INDICATOR))
     return section
-
-
-def number(value: float | None) -> str:
-    return "—" if value is None else format_decimal(value)
 
 
 TEMPLATE_HELPERS = {

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..domain import activity
 from ..domain.activity import trail_date
+from ..domain.texts import number
 from ..models import Activity, MeasurementStatus
 from .services import DIRECTION_LABELS, STATUS_LABELS
 
@@ -29,17 +30,13 @@ MEASUREMENT_FIELD_LABELS = {
     "note": _l("note"),
 }
 
-def _num(value: Any) -> str:
-    return "—" if value is None else format_decimal(value)
-
-
 def _quantity(value: Any, unit: str | None) -> str:
-    return f"{_num(value)} {unit}".strip() if unit else _num(value)
+    return f"{number(value)} {unit}".strip() if unit else number(value)
 
 
 def _field_value(field: str, value: Any) -> str:
     if field in ("baseline", "target"):
-        return _num(value)
+        return number(value)
     if field == "direction":
         return str(DIRECTION_LABELS.get(value, value))
     if field == "target_date":

@@ -35,6 +35,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ..domain.activity import last_sign_of_life
 from ..domain.clock import local_midnight_utc, local_today, to_local
 from ..extensions import db
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out, rollout_dates
@@ -42,7 +43,6 @@ from ..mail.planning import PlannedEmail
 from ..mail.urls import app_url
 from ..models import (
     STANDING_MEASUREMENT_STATUSES,
-    Activity,
     Indicator,
     Initiative,
     Measurement,
@@ -233,7 +233,8 @@ class StaleInitiative:
 def stale_initiatives(now: datetime, unit_id: int | None = None,
                       stages: Sequence[Stage] | None = None) -> list[StaleInitiative]:
     """Non-archived initiatives in an active stage that is not rolled out (``rolled_out``) whose
-    last Activity (or creation, if none) is ``QUICKWIN_STALE_DAYS`` local days ago or more;
+    last sign of life (``domain.activity.last_sign_of_life``: trail entry, measurement recorded,
+    comment, else creation) is ``QUICKWIN_STALE_DAYS`` local days ago or more;
     longest idle first. One query (plus the stages when not given)."""
     stages = list(stages) if stages is not None else ordered_stages()
     done = rolled_out(stages)
@@ -243,15 +244,9 @@ def stale_initiatives(now: datetime, unit_id: int | None = None,
     today = local_today(now)
     days = current_app.config["STALE_DAYS"]
     cutoff = local_midnight_utc(today - timedelta(days=days - 1))
-    # Each initiative's latest Activity, from the (initiative, created at) index: a correlated
-    # subquery reads one index entry per initiative, where a grouped subquery read the whole trail.
-    last = (
-        sa.select(sa.func.max(Activity.created_at))
-        .where(Activity.initiative_id == Initiative.id)
-        .correlate(Initiative)
-        .scalar_subquery()
-    )
-    last_at = sa.func.coalesce(last, Initiative.created_at)
+    # Correlated subqueries read one index entry per initiative, where grouped ones read the
+    # whole trail.
+    last_at = last_sign_of_life()
     stmt = (
         sa.select(Initiative.id, Initiative.title, Initiative.unit_id, Initiative.owner_id,
                   Initiative.stage_id, last_at.label("last_at"))

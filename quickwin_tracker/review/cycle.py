@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain import activity
+from ..domain.activity import last_sign_of_life
 from ..domain.clock import local_today, utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
 from ..domain.permissions import can_review
@@ -110,14 +111,11 @@ def build_agenda(summary: Summary, now: datetime) -> list[dict[str, Any]]:
 
     stale_before = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
     done = rolled_out(summary.stages)  # rolled-out quick wins are not stale work
-    last = (sa.select(Activity.initiative_id, sa.func.max(Activity.created_at).label("last"))
-            .group_by(Activity.initiative_id).subquery())
-    stale = db.session.execute(
+    stale = db.session.execute(  # the reminders' rule (``last_sign_of_life``)
         sa.select(Initiative.id, Initiative.title, Unit.code)
         .join(Unit, Unit.id == Initiative.unit_id)
-        .outerjoin(last, last.c.initiative_id == Initiative.id)
         .where(*scope, Initiative.stage_id.not_in(done.stage_ids),
-               sa.or_(last.c.last.is_(None), last.c.last < stale_before))
+               last_sign_of_life() < stale_before)
     ).all()
     for initiative_id, title, unit_code in stale:
         item(initiative_id, title, unit_code)["why"].append("stale")

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from ..domain.activity import last_sign_of_life
 from ..domain.clock import local_midnight_utc, local_today, to_local, utcnow
 from ..extensions import db
 from ..lifecycle.progress import mean_progress
@@ -254,11 +255,10 @@ def _overdue_by_unit(scope: Scope, period: Period, today: date) -> dict[int, int
 
 
 def _last_activity(scope: Scope) -> dict[int, datetime]:
-    """Each initiative's latest trail entry."""
+    """Each initiative's last sign of life (``domain.activity.last_sign_of_life``, the rule the
+    reminders and the digest use for "stale")."""
     return dict(db.session.execute(
-        sa.select(Activity.initiative_id, sa.func.max(Activity.created_at))
-        .where(Activity.initiative_id.in_(_ids(scope)))
-        .group_by(Activity.initiative_id)
+        sa.select(Initiative.id, last_sign_of_life()).where(*scope)
     ).all())
 
 

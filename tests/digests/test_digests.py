@@ -21,7 +21,16 @@ from quickwin_tracker.domain.clock import local_today
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail.outbox import deliver_outbox
 from quickwin_tracker.mail.planning import render_plan
-from quickwin_tracker.models import Activity, Indicator, Measurement, Milestone, OutboxMessage
+from quickwin_tracker.models import (
+    Activity,
+    Comment,
+    Indicator,
+    Initiative,
+    Measurement,
+    Milestone,
+    OutboxMessage,
+)
+from quickwin_tracker.reminders.services import stale_initiatives
 
 BASE = "https://quickwin.example.go.id"
 WEEK = DigestWeek(2026, 48)
@@ -33,6 +42,7 @@ def at(year, month, day, hour=0, minute=0, tz="Asia/Makassar") -> datetime:
 
 
 NOW = at(2026, 11, 23, 7, 0)
+SPAN_EN = "Nov 16 – 22, 2026"
 
 
 @pytest.fixture
@@ -145,12 +155,12 @@ def test_manager_digest_shows_their_unit_only(app, city, smtp_server):
                              "rina@example.go.id"}
 
     email = messages["kepala.a@example.go.id"]
-    assert email["Subject"] == "Weekly digest for DISKOMINFO, week 48 of 2026"
+    assert email["Subject"] == f"Weekly digest for DISKOMINFO, {SPAN_EN}"
     assert email["List-Unsubscribe"].startswith(f"<{BASE}/preferences/unsubscribe/")
     text, html = bodies(email)
     for body in (text, html):
         assert "Dinas Komunikasi dan Informatika" in body
-        assert "November 16, 2026 to November 22, 2026" in body
+        assert f"“This week” means {SPAN_EN}." in body
         for title in ("Alpha Portal", "Alpha pilot", "Alpha MoU", "Alpha users", "Alpha Sleepy",
                       "Alpha Launched"):
             assert title in body
@@ -181,7 +191,7 @@ def test_manager_digest_shows_their_unit_only(app, city, smtp_server):
 def test_reviewer_digest_covers_the_city(app, city, smtp_server):
     jobs.send_weekly_digests(NOW)
     email = deliver(app, smtp_server)["rina@example.go.id"]
-    assert email["Subject"] == "Weekly digest for Balikpapan, week 48 of 2026"
+    assert email["Subject"] == f"Weekly digest for Balikpapan, {SPAN_EN}"
     text, html = bodies(email)
     assert "== Rolled out this week ==\n- Alpha Launched (DISKOMINFO, Nov 17, 2026)" in text
     assert "- Beta Launched (DINKES, Nov 20, 2026)" in text
@@ -205,7 +215,7 @@ def test_digest_in_the_recipients_language(app, city, make_user, smtp_server):
     plan = emails.plan_digest(city["manager_a"], WEEK, NOW)
     text = render_plan(plan).text
     assert "Alpha Portal: Disetujui → Pelaksanaan" in text  # stage names as stored in Indonesian
-    assert "16 November 2026" in text  # dates formatted the Indonesian way
+    assert "“Minggu ini” berarti 16–22 Nov 2026." in text  # the week the Indonesian way
 
 
 def test_a_week_with_nothing_to_report_says_so_in_one_line(app, make_unit, make_user,
@@ -426,7 +436,7 @@ def test_digest_send_queues_and_delivers(app, city, runner, smtp_server):
     assert "Delivered the outbox via 127.0.0.1: sent 1" in result.output
     [email] = smtp_server.messages
     assert email["To"] == "kepala.a@example.go.id"
-    assert email["Subject"] == "Weekly digest for DISKOMINFO, week 48 of 2026"
+    assert email["Subject"] == f"Weekly digest for DISKOMINFO, {SPAN_EN}"
     again = runner.invoke(args=["digest", "send", "--week", "2026-W48"])
     assert "Queued 2 digest(s) for 2026-W48 (1 already queued, 3 recipients)." in again.output
 
@@ -466,3 +476,87 @@ def test_review_decisions_reach_the_units_manager_in_the_next_digest(app, city, 
     assert "#review-decisions" in text_a
     text_b = mail["kepala.b@example.go.id"].get_body(("plain",)).get_content()
     assert "Review decisions" not in text_b and "Bawa ke rapat Sekda" not in text_b
+
+
+# --------------------------------------------------------------------------- words and numbers
+
+
+@pytest.mark.parametrize(("monday", "language", "span"), [
+    (date(2026, 11, 23), "id", "23–29 Nov 2026"),
+    (date(2026, 11, 30), "id", "30 Nov – 6 Des 2026"),
+    (date(2026, 12, 28), "id", "28 Des 2026 – 3 Jan 2027"),
+    (date(2026, 11, 23), "en", "Nov 23 – 29, 2026"),
+    (date(2026, 11, 30), "en", "Nov 30 – Dec 6, 2026"),
+    (date(2026, 12, 28), "en", "Dec 28, 2026 – Jan 3, 2027"),
+])
+def test_the_digest_names_its_week_by_its_days(app, city, monday, language, span):
+    """Subject and first paragraph name the reported week by its days, in the reader's language,
+    month and year written once and both when the week crosses them."""
+    manager = city["manager_a"]
+    manager.locale = language
+    db.session.commit()
+    week = DigestWeek.of(monday + timedelta(days=7))
+    plan = emails.plan_digest(manager, week, at(monday.year, monday.month, monday.day, 7)
+                              + timedelta(days=7))
+    assert plan.subject.endswith(f", {span}")
+    assert ("“Minggu ini” berarti" if language == "id" else "“This week” means") + f" {span}." \
+        in render_plan(plan).text
+
+
+def test_digest_numbers_in_the_readers_language(app, city, smtp_server):
+    """Values and progress through Flask-Babel: "1.234,5" and "62%" in Indonesian, "1,234.5" in
+    English; read off a real SMTP server."""
+    portal = city["portal"]
+    add_indicator(portal, "Alpha visits", [(1234.5, "verified", at(2026, 11, 19, 9))],
+                  baseline=0.0, target=2000.0)
+    city["manager_a"].locale = "id"
+    db.session.commit()
+    jobs.send_weekly_digests(NOW)
+    messages = deliver(app, smtp_server)
+    text, html = bodies(messages["kepala.a@example.go.id"])
+    for body in (text, html):
+        assert "1.234,5 users" in body and "62%" in body
+        assert "1,234.5" not in body
+    city["manager_a"].locale = "en"
+    db.session.commit()
+    assert "- Alpha visits: 1,234.5 users" in render_plan(
+        emails.plan_digest(city["manager_a"], WEEK, NOW)).text
+
+
+def test_an_initiative_measured_this_week_is_not_called_inactive(app, city, smtp_server):
+    """"Alpha Sleepy" has had no trail entry since October; a measurement recorded in the
+    reported week (even one written without a trail entry, as imports and the demo do) counts as
+    activity, for the digest and the reminders' stale nudges alike."""
+    sleepy = db.session.scalar(sa.select(Initiative).where(Initiative.title == "Alpha Sleepy"))
+    assert "Alpha Sleepy (Pilot): 53 days without activity" in render_plan(
+        emails.plan_digest(city["manager_a"], WEEK, NOW)).text
+    add_indicator(sleepy, "Sleepy naps", [(5, "submitted", at(2026, 11, 17, 9))])
+    jobs.send_weekly_digests(NOW)
+    text, html = bodies(deliver(app, smtp_server)["kepala.a@example.go.id"])
+    for body in (text, html):
+        assert "Sleepy naps" in body
+        assert "without activity" not in body
+    assert sleepy.id not in {s.initiative_id for s in stale_initiatives(NOW)}
+
+
+def test_comments_count_as_activity(app, city):
+    sleepy = db.session.scalar(sa.select(Initiative).where(Initiative.title == "Alpha Sleepy"))
+    db.session.add(Comment(initiative_id=sleepy.id, author_id=city["staff_a"].id, body="Still on it",
+                           created_at=at(2026, 11, 20, 9)))
+    db.session.commit()
+    assert sleepy.id not in {s.initiative_id for s in stale_initiatives(NOW)}
+    assert not build_digest(city["manager_a"], REPORTED_MONDAY, NOW).stale
+
+
+def test_with_a_short_stale_period_what_the_digest_lists_is_not_called_inactive(app, city,
+                                                                               monkeypatch):
+    """With ``QUICKWIN_STALE_DAYS`` shorter than the week, an initiative moved or measured early in
+    the reported week is stale by the rule at ``now``, but the email that lists its move or its
+    measurement does not also call it inactive."""
+    monkeypatch.setitem(app.config, "STALE_DAYS", 3)
+    digest = build_digest(city["manager_a"], REPORTED_MONDAY, NOW)
+    listed = {m.initiative_id for m in digest.moved + digest.measurements}
+    assert city["portal"].id in listed
+    assert city["portal"].id in {s.initiative_id for s in stale_initiatives(NOW)}
+    assert listed.isdisjoint({s.initiative_id for s in digest.stale})
+    assert [s.title for s in digest.stale] == ["Alpha Sleepy"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
+import pathlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from quickwin_tracker.extensions import db
+from quickwin_tracker.mail.views import KIND_LABELS
 from quickwin_tracker.models import OutboxMessage
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # in the past: a resend is due "now"
@@ -124,3 +127,31 @@ def test_resending_a_failed_email(sign_in_as, make_message):
     assert client.post(f"/admin/outbox/{sent.id}/resend").status_code == 409
     assert client.post("/admin/outbox/999999/resend").status_code == 404
     assert client.get("/admin/outbox/999999").status_code == 404
+
+
+@pytest.mark.parametrize(("locale", "digest", "reminder"), [
+    ("en", "weekly digest", "milestone reminder"),
+    ("id", "ringkasan mingguan", "pengingat tonggak capaian"),
+])
+def test_kinds_are_shown_in_words(auth, make_user, make_message, locale, digest, reminder):
+    """The list, its kind filter and the detail name each kind in the reader's language; the
+    filter still sends the stored kind."""
+    make_message("a")
+    message = make_message("b", kind="reminder")
+    make_message("c", kind="something_new")
+    client = auth.sign_in(make_user("admin", locale=locale))
+    text = client.get("/admin/outbox").text
+    assert f"<td>{digest}</td>" in text and f"<td>{reminder}</td>" in text
+    assert f'<option value="reminder">{reminder}</option>' in text
+    assert "<td>something_new</td>" in text  # an unknown kind shows as stored
+    assert f"<dd>{reminder}</dd>" in client.get(f"/admin/outbox/{message.id}").text
+
+
+def test_every_kind_queued_by_the_app_has_words():
+    """A new kind of email needs its label in ``KIND_LABELS``."""
+    package = pathlib.Path(__file__).parents[2] / "quickwin_tracker"
+    source = "\n".join(p.read_text() for p in package.rglob("*.py"))
+    kinds = set(re.findall(r'(?<!\w)kind="([a-z_]+)"', source)) | set(
+        re.findall(r'_email\(\s*"([a-z_]+)"', source))
+    kinds -= {"manager", "reviewer"}  # (a digest's audience, not an email kind)
+    assert kinds <= set(KIND_LABELS), kinds - set(KIND_LABELS)

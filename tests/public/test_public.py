@@ -40,3 +40,26 @@ def test_shows_rolled_out_outcomes_and_nothing_internal(app_config, client, make
     for secret in ("Rahasia Pegawai", "Catatan internal rapat", "Komentar internal", "0.5",
                    "Masih uji coba", hidden.title):
         assert secret not in html
+
+
+@pytest.mark.parametrize("app_config", [{"PUBLIC_PAGE": True}])
+@pytest.mark.parametrize(("language", "figures"), [
+    ("id", ("3.000 warga", "20,5 warga", "2.560,4 warga", "85%")),
+    ("en", ("3,000 warga", "20.5 warga", "2,560.4 warga", "85%")),
+])
+def test_numbers_in_the_visitors_language(app_config, client, make_unit, make_initiative,
+                                          language, figures):
+    """Indonesian by default ("3.000", "20,5"), English when asked ("3,000", "20.5")."""
+    unit = make_unit("DISDUKCAPIL")
+    done = make_initiative(unit, stage="rolled_out", title="Antrean daring")
+    ind = Indicator(initiative=done, name="Warga terlayani", unit_of_measure="warga",
+                    baseline=20.5, target=3000, direction="higher")
+    db.session.add_all([ind, Measurement(indicator=ind, value=2560.43, measured_on=date(2026, 10, 1),
+                                         status="verified")])
+    db.session.commit()
+    if language == "en":
+        client.post("/language", data={"locale": "en", "next": "/dampak"})
+    html = client.get("/dampak").get_data(as_text=True)
+    for figure in figures:
+        assert figure in html
+    assert 'value="85"' in html  # (the meter's value stays a plain number)
