@@ -530,3 +530,20 @@ def test_a_milestone_deleted_by_someone_else_meanwhile_is_a_conflict(team, initi
         services.complete_milestone(team.staff, a)
     db.session.rollback()
     assert [e.verb for e in trail(initiative.id)] == ["milestone_added", "milestone_added"]
+
+
+def test_the_add_form_is_behind_a_button_and_opens_itself_with_its_messages(
+        team, auth, client, hx, initiative):
+    add(team.staff, initiative, "Survei rute")
+    auth.login(team.staff)
+    page = section_of(client.get(f"/initiatives/{initiative.id}").get_data(as_text=True))
+    assert '<details class="add-form add-milestone">' in page  # closed
+    assert 'class="row-menu milestone-actions"' in page and "<details" in page
+    for headers in (hx, {}):
+        refused = client.post(f"/initiatives/{initiative.id}/milestones", data=form(title=""),
+                              headers=headers)
+        assert refused.status_code == 422
+        html = refused.get_data(as_text=True)
+        if headers:
+            assert '<details class="add-form add-milestone" open>' in html
+        assert 'id="new-title-error"' in html or "new-title" in html
