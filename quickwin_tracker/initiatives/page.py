@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..comments import section as comments
+from ..domain.clock import local_date
 from ..lifecycle.stages import active_stages
 from ..lifecycle.status import assess_many
 from ..milestones import section as milestones
@@ -48,6 +49,7 @@ def page_context(initiative: Initiative,
         **status_context(initiative),
         **trail_context(initiative),
         "review_decisions": decisions_for(initiative),
+        "started_on": local_date(initiative.created_at),
         "milestones_section": milestones.build_section(initiative),
         "outcomes_section": outcomes_section or outcomes.build_section(initiative),
         "comments_section": comments.build_section(initiative),

@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..models import Milestone, User
 from ..web.forms import CONFIRM_PAST_LABEL, BaseForm, DateField
-from .services import DOWN, TITLE_MAX, UP, eligible_responsibles
+from .services import TITLE_MAX, eligible_responsibles
 
 NOBODY = 0
 
@@ -37,10 +37,6 @@ class MilestoneForm(BaseForm):
 
 class ActionForm(BaseForm):
     """Complete, reopen, delete: nothing but the CSRF token."""
-
-
-class MoveForm(BaseForm):
-    direction = StringField(validators=[DataRequired(), AnyOf([UP, DOWN])])
 
 
 def new_form(initiative, formdata=None) -> MilestoneForm:

@@ -19,6 +19,7 @@ class MilestonesSection:
     rows: list[MilestoneRow]
     editable: bool  # the current user may change them, and the initiative is not archived
     add_form: MilestoneForm | None  # None when not editable
+    add_open: bool = False  # the add form came back with its messages: shown open
     edit_form: MilestoneForm | None = None  # the row being edited (``editing``), in place
     editing: int | None = None
     message: str | None = None  # a refusal to show at the top
@@ -29,7 +30,9 @@ def build_section(initiative: Initiative, *, add_form: MilestoneForm | None = No
                   message: str | None = None) -> MilestonesSection:
     """The section; ``add_form`` or ``edit_form`` (sent, with its messages) replace fresh ones."""
     editable = bool(can_edit(current_user, initiative)) and not initiative.archived
+    add_open = add_form is not None
     if editable and add_form is None:
         add_form = new_form(initiative)
     return MilestonesSection(initiative, milestone_rows(initiative), editable,
-                             add_form if editable else None, edit_form, editing, message)
+                             add_form if editable else None, add_open and editable, edit_form,
+                             editing, message)

@@ -1,9 +1,11 @@
 """Milestone operations, and what the milestones section reads.
 
 Each operation checks ``can_edit``, validates, mutates, records exactly one Activity (none when
-nothing changed) and flushes; the caller commits. Positions are 0..n-1 per initiative, gap-free,
-written only here. Changes to one initiative's list are serialised by locking the initiative row
-on PostgreSQL (SQLite serialises writers itself).
+nothing changed) and flushes; the caller commits. The section lists milestones by due date, the
+open ones first (so the overdue ones lead), then the done ones (:func:`milestone_rows`); there is
+no manual order. ``position`` is only the order of adding, the tie-break between milestones due on
+the same day, written only here. Changes to one initiative's list are serialised by locking the
+initiative row on PostgreSQL (SQLite serialises writers itself).
 """
 
 from __future__ import annotations
@@ -32,8 +34,6 @@ log = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 RESPONSIBLE_ROLES = (Role.STAFF.value, Role.MANAGER.value, Role.ADMIN.value)
-UP = "up"
-DOWN = "down"
 
 FIELD_LABELS = {
     "title": _l("title"),
@@ -89,7 +89,7 @@ def eligible_responsibles() -> list[User]:
     ))
 
 
-# --------------------------------------------------------------------------- positions
+# --------------------------------------------------------------------------- locking
 
 
 def _lock(initiative: Initiative, milestone: Milestone | None = None) -> None:
@@ -112,35 +112,6 @@ def _editing(actor: User, milestone: Milestone) -> Initiative:
     return initiative
 
 
-def _ordered_ids(initiative: Initiative) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(Milestone.id).where(Milestone.initiative_id == initiative.id)
-        .order_by(Milestone.position, Milestone.id)
-    ))
-
-
-def _renumber(initiative: Initiative, ids: list[int]) -> None:
-    """Positions 0..n-1 in the order of ``ids``; neighbours' ``updated_at`` is left alone (their
-    place in the list is not an edit of them)."""
-    table = Milestone.__table__
-    current = dict(db.session.execute(
-        sa.select(table.c.id, table.c.position).where(table.c.initiative_id == initiative.id)
-    ).all())
-    changes = [{"b_id": id_, "b_position": pos}
-               for pos, id_ in enumerate(ids) if current.get(id_) != pos]
-    if changes:
-        db.session.execute(
-            table.update().where(table.c.id == sa.bindparam("b_id"))
-            .values(position=sa.bindparam("b_position")),
-            changes,
-        )
-    # The ORM copies (and the initiative's ordered collection) are stale now.
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Milestone) and obj.initiative_id == initiative.id:
-            db.session.expire(obj, ["position"])
-    db.session.expire(initiative, ["milestones"])
-
-
 # --------------------------------------------------------------------------- operations
 
 
@@ -150,7 +121,7 @@ def _responsible_name(user: User | None) -> str | None:
 
 def add_milestone(actor: User, initiative: Initiative, title: str, due_date: date | None,
                   responsible: User | None, now: datetime | None = None) -> Milestone:
-    """Add a milestone at the bottom of the initiative's list."""
+    """Add a milestone; its ``position`` (the order of adding) breaks ties of due date."""
     now = now or utcnow()
     _check_editable(actor, initiative)
     title = _clean_title(title)
@@ -240,48 +211,13 @@ def _set_done(milestone: Milestone, day: date | None, by: User | None, now: date
     db.session.flush()
 
 
-def move_milestone(actor: User, milestone: Milestone, offset_or_index: str | int,
-                   now: datetime | None = None) -> bool:
-    """Move one place ``"up"`` or ``"down"``, or to the 0-based ``int`` index; the others close up.
-
-    Returns False (and records nothing) when it is already there, e.g. "up" on the first one.
-    """
-    now = now or utcnow()
-    initiative = _editing(actor, milestone)
-    ids = _ordered_ids(initiative)
-    if milestone.id not in ids:
-        raise Conflict(_l("This milestone was deleted meanwhile."))
-    current = ids.index(milestone.id)
-    if offset_or_index == UP:
-        target = max(0, current - 1)
-    elif offset_or_index == DOWN:
-        target = min(len(ids) - 1, current + 1)
-    elif isinstance(offset_or_index, int) and not isinstance(offset_or_index, bool):
-        target = offset_or_index
-        if not 0 <= target < len(ids):
-            raise Invalid(_l("There is no such place in the list."), "position")
-    else:
-        raise Invalid(_l("Choose up or down."), "position")
-    if target == current:
-        return False
-    ids.remove(milestone.id)
-    ids.insert(target, milestone.id)
-    _renumber(initiative, ids)
-    milestone.updated_at = now
-    db.session.flush()
-    activity.record(actor, "milestone_reordered", initiative, now=now, milestone_id=milestone.id,
-                    title=milestone.title, from_position=current + 1, to_position=target + 1)
-    log.info("%s moved milestone %s from %d to %d", actor.email, milestone.id, current, target)
-    return True
-
-
 def delete_milestone(actor: User, milestone: Milestone, now: datetime | None = None) -> None:
     now = now or utcnow()
     initiative = _editing(actor, milestone)
     milestone_id, title = milestone.id, milestone.title
     db.session.delete(milestone)
     db.session.flush()
-    _renumber(initiative, _ordered_ids(initiative))
+    db.session.expire(initiative, ["milestones"])
     activity.record(actor, "milestone_deleted", initiative, now=now, milestone_id=milestone_id,
                     title=title)
     log.info("%s deleted milestone %s of initiative %s", actor.email, milestone_id, initiative.id)
@@ -295,34 +231,25 @@ class MilestoneRow:
     """One milestone as the section shows it; ``overdue_days`` is 0 unless it is overdue."""
 
     milestone: Milestone
-    index: int
-    count: int
     overdue_days: int
     due_today: bool
 
-    @property
-    def first(self) -> bool:
-        return self.index == 0
-
-    @property
-    def last(self) -> bool:
-        return self.index == self.count - 1
-
 
 def milestone_rows(initiative: Initiative, today: date | None = None) -> list[MilestoneRow]:
-    """The initiative's milestones in order, with "overdue by N days" counted in the city's days
-    (the same rule as ``lifecycle.status``: due on D is overdue from 00:00 local time on D+1)."""
+    """The initiative's milestones as the section lists them: the open ones by due date (so the
+    overdue ones come first, the most overdue at the top), then the done ones by due date; ties
+    in the order they were added. "Overdue by N days" is counted in the city's days (the same
+    rule as ``lifecycle.status``: due on D is overdue from 00:00 local time on D+1)."""
     today = today or local_today()
-    milestones = list(db.session.scalars(
+    milestones = db.session.scalars(
         sa.select(Milestone).where(Milestone.initiative_id == initiative.id)
         .options(selectinload(Milestone.responsible), selectinload(Milestone.done_by))
-        .order_by(Milestone.position, Milestone.id)
-    ))
-    count = len(milestones)
+        .order_by(Milestone.due_date, Milestone.position, Milestone.id)
+    )
     rows = []
-    for index, m in enumerate(milestones):
+    for m in sorted(milestones, key=lambda m: m.done):  # stable: keeps the due-date order
         late = 0 if m.done else max(0, (today - m.due_date).days)
-        rows.append(MilestoneRow(m, index, count, late, not m.done and m.due_date == today))
+        rows.append(MilestoneRow(m, late, not m.done and m.due_date == today))
     return rows
 
 
@@ -359,6 +286,7 @@ def _reopened(entry: Activity) -> str:
     return _("reopened milestone “%(title)s”", title=(entry.data or {}).get("title", "?"))
 
 
+# Manual reordering is gone (the list follows the due dates); trails written before keep reading.
 @activity.describer("milestone_reordered")
 def _reordered(entry: Activity) -> str:
     data = entry.data or {}

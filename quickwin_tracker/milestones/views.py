@@ -21,7 +21,7 @@ from ..web.forms import check_not_past
 from ..web.htmx import changed, wants_fragment
 from ..web.pages import render_page
 from . import bp, services
-from .forms import ActionForm, MilestoneForm, MoveForm, edit_form, new_form
+from .forms import ActionForm, MilestoneForm, edit_form, new_form
 from .section import build_section
 
 
@@ -168,19 +168,3 @@ def reopen(initiative_id: int, milestone_id: int):
 def delete(initiative_id: int, milestone_id: int):
     return _action(initiative_id, milestone_id, services.delete_milestone,
                    _("Milestone “%(title)s” deleted."))
-
-
-@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/move")
-@login_required
-def move(initiative_id: int, milestone_id: int):
-    initiative, milestone = _load(initiative_id, milestone_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400, description=_("Choose up or down."))
-    title = milestone.title
-
-    def change() -> str:
-        moved = services.move_milestone(_actor(), milestone, form.direction.data)
-        return _("Milestone “%(title)s” moved.", title=title) if moved else _("Nothing changed.")
-
-    return _act(initiative, change)

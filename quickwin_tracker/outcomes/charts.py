@@ -1,11 +1,16 @@
-"""A small server-rendered SVG line chart of one indicator's measurements.
+"""A server-rendered SVG line chart of one indicator's measurements against its plan.
 
-x: date of measurement; y: value. Dashed lines mark the baseline and the target. The line joins
-verified measurements only (what counts); verified points are filled, submitted ones hollow,
-returned ones drawn as a cross; withdrawn ones are left out (the table lists them). No script
-and no ``style`` attributes (only presentation attributes and classes), so it survives a strict
-Content-Security-Policy; every text is escaped. The measurements table next to it carries the
-same data for screen readers and printing.
+x: dates, from the indicator's start (the initiative's creation or the first measurement,
+whichever is earlier) to its target date (the indicator's, else the initiative's); measurements
+after that, or today, widen it. y: values. Dashed lines mark the baseline and the target; a
+straight "planned" line goes from the baseline at the start to the target at the target date,
+and a vertical line marks today. The solid line joins verified measurements only (what counts);
+verified points are filled, submitted ones (awaiting verification) hollow and joined to the last
+verified one by a faint dashed segment, returned ones drawn as a cross; withdrawn ones are left
+out (the table lists them). It fills its container's width (a ``viewBox`` and no width or height
+attributes). No script and no ``style`` attributes (only presentation attributes and classes),
+so it survives a strict Content-Security-Policy; every text is escaped. The measurements table
+next to it carries the same data for screen readers and printing.
 """
 
 from __future__ import annotations
@@ -19,16 +24,20 @@ from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..domain.clock import local_today
 from ..models import Indicator, Measurement, MeasurementStatus
 
 MUTED = "#52606d"
 GRID = "#d9e2ec"
 LINE = "#0b5394"
 TARGET = "#166534"
+PLAN = "#15803d"
+TODAY = "#92400e"
 RETURNED = "#b91c1c"
-FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 12, 28
+WIDTH, HEIGHT = 640, 240
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 22, 28
 
 
 def _fmt(x: float) -> str:
@@ -68,7 +77,7 @@ def ticks(lo: float, hi: float) -> list[float]:
     return result
 
 
-def _summary(indicator: Indicator, ordered: Sequence[Measurement]) -> str:
+def _summary(indicator: Indicator, ordered: Sequence[Measurement], due: date | None) -> str:
     """The chart in one sentence: its accessible name."""
     details = []
     if not ordered:
@@ -82,6 +91,8 @@ def _summary(indicator: Indicator, ordered: Sequence[Measurement]) -> str:
         details.append(_("baseline %(value)s", value=format_decimal(indicator.baseline)))
     if indicator.target is not None:
         details.append(_("target %(value)s", value=format_decimal(indicator.target)))
+    if due is not None:
+        details.append(_("target date %(date)s", date=format_date(due)))
     return _("Measurements of “%(name)s”", name=indicator.name) + ": " + "; ".join(details)
 
 
@@ -129,13 +140,16 @@ class _Frame:
         return self.left + (d - self.first_day).days / self.span_days * self.plot_w
 
 
-def _frame(indicator: Indicator, ordered: Sequence[Measurement], width: int,
-           height: int) -> _Frame:
+def _frame(indicator: Indicator, ordered: Sequence[Measurement], width: int, height: int,
+           start: date | None, due: date | None, today: date) -> _Frame:
+    """Values: the measurements, baseline and target. Dates: from the earlier of ``start`` and
+    the first measurement to the later of ``due`` (the target date), the last measurement and
+    ``today``; without a start or a due date, the measurements and today."""
     refs = [v for v in (indicator.baseline, indicator.target) if v is not None]
     lo, hi = value_range([m.value for m in ordered] + refs)
-    days = [m.measured_on for m in ordered]
-    return _Frame(width, height, lo, hi, days[0] if days else None,
-                  (days[-1] - days[0]).days if days else 0)
+    days = [m.measured_on for m in ordered] + [d for d in (start, due, today) if d is not None]
+    first, last = min(days), max(days)
+    return _Frame(width, height, lo, hi, first, (last - first).days)
 
 
 def _grid(f: _Frame) -> list[str]:
@@ -167,16 +181,48 @@ def _references(f: _Frame, indicator: Indicator) -> list[str]:
 
 
 def _date_axis(f: _Frame, ordered: Sequence[Measurement]) -> list[str]:
-    """The first and last dates under the plot, or "no measurements yet" in it."""
+    """The first and last dates under the plot; "no measurements yet" in it when there are
+    none."""
+    out = []
     if not ordered:
-        return [f'<text x="{_fmt(f.left + f.plot_w / 2)}" y="{_fmt(f.top + f.plot_h / 2)}"'
-                f' text-anchor="middle" fill="{MUTED}" {FONT}>'
-                f'{escape(_("No measurements yet"))}</text>']
-    first, last = ordered[0].measured_on, ordered[-1].measured_on
+        out.append(f'<text x="{_fmt(f.left + f.plot_w / 2)}" y="{_fmt(f.top + f.plot_h / 2)}"'
+                   f' text-anchor="middle" fill="{MUTED}" {FONT}>'
+                   f'{escape(_("No measurements yet"))}</text>')
+    first = f.first_day
+    last = date.fromordinal(first.toordinal() + f.span_days)
     labels = [(first, "middle")] if not f.span_days else [(first, "start"), (last, "end")]
-    return [f'<text x="{_fmt(f.x(d))}" y="{f.bottom + 18}" text-anchor="{anchor}"'
-            f' fill="{MUTED}" {FONT}>{escape(format_date(d, "short"))}</text>'
+    out += [f'<text class="chart-date" x="{_fmt(f.x(d))}" y="{f.bottom + 18}"'
+            f' text-anchor="{anchor}" fill="{MUTED}" {FONT}>{escape(format_date(d, "short"))}</text>'
             for d, anchor in labels]
+    return out
+
+
+def _plan(f: _Frame, indicator: Indicator, due: date | None) -> list[str]:
+    """The planned path: a straight line from the baseline at the start to the target at the
+    target date (when both values and the date are known)."""
+    if indicator.baseline is None or indicator.target is None or due is None:
+        return []
+    x1, y1 = _fmt(f.x(f.first_day)), _fmt(f.y(indicator.baseline))
+    x2, y2 = _fmt(f.x(due)), _fmt(f.y(indicator.target))
+    tip = escape(_("Planned: from %(baseline)s to %(target)s by %(date)s",
+                   baseline=format_decimal(indicator.baseline),
+                   target=format_decimal(indicator.target), date=format_date(due)))
+    return [f'<g class="chart-plan"><title>{tip}</title>'
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{PLAN}" stroke-width="2"'
+            f' stroke-dasharray="2 4" stroke-linecap="round"/>'
+            f'<circle cx="{x2}" cy="{y2}" r="3.5" fill="{PLAN}"/></g>']
+
+
+def _today(f: _Frame, today: date) -> list[str]:
+    """A vertical line at today, labelled above the plot."""
+    tx = f.x(today)
+    anchor = "end" if tx > f.right - 40 else "start" if tx < f.left + 40 else "middle"
+    label = escape(_("today"))
+    return [f'<g class="chart-today"><title>{label} · {escape(format_date(today))}</title>'
+            f'<line x1="{_fmt(tx)}" y1="{f.top - 4}" x2="{_fmt(tx)}" y2="{f.bottom}"'
+            f' stroke="{TODAY}" stroke-width="1.5"/>'
+            f'<text x="{_fmt(tx)}" y="{f.top - 8}" text-anchor="{anchor}" fill="{TODAY}"'
+            f' {FONT}>{label}</text></g>']
 
 
 def _line(f: _Frame, ordered: Sequence[Measurement]) -> list[str]:
@@ -187,6 +233,24 @@ def _line(f: _Frame, ordered: Sequence[Measurement]) -> list[str]:
     points = " ".join(f"{_fmt(f.x(m.measured_on))},{_fmt(f.y(m.value))}" for m in verified)
     return [f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="2"'
             f' stroke-linejoin="round"/>']
+
+
+def _pending(f: _Frame, ordered: Sequence[Measurement]) -> list[str]:
+    """A faint dashed segment from the last verified measurement to each later one awaiting
+    verification: where the line would go once it is verified."""
+    verified = [m for m in ordered if m.status == MeasurementStatus.VERIFIED.value]
+    if not verified:
+        return []
+    last = verified[-1]
+    out = []
+    for m in ordered:
+        if (m.status == MeasurementStatus.SUBMITTED.value
+                and (m.measured_on, m.id or 0) > (last.measured_on, last.id or 0)):
+            out.append(f'<line class="chart-pending" x1="{_fmt(f.x(last.measured_on))}"'
+                       f' y1="{_fmt(f.y(last.value))}" x2="{_fmt(f.x(m.measured_on))}"'
+                       f' y2="{_fmt(f.y(m.value))}" stroke="{LINE}" stroke-width="2"'
+                       f' stroke-opacity="0.45" stroke-dasharray="4 3"/>')
+    return out
 
 
 def _mark(status: str, px: float, py: float) -> str:
@@ -218,24 +282,57 @@ def _points(f: _Frame, ordered: Sequence[Measurement], unit: str) -> list[str]:
     return out
 
 
-def indicator_chart_svg(indicator: Indicator, measurements: Iterable[Measurement],
-                        width: int = 480, height: int = 200) -> Markup:
+def indicator_chart_svg(indicator: Indicator, measurements: Iterable[Measurement], *,
+                        start: date | None = None, due: date | None = None,
+                        today: date | None = None, width: int = WIDTH,
+                        height: int = HEIGHT) -> Markup:
+    """The chart; ``start`` is when the indicator's story begins (the initiative's creation
+    day), ``due`` its target date (the indicator's, else the initiative's), ``today`` the city's
+    today."""
+    today = today or local_today()
     ordered = sorted((m for m in measurements if m.status != MeasurementStatus.WITHDRAWN.value),
                      key=lambda m: (m.measured_on, m.id or 0))
-    f = _frame(indicator, ordered, width, height)
-    label = _summary(indicator, ordered)
+    f = _frame(indicator, ordered, width, height, start, due, today)
+    label = _summary(indicator, ordered, due)
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}"'
-        f' width="{width}" height="{height}" role="img" aria-label="{escape(label)}"'
+        f' preserveAspectRatio="xMidYMid meet" role="img" aria-label="{escape(label)}"'
         f' focusable="false">',
         f"<title>{escape(label)}</title>",
         f'<rect x="{f.left}" y="{f.top}" width="{f.plot_w}" height="{f.plot_h}" fill="#fff"'
         f' stroke="{GRID}"/>',
         *_grid(f),
         *_references(f, indicator),
+        *_plan(f, indicator, due),
+        *_today(f, today),
         *_date_axis(f, ordered),
         *_line(f, ordered),
+        *_pending(f, ordered),
         *_points(f, ordered, indicator.unit_of_measure or ""),
         "</svg>",
     ]
+    return Markup("".join(out))
+
+
+def progress_bar_svg(key: str, verified: int | None, pending: int | None) -> Markup:
+    """A progress bar (0..100, already clamped): the verified part solid, and from there to what
+    the latest measurement awaiting verification would make it, a lighter hatched part (over
+    the solid one when it would lower the progress). Hidden from assistive technology: the
+    numbers beside it say the same. ``key`` makes the pattern id unique on the page."""
+    solid = verified or 0
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" class="progress-bar" viewBox="0 0 100 10"'
+           ' preserveAspectRatio="none" aria-hidden="true" focusable="false">',
+           '<rect width="100" height="10" rx="2" fill="#e4e7eb"/>']
+    if verified is not None:
+        out.append(f'<rect class="progress-verified" width="{solid}" height="10" fill="{TARGET}"/>')
+    if pending is not None and pending != solid:
+        pid = f"hatch-{escape(key)}"
+        lo, hi = sorted((solid, pending))
+        out.append(f'<defs><pattern id="{pid}" width="4" height="4" patternUnits="userSpaceOnUse"'
+                   f' patternTransform="rotate(45)"><rect width="4" height="4" fill="#bbf7d0"/>'
+                   f'<line x1="0" y1="0" x2="0" y2="4" stroke="{TARGET}" stroke-width="1.5"/>'
+                   f'</pattern></defs>')
+        out.append(f'<rect class="progress-pending" x="{lo}" width="{hi - lo}" height="10"'
+                   f' fill="url(#{pid})"/>')
+    out.append("</svg>")
     return Markup("".join(out))

@@ -22,14 +22,14 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..domain.clock import local_today
+from ..domain.clock import local_date, local_today
 from ..domain.permissions import can_amend_measurement, can_edit, can_verify
 from ..domain.texts import number
 from ..extensions import db
 from ..lifecycle.progress import bar_width, mean_progress
 from ..models import Indicator, Initiative, Measurement, MeasurementStatus
 from . import evidence, services
-from .charts import indicator_chart_svg
+from .charts import indicator_chart_svg, progress_bar_svg
 from .forms import CorrectionForm, IndicatorForm, MeasurementForm, ReturnForm, WithdrawForm
 
 NEW_INDICATOR = "new-indicator"
@@ -62,9 +62,14 @@ Forms = dict[str, FlaskForm]  # forms sent with errors, by prefix
 class IndicatorRow:
     indicator: Indicator
     measurements: list[Measurement]
-    progress: float | None
+    progress: float | None  # verified measurements only: what counts
     bar: int
     chart: Markup
+    # The latest measurement awaiting verification, newer than the latest verified one, and
+    # the progress it would give once verified (shown lighter, hatched; it does not count).
+    pending: Measurement | None = None
+    pending_progress: float | None = None
+    progress_bar: Markup | None = None
     edit_form: IndicatorForm | None = None
     measurement_form: MeasurementForm | None = None
     return_forms: dict[int, ReturnForm] = field(default_factory=dict)
@@ -146,8 +151,14 @@ def _row(initiative: Initiative, indicator: Indicator, forms: Forms, editable: b
          verifier: bool, today: date) -> IndicatorRow:
     measurements = list(indicator.measurements)
     value = services.indicator_progress(indicator, measurements)
-    row = IndicatorRow(indicator, measurements, value, bar_width(value),
-                       indicator_chart_svg(indicator, measurements))
+    pending = services.latest_pending(measurements)
+    pending_value = services.pending_progress(indicator, measurements)
+    chart = indicator_chart_svg(indicator, measurements, start=local_date(initiative.created_at),
+                                due=indicator.target_date or initiative.target_date, today=today)
+    bar = progress_bar_svg(str(indicator.id), None if value is None else bar_width(value),
+                           None if pending_value is None else bar_width(pending_value))
+    row = IndicatorRow(indicator, measurements, value, bar_width(value), chart, pending,
+                       pending_value, bar)
     if editable:
         _edit_forms(row, forms, today)
     for m in measurements:

@@ -78,6 +78,24 @@ def latest_verified(measurements: Iterable[Measurement]) -> Measurement | None:
     return max(verified, key=lambda m: (m.measured_on, m.id or 0), default=None)
 
 
+def latest_pending(measurements: Iterable[Measurement]) -> Measurement | None:
+    """The latest measurement awaiting verification that is newer than the latest verified one:
+    what progress would become once it is verified. It does not count until then."""
+    measurements = list(measurements)
+    verified = latest_verified(measurements)
+    after = (verified.measured_on, verified.id or 0) if verified is not None else None
+    pending = [m for m in measurements if m.status == MeasurementStatus.SUBMITTED.value
+               and (after is None or (m.measured_on, m.id or 0) > after)]
+    return max(pending, key=lambda m: (m.measured_on, m.id or 0), default=None)
+
+
+def pending_progress(indicator: Indicator, measurements: Iterable[Measurement]) -> float | None:
+    """Progress of :func:`latest_pending`; ``None`` when nothing newer awaits verification."""
+    pending = latest_pending(measurements)
+    return progress(indicator.baseline, indicator.target, indicator.direction,
+                    pending.value if pending is not None else None)
+
+
 def indicator_progress(indicator: Indicator,
                        measurements: Iterable[Measurement] | None = None) -> float | None:
     """Progress of the latest verified measurement; ``None`` when nothing is verified yet."""

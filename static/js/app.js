@@ -511,6 +511,27 @@
     if (focusable) focusable.focus({ preventScroll: true });
   });
 
+  // Row menus (<details class="row-menu">) open and close without this; it adds what a menu
+  // button is expected to do: Escape closes it (focus back on its button), and so do a click
+  // outside it and opening another one.
+  function closeMenus(except) {
+    document.querySelectorAll("details.row-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest("details.row-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details.row-menu"));
+  });
+
   function boot() {
     fitBoard();
     restoreStage();

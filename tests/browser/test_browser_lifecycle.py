@@ -57,6 +57,7 @@ def test_gate_then_milestone_then_measurement_then_rollout(page: Page, live_serv
     refusal.locator(".missing-list a").first.click()
     page.wait_for_url(f"**/initiatives/{card_id}#*")
     milestones = page.locator("#milestones")
+    milestones.locator("details.row-menu > summary").first.click()  # the row's actions menu
     milestones.get_by_role("button", name="Tandai selesai").first.click()
     expect(milestones.get_by_text("2 dari 2 selesai")).to_be_visible()
 

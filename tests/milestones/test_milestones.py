@@ -1,5 +1,5 @@
-"""Milestones: the services (rules, positions, one Activity per change, the city's days) and the
-endpoints, with htmx (the re-rendered section) and without (303 back to the initiative page)."""
+"""Milestones: the services (rules, the order by due date, one Activity per change, the city's
+days) and the endpoints, with htmx (the re-rendered section) and without (303 back to the initiative page)."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -98,7 +98,6 @@ def test_only_editors_may_change_milestones(team, initiative, make_user, make_un
             (services.add_milestone, (initiative, "X", date(2027, 1, 1), None)),
             (services.update_milestone, (milestone, "X", date(2027, 1, 1), None)),
             (services.complete_milestone, (milestone,)),
-            (services.move_milestone, (milestone, services.DOWN)),
             (services.delete_milestone, (milestone,)),
         ):
             with pytest.raises(Forbidden):
@@ -173,36 +172,44 @@ def test_complete_uses_the_citys_date_and_reopen_clears_it(team, initiative):
     assert entries[1].data["done_on"] == "2026-12-11"
 
 
-def test_move_up_down_and_to_an_index_keeps_positions_gap_free(team, initiative):
-    a, b, c = (add(team.staff, initiative, t) for t in ("A", "B", "C"))
-    assert services.move_milestone(team.staff, c, services.UP)
+def test_the_list_is_open_by_due_date_overdue_first_then_done(team, initiative):
+    """Open milestones by due date (the overdue ones naturally first), then the done ones by due
+    date; milestones due the same day keep the order they were added in (``position``)."""
+    today = local_today()
+    later = add(team.staff, initiative, "Later", due=today + timedelta(days=30))
+    soon = add(team.staff, initiative, "Soon", due=today + timedelta(days=3))
+    late = add(team.staff, initiative, "Late", due=today - timedelta(days=2))
+    done_early = add(team.staff, initiative, "Done early", due=today - timedelta(days=40))
+    same_day = add(team.staff, initiative, "Soon too", due=today + timedelta(days=3))
+    very_late = add(team.staff, initiative, "Very late", due=today - timedelta(days=9))
+    done_late = add(team.staff, initiative, "Done late", due=today + timedelta(days=60))
+    for m in (done_late, done_early):
+        services.complete_milestone(team.staff, m)
     db.session.commit()
-    assert ordered(initiative.id) == [("A", 0), ("C", 1), ("B", 2)]
-    assert services.move_milestone(team.staff, db.session.get(Milestone, a.id), services.DOWN)
-    db.session.commit()
-    assert ordered(initiative.id) == [("C", 0), ("A", 1), ("B", 2)]
-    assert services.move_milestone(team.staff, db.session.get(Milestone, b.id), 0)
-    db.session.commit()
-    assert ordered(initiative.id) == [("B", 0), ("C", 1), ("A", 2)]
-    # already there: nothing changes, nothing is recorded
-    before = len(trail(initiative.id))
-    assert not services.move_milestone(team.staff, db.session.get(Milestone, b.id), services.UP)
-    assert not services.move_milestone(team.staff, db.session.get(Milestone, a.id),
-                                       services.DOWN)
-    assert len(trail(initiative.id)) == before
-    for bad in (3, -1, "sideways"):
-        with pytest.raises(Invalid):
-            services.move_milestone(team.staff, db.session.get(Milestone, a.id), bad)
-    entry = trail(initiative.id)[-1]
-    assert entry.verb == "milestone_reordered"
-    assert (entry.data["from_position"], entry.data["to_position"]) == (3, 1)
+    rows = services.milestone_rows(initiative, today)
+    assert [r.milestone.title for r in rows] == [
+        "Very late", "Late", "Soon", "Soon too", "Later", "Done early", "Done late"]
+    assert [r.overdue_days for r in rows] == [9, 2, 0, 0, 0, 0, 0]
+    assert {later.id, soon.id, late.id, same_day.id, very_late.id} == {
+        r.milestone.id for r in rows if not r.milestone.done}
 
 
-def test_delete_closes_the_gap(team, initiative):
+def test_the_page_lists_milestones_in_that_order(team, auth, client, initiative):
+    today = local_today()
+    add(team.staff, initiative, "Kontrak", due=today + timedelta(days=20))
+    add(team.staff, initiative, "Survei", due=today - timedelta(days=1))
+    add(team.staff, initiative, "Uji coba", due=today + timedelta(days=5))
+    auth.login(team.staff)
+    section = section_of(client.get(f"/initiatives/{initiative.id}").get_data(as_text=True))
+    titles = re.findall(r'<span class="milestone-title">([^<]+)</span>', section)
+    assert titles == ["Survei", "Uji coba", "Kontrak"]
+
+
+def test_delete_leaves_the_others_in_place(team, initiative):
     a, b, c = (add(team.staff, initiative, t) for t in ("A", "B", "C"))
     services.delete_milestone(team.staff, b)
     db.session.commit()
-    assert ordered(initiative.id) == [("A", 0), ("C", 1)]
+    assert ordered(initiative.id) == [("A", 0), ("C", 2)]
     entry = trail(initiative.id)[-1]
     assert entry.verb == "milestone_deleted" and entry.data == {"milestone_id": b.id, "title": "B"}
     assert len(trail(initiative.id)) == 4
@@ -214,7 +221,6 @@ def test_every_verb_has_a_sentence(team, initiative):
     services.update_milestone(team.staff, milestone, "Survei rute", date(2027, 1, 15), None)
     services.complete_milestone(team.staff, milestone)
     services.reopen_milestone(team.staff, milestone)
-    services.move_milestone(team.staff, milestone, services.DOWN)
     services.delete_milestone(team.staff, milestone)
     db.session.commit()
     with force_locale("en"):
@@ -225,9 +231,17 @@ def test_every_verb_has_a_sentence(team, initiative):
         "edited milestone “Survei rute”: title: Survei → Survei rute",
         "marked milestone “Survei rute” done",
         "reopened milestone “Survei rute”",
-        "moved milestone “Survei rute” from place 1 to 2",
         "deleted milestone “Survei rute”",
     ]
+
+
+def test_reorders_recorded_before_the_list_followed_due_dates_still_read(team, initiative):
+    from quickwin_tracker.domain import activity
+
+    entry = activity.record(team.staff, "milestone_reordered", initiative, title="Survei",
+                            from_position=1, to_position=2)
+    with force_locale("en"):
+        assert describe(entry) == "moved milestone “Survei” from place 1 to 2"
 
 
 # --------------------------------------------------------------------------- overdue, in WITA
@@ -392,7 +406,7 @@ def test_cancel_edit_returns_the_section_or_the_page(team, auth, client, hx, ini
     assert plain.status_code == 303 and plain.headers["Location"].endswith("#milestones")
 
 
-def test_complete_reopen_move_delete_with_htmx(team, auth, client, hx, initiative):
+def test_complete_reopen_delete_with_htmx(team, auth, client, hx, initiative):
     a = add(team.staff, initiative, "A", due=local_today() - timedelta(days=1))
     b = add(team.staff, initiative, "B")
     auth.login(team.manager)
@@ -409,28 +423,24 @@ def test_complete_reopen_move_delete_with_htmx(team, auth, client, hx, initiativ
     reopened = client.post(f"{base}/{a.id}/reopen", headers=hx).get_data(as_text=True)
     assert "overdue by 1 day" in reopened
 
-    moved = client.post(f"{base}/{b.id}/move", data={"direction": "up"}, headers=hx)
-    assert moved.status_code == 200
-    assert ordered(initiative.id) == [("B", 0), ("A", 1)]
-    assert client.post(f"{base}/{b.id}/move", data={"direction": "sideways"},
-                       headers=hx).status_code == 400
+    assert client.post(f"{base}/{b.id}/move", data={"direction": "up"},
+                       headers=hx).status_code == 404  # no manual order any more
 
     a_id = a.id
     gone = client.post(f"{base}/{a_id}/delete", headers=hx)
     assert gone.status_code == 200 and f'id="milestone-{a_id}"' not in gone.get_data(as_text=True)
-    assert ordered(initiative.id) == [("B", 0)]
+    assert ordered(initiative.id) == [("B", 1)]
     assert [e.verb for e in trail(initiative.id)] == [
         "milestone_added", "milestone_added", "milestone_completed", "milestone_reopened",
-        "milestone_reordered", "milestone_deleted"]
+        "milestone_deleted"]
 
 
-def test_complete_reopen_move_delete_without_javascript(team, auth, client, initiative):
+def test_complete_reopen_delete_without_javascript(team, auth, client, initiative):
     a = add(team.staff, initiative, "A")
     b = add(team.staff, initiative, "B")
     auth.login(team.staff)
     base = f"/initiatives/{initiative.id}/milestones"
     for url, data in ((f"{base}/{a.id}/complete", {}), (f"{base}/{a.id}/reopen", {}),
-                      (f"{base}/{a.id}/move", {"direction": "down"}),
                       (f"{base}/{b.id}/delete", {})):
         response = client.post(url, data=data)
         assert response.status_code == 303, url
@@ -454,7 +464,7 @@ def test_other_units_staff_and_reviewers_get_403_and_see_no_controls(
         assert "Survei rute" in section
         assert "<form" not in section and "/edit" not in section and "new-title" not in section
         for url in (base, f"{base}/{milestone.id}/edit", f"{base}/{milestone.id}/complete",
-                    f"{base}/{milestone.id}/move", f"{base}/{milestone.id}/delete"):
+                    f"{base}/{milestone.id}/delete"):
             assert client.post(url, data={**form(), "direction": "up"}).status_code == 403, url
             assert client.post(url, data={**form(), "direction": "up"},
                                headers=hx).status_code == 403, url
@@ -517,6 +527,23 @@ def test_a_milestone_deleted_by_someone_else_meanwhile_is_a_conflict(team, initi
     with db.engine.begin() as other:  # another request deletes it after we loaded it
         other.execute(sa.delete(Milestone.__table__).where(Milestone.__table__.c.id == a.id))
     with pytest.raises(Conflict):
-        services.move_milestone(team.staff, a, services.DOWN)
+        services.complete_milestone(team.staff, a)
     db.session.rollback()
     assert [e.verb for e in trail(initiative.id)] == ["milestone_added", "milestone_added"]
+
+
+def test_the_add_form_is_behind_a_button_and_opens_itself_with_its_messages(
+        team, auth, client, hx, initiative):
+    add(team.staff, initiative, "Survei rute")
+    auth.login(team.staff)
+    page = section_of(client.get(f"/initiatives/{initiative.id}").get_data(as_text=True))
+    assert '<details class="add-form add-milestone">' in page  # closed
+    assert 'class="row-menu milestone-actions"' in page and "<details" in page
+    for headers in (hx, {}):
+        refused = client.post(f"/initiatives/{initiative.id}/milestones", data=form(title=""),
+                              headers=headers)
+        assert refused.status_code == 422
+        html = refused.get_data(as_text=True)
+        if headers:
+            assert '<details class="add-form add-milestone" open>' in html
+        assert 'id="new-title-error"' in html or "new-title" in html

@@ -254,7 +254,7 @@ def test_body_over_max_content_length_is_413_or_a_message_never_500(measured_tea
     assert html.lstrip().startswith('<section id="outcomes"')
     assert f'id="measurement-{iid}-evidence-error"' in html
     assert t("The file is too large: at most %(size)s is accepted.", size="1 KB") in html
-    assert '<details class="record-measurement" open>' in html
+    assert '<details class="add-form record-measurement" open>' in html
     assert count(Measurement) == 0 and count(Evidence) == 0 and files_in(folder) == []
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import format_date
 
 from quickwin_tracker.domain.activity import describe
 from quickwin_tracker.domain.clock import local_today
@@ -15,6 +16,12 @@ from quickwin_tracker.models import Activity, Indicator, Initiative, Measurement
 from quickwin_tracker.outcomes import services
 from quickwin_tracker.outcomes.charts import indicator_chart_svg, ticks, value_range
 from tests.conftest import t
+
+
+def pending_note(percent: str) -> str:
+    """The start of the "awaiting verification: N% (date), not counted yet" note."""
+    return t("awaiting verification: %(value)s%% (%(date)s), not counted yet", value=percent,
+             date="DATE").split(" (DATE")[0]
 
 
 def trail(initiative_id):
@@ -123,7 +130,7 @@ def test_bad_indicator_input_gets_a_message_next_to_the_field(measured_team, aut
         html = response.get_data(as_text=True)
         assert f'id="new-indicator-{field}-error"' in html
         assert ("<html" in html) is (not headers)
-        assert '<details class="add-indicator" open>' in html
+        assert '<details class="add-form add-indicator" open>' in html
     assert count(Indicator) == 1
     assert count(Activity) == before
 
@@ -245,7 +252,12 @@ def test_record_measurement_counts_only_once_verified(measured_team, auth, clien
     page = client.get(urls(measured_team)["page"]).get_data(as_text=True)
     assert t("awaiting verification") in page
     assert t("not measured yet: no verified measurement") in page
-    assert '<progress' not in page
+    # The bar shows it as pending: a hatched part only, nothing verified; lower is better,
+    # 30 → 10, measured 20: it would be half way once verified.
+    bar = page.split('class="progress-bar"')[1].split("</svg>")[0]
+    assert 'class="progress-pending" x="0" width="50"' in bar
+    assert "progress-verified" not in bar
+    assert pending_note("50") in page
 
     auth.logout()
     auth.login(measured_team.reviewer)
@@ -254,7 +266,8 @@ def test_record_measurement_counts_only_once_verified(measured_team, auth, clien
     html = response.get_data(as_text=True)
     assert "<html" not in html
     # lower is better: 30 → 10, measured 20: half way
-    assert '<progress max="100" value="50"' in html and ">50%</strong>" in html
+    assert 'class="progress-verified" width="50"' in html and ">50%</strong>" in html
+    assert "progress-pending" not in html and "not counted yet" not in html
     assert db.session.get(Measurement, m.id).status == "verified"
     assert [e.verb for e in trail(measured_team.initiative.id)] == ["measurement_recorded",
                                                               "measurement_verified"]
@@ -279,7 +292,7 @@ def test_bad_measurement_input(measured_team, auth, client, hx, overrides, field
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'id="measurement-{iid}-{field}-error"' in html
-    assert '<details class="record-measurement" open>' in html
+    assert '<details class="add-form record-measurement" open>' in html
     assert count(Measurement) == 0 and count(Activity) == 0
 
 
@@ -409,11 +422,11 @@ def test_over_achievement_and_below_baseline_are_shown(measured_team, auth, clie
     auth.login(measured_team.staff)
     page = client.get(urls(measured_team)["page"]).get_data(as_text=True)
     assert ">125%</strong>" in page and t("over-achieved: the target is beaten") in page
-    assert '<progress max="100" value="100"' in page
+    assert 'class="progress-verified" width="100"' in page
     add_measurement(measured_team, 40.0, day=local_today(), status="verified")  # worse than baseline
     page = client.get(urls(measured_team)["page"]).get_data(as_text=True)
     assert ">-50%</strong>" in page and t("below the baseline") in page
-    assert '<progress max="100" value="0"' in page
+    assert 'class="progress-verified" width="0"' in page
 
 
 # --------------------------------------------------------------------------- the page
@@ -515,14 +528,110 @@ def test_chart_with_negative_values(app):
     circles = list(root.iter("{http://www.w3.org/2000/svg}circle"))
     # higher values are drawn higher up (smaller y)
     assert float(circles[1].get("cy")) < float(circles[0].get("cy"))
+    _x, _y, width, height = map(float, root.get("viewBox").split())
     for c in circles:
-        assert 0 <= float(c.get("cx")) <= 480 and 0 <= float(c.get("cy")) <= 200
+        assert 0 <= float(c.get("cx")) <= width and 0 <= float(c.get("cy")) <= height
 
 
 def test_chart_escapes_the_name(app):
     svg = indicator_chart_svg(_chart_indicator(name='"><script>x</script>'), [])
     _assert_well_formed(svg)
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def _x(root, element) -> float:
+    return float(element.get("cx") or element.get("x1"))
+
+
+def test_chart_spans_from_the_start_to_the_target_date_with_the_plan_and_today(app):
+    """x runs from the indicator's start (the initiative's creation, before the first
+    measurement) to its target date; a straight planned line goes from the baseline at the start
+    to the target at the target date; a vertical line marks today; it fills its container."""
+    svg = indicator_chart_svg(
+        _chart_indicator(), _points((25.0, date(2026, 3, 1), "verified"),
+                                    (20.0, date(2026, 5, 1), "verified")),
+        start=date(2026, 1, 1), due=date(2026, 12, 31), today=date(2026, 7, 2))
+    root = _assert_well_formed(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("viewBox") and root.get("width") is None and root.get("height") is None
+    frame = root.find(f"{ns}rect")
+    left = float(frame.get("x"))
+    right = left + float(frame.get("width"))
+    dates = [t.text for t in root.iter(f"{ns}text") if t.get("class") == "chart-date"]
+    assert dates == [format_date(date(2026, 1, 1), "short"),
+                     format_date(date(2026, 12, 31), "short")]
+    plan = next(g for g in root.iter(f"{ns}g") if g.get("class") == "chart-plan")
+    line = plan.find(f"{ns}line")
+    assert float(line.get("x1")) == pytest.approx(left, abs=0.1)
+    assert float(line.get("x2")) == pytest.approx(right, abs=0.1)
+    top = float(frame.get("y"))
+    bottom = top + float(frame.get("height"))
+    # y: baseline 30 drawn lower than the target 10? No: lower is better, so 30 is the higher
+    # value and is drawn higher up; the plan falls from the baseline to the target.
+    assert float(line.get("y1")) < float(line.get("y2"))
+    assert top <= float(line.get("y1")) <= bottom and top <= float(line.get("y2")) <= bottom
+    today = next(g for g in root.iter(f"{ns}g") if g.get("class") == "chart-today")
+    tx = float(today.find(f"{ns}line").get("x1"))
+    assert tx == pytest.approx(left + 182 / 364 * (right - left), abs=0.2)  # 2 July: day 182
+    assert today.findtext(f"{ns}text") == t("today")
+    circles = [c for c in root.iter(f"{ns}circle") if c.get("r") == "4"]
+    assert left < _x(root, circles[0]) < _x(root, circles[1]) < tx
+
+
+def test_chart_widens_for_measurements_after_the_target_date_and_without_one(app):
+    svg = indicator_chart_svg(_chart_indicator(), _points((12.0, date(2027, 2, 1), "verified")),
+                              start=date(2026, 1, 1), due=date(2026, 12, 31),
+                              today=date(2027, 3, 1))
+    root = _assert_well_formed(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    dates = [t.text for t in root.iter(f"{ns}text") if t.get("class") == "chart-date"]
+    assert dates[-1] == format_date(date(2027, 3, 1), "short")
+    # no target date: no planned line, still today
+    svg = indicator_chart_svg(_chart_indicator(), [], start=date(2026, 1, 1), due=None,
+                              today=date(2026, 6, 1))
+    assert 'class="chart-plan"' not in svg and 'class="chart-today"' in svg
+
+
+def test_chart_shows_a_measurement_awaiting_verification_as_pending(app):
+    svg = indicator_chart_svg(
+        _chart_indicator(), _points((25.0, date(2026, 3, 1), "verified"),
+                                    (18.0, date(2026, 4, 1), "submitted")),
+        start=date(2026, 1, 1), due=date(2026, 12, 31), today=date(2026, 4, 2))
+    root = _assert_well_formed(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    pending = next(g for g in root.iter(f"{ns}g") if g.get("class") == "chart-point point-submitted")
+    assert pending.find(f"{ns}circle").get("fill") == "#fff"  # hollow
+    assert t("awaiting verification") in pending.findtext(f"{ns}title")
+    segment = next(e for e in root.iter(f"{ns}line") if e.get("class") == "chart-pending")
+    verified = next(g for g in root.iter(f"{ns}g") if g.get("class") == "chart-point point-verified")
+    assert segment.get("x1") == verified.find(f"{ns}circle").get("cx")
+    assert segment.get("x2") == pending.find(f"{ns}circle").get("cx")
+    assert segment.get("stroke-dasharray") and "<polyline" not in svg  # not joined as counted
+
+
+def test_progress_bar_shows_the_pending_part_hatched(app):
+    from quickwin_tracker.outcomes.charts import progress_bar_svg
+
+    bar = str(progress_bar_svg("7", 40, 65))
+    assert 'class="progress-verified" width="40"' in bar
+    assert 'class="progress-pending" x="40" width="25"' in bar and 'fill="url(#hatch-7)"' in bar
+    lower = str(progress_bar_svg("7", 40, 10))  # it would lower the progress: over the solid part
+    assert 'class="progress-pending" x="10" width="30"' in lower
+    assert "progress-pending" not in str(progress_bar_svg("7", 40, None))
+    assert "progress-verified" not in str(progress_bar_svg("7", None, 30))
+
+
+def test_the_section_shows_the_latest_measurement_awaiting_verification(measured_team, auth,
+                                                                        client):
+    add_measurement(measured_team, 20.0, day=date(2026, 3, 1), status="verified")  # 50 %
+    add_measurement(measured_team, 15.0, day=date(2026, 4, 1), status="submitted")  # 75 %
+    auth.login(measured_team.staff)
+    page = client.get(urls(measured_team)["page"]).get_data(as_text=True)
+    assert ">50%</strong>" in page  # what counts stays the verified figure
+    assert 'class="progress-verified" width="50"' in page
+    assert 'class="progress-pending" x="50" width="25"' in page
+    assert pending_note("75") in page
+    assert 'class="chart-pending"' in page and 'class="chart-today"' in page
 
 
 @pytest.mark.parametrize("values", [[], [5.0], [5.0, 5.0], [-3.0, 0.0], [0.0], [1e-6, 2e-6],

@@ -122,7 +122,6 @@ RULES: dict[str, str] = {
     "milestones.complete": "edit_initiative",
     "milestones.reopen": "edit_initiative",
     "milestones.delete": "edit_initiative",
-    "milestones.move": "edit_initiative",
     "outcomes.add_indicator": "edit_initiative",
     "outcomes.edit_indicator": "edit_initiative",
     "outcomes.delete_indicator": "edit_initiative",
