@@ -13,15 +13,17 @@ whatever the scope is by the time it is followed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from ..domain.clock import local_midnight_utc
 from ..domain.queries import contains_any
 from ..lifecycle.status import Status
-from ..models import Dimension, Initiative, Tag, TagKind, Unit, User
+from ..models import Dimension, Initiative, Stage, Tag, TagKind, Unit, User
 
 
 class FilterError(ValueError):
@@ -29,6 +31,9 @@ class FilterError(ValueError):
 
 
 STATUS_CHOICES = tuple(Status)  # the board's status filter, in this order
+# The stage filter's argument: not ``stage``, which the move form posts (the stage to move to)
+# beside the board's filters.
+STAGE_ARG = "in_stage"
 ALL_UNITS = "all"  # ``unit=all``: every unit, chosen explicitly (the reader's scope does not apply)
 
 
@@ -42,6 +47,8 @@ class BoardFilters:
     mine: bool = False
     status: str = ""  # a Status value; derived, so applied after assessing (see ``load_board``)
     tag: str = ""  # "kind:code" of a plan tag, e.g. "sdg:11.2"
+    stage: str = ""  # a stage's code: only that column's cards (``?in_stage=``, see STAGE_ARG)
+    until: date | None = None  # only initiatives that existed by the end of this local day
 
     @classmethod
     def for_reader(cls, args: MultiDict[str, str], user: User | None) -> BoardFilters:
@@ -70,6 +77,8 @@ class BoardFilters:
             mine=args.get("mine") in ("1", "on", "true"),
             status=_status(args),
             tag=_tag(args),
+            stage=(args.get(STAGE_ARG) or "").strip().lower()[:32],
+            until=_until(args),
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -91,6 +100,10 @@ class BoardFilters:
             args["status"] = self.status
         if self.tag:
             args["tag"] = self.tag
+        if self.stage:
+            args[STAGE_ARG] = self.stage
+        if self.until is not None:
+            args["until"] = self.until.isoformat()
         return args
 
     def cell_args(self) -> dict[str, Any]:
@@ -111,9 +124,10 @@ class BoardFilters:
     @property
     def narrows_cells(self) -> bool:
         """Whether some cards of a cell may be hidden (the dimension filter hides whole lanes, the
-        status filter is applied after assessing): then a cell's first cards are not simply those
-        with the lowest positions."""
-        return bool(self.unit or self.owner is not None or self.mine or self.q or self.tag)
+        status filter is applied after assessing, the stage filter whole columns): then a cell's
+        first cards are not simply those with the lowest positions."""
+        return bool(self.unit or self.owner is not None or self.mine or self.q or self.tag
+                    or self.until is not None)
 
     def conditions(self, user: User | None) -> list[sa.ColumnElement[bool]]:
         """WHERE clauses over ``Initiative`` (joined to ``Unit`` and ``Dimension``)."""
@@ -131,6 +145,10 @@ class BoardFilters:
         if self.tag:
             kind, code = self.tag.split(":", 1)
             conds.append(Initiative.tags.any(sa.and_(Tag.kind == kind, Tag.code == code)))
+        if self.stage:  # (a subquery: no join, so counts still read the board's index alone)
+            conds.append(Initiative.stage_id.in_(sa.select(Stage.id).where(Stage.code == self.stage)))
+        if self.until is not None:
+            conds.append(Initiative.created_at < local_midnight_utc(self.until + timedelta(days=1)))
         return conds
 
 
@@ -157,3 +175,11 @@ def _tag(args: MultiDict[str, str]) -> str:
     if tag and (":" not in tag or tag.split(":", 1)[0] not in {k.value for k in TagKind}):
         raise FilterError(_l("The plan filter must look like “sdg:11.2”."))
     return tag
+
+
+def _until(args: MultiDict[str, str]) -> date | None:
+    raw = (args.get("until") or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError as exc:
+        raise FilterError(_l("The “existing by” filter must be a date (YYYY-MM-DD).")) from exc

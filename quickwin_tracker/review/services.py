@@ -112,6 +112,20 @@ class Summary:
         return grouped
 
     @property
+    def matrix_attention(self) -> dict[tuple[int, int], int]:
+        """Initiatives at risk or off track per (dimension id, stage id) cell of the matrix."""
+        return dict(Counter((row.dimension_id, row.stage_id) for row, _a in self.attention))
+
+    @property
+    def attention_counts(self) -> dict[Status, int]:
+        """How many initiatives are off track, and how many at risk."""
+        return _status_counts(self.attention)
+
+    def attention_counts_in(self, dimension_id: int) -> dict[Status, int]:
+        """``attention_counts`` in one dimension."""
+        return _status_counts(self.attention_by_dimension.get(dimension_id, []))
+
+    @property
     def matrix_row_totals(self) -> dict[int, int]:
         """Initiatives per dimension."""
         return _totals(self.matrix, 0)
@@ -122,12 +136,50 @@ class Summary:
         return _totals(self.matrix, 1)
 
 
+def _status_counts(attention: list[tuple[Any, Assessment]]) -> dict[Status, int]:
+    counts = Counter(assessment.status for _row, assessment in attention)
+    return {Status.OFF_TRACK: counts[Status.OFF_TRACK], Status.AT_RISK: counts[Status.AT_RISK]}
+
+
 def _totals(matrix: dict[tuple[int, int], int], axis: int) -> dict[int, int]:
     """The sums of ``matrix`` (dimension id, stage id) -> count along one of its keys."""
     totals: dict[int, int] = defaultdict(int)
     for key, n in matrix.items():
         totals[key[axis]] += n
     return totals
+
+
+HEADLINE_FIGURES = ("active", "rolled_out_period", "rolled_out_quarter", "rolled_out_year",
+                    "with_measurement_share", "on_track_share", "overdue_milestones",
+                    "average_days_to_rollout")
+
+
+@dataclass
+class Previous:
+    """The last review's frozen headline (``cycle.snapshot_of``), to show each figure's change."""
+    review: Any  # models.Review
+    headline: dict[str, Any]
+
+    def change(self, summary: Summary, figure: str) -> float | None:
+        """The figure now minus the figure at the last review (None when either is unknown)."""
+        now, then = getattr(summary.headline, figure), self.headline.get(figure)
+        if now is None or then is None:
+            return None
+        return now - then
+
+
+def previous_review(unit: Unit | None) -> Previous | None:
+    """The latest review of the same scope (the whole city, or ``unit``) with a frozen headline.
+    One query (the last few reviews; a scope's latest is among them in practice)."""
+    from ..models import Review
+
+    code = unit.code if unit is not None else None
+    for review in db.session.scalars(
+            sa.select(Review).order_by(Review.started_at.desc(), Review.id.desc()).limit(20)):
+        snap = review.snapshot or {}
+        if snap.get("unit") == code and snap.get("headline"):
+            return Previous(review, snap["headline"])
+    return None
 
 
 def scope_unit(user: User) -> Unit | None:
@@ -308,10 +360,12 @@ def _outcomes(dimensions: list[Dimension], rows: list[Any],
 
 
 def _attention(rows: list[Any], assessed: Assessed) -> list[tuple[Any, Assessment]]:
-    """The initiatives off track (first) or at risk, by title."""
+    """The initiatives off track (first) or at risk, the most urgent first: by target date
+    (none last), then title."""
     attention = [(row, assessed[row.id][0]) for row in rows
                  if assessed[row.id][0].status in (Status.AT_RISK, Status.OFF_TRACK)]
-    attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK, pair[0].title))
+    attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK,
+                                     pair[0].target_date or date.max, pair[0].title))
     return attention
 
 

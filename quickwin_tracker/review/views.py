@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_babel import format_date
 from flask_login import current_user, login_required
 
@@ -15,7 +15,9 @@ from ..web.htmx import render
 from . import bp
 from .charts import stacked_area, stacked_bars
 from .periods import PRESET_LABELS, PeriodError, period_from_args
-from .services import SORT_KEYS, build_summary
+from .services import SORT_KEYS, build_summary, previous_review
+
+LIST_CAP = 10  # the summary lists the ten most urgent; the board shows them all
 
 
 @bp.get("/summary")
@@ -39,8 +41,23 @@ def summary():
         "throughput": stacked_bars(_throughput_title(), data.throughput, dimension_series,
                                    lambda d: format_date(d, "MMM yy")),
     }
+    today = local_today()
+    board_args = {"unit": data.unit.code if data.unit else "all"}
+    if data.period.end < today:  # (initiatives created later are not in the summary)
+        board_args["until"] = data.period.end.isoformat()
     return render("review/summary.html", block="summary", summary=data, charts=charts,
-                  presets=PRESET_LABELS, sort=sort, descending=descending, bar_width=bar_width)
+                  presets=PRESET_LABELS, sort=sort, descending=descending, bar_width=bar_width,
+                  previous=previous_review(data.unit), board_args=board_args, list_cap=LIST_CAP,
+                  heat_band=_heat_band(max(data.matrix.values(), default=0)),
+                  printed_on=today, city_name=current_app.config.get("CITY_NAME", "Balikpapan"))
+
+
+def _heat_band(top: int):
+    """A cell's band, 0 (empty) to 4 (the fullest cells), relative to the fullest cell: the
+    heat map's colour classes (``heat-0`` … ``heat-4``)."""
+    def band(n: int) -> int:
+        return 0 if not n or not top else max(1, -(-4 * n // top))
+    return band
 
 
 def _cfd_title() -> str:

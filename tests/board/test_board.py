@@ -113,6 +113,30 @@ def test_filters_are_applied_and_kept_in_links(team, auth, client, make_initiati
     assert 'value="akta"' in html
 
 
+def test_stage_and_existing_by_filters_narrow_to_exactly_those_cards(team, auth, client,
+                                                                      make_initiative):
+    from datetime import UTC, datetime
+
+    approved = make_initiative(team.unit, stage="approved", title="Akta kilat")
+    pilot = make_initiative(team.unit, stage="pilot", title="Posyandu digital")
+    old = make_initiative(team.unit, stage="pilot", title="Lama",
+                          created_at=datetime(2025, 1, 10, tzinfo=UTC))
+    auth.login(team.staff)
+
+    def shown(query: str) -> set[int]:
+        page = client.get(f"/board/?{query}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        return {i.id for i in (approved, pilot, old) if f'id="card-{i.id}"' in html}
+
+    assert shown("unit=all&in_stage=pilot") == {pilot.id, old.id}
+    assert shown("unit=all&in_stage=approved") == {approved.id}
+    assert shown("unit=all&in_stage=pilot&until=2025-12-31") == {old.id}
+    html = client.get("/board/?unit=all&in_stage=pilot&until=2025-12-31").get_data(as_text=True)
+    assert '<option value="pilot" selected>' in html and 'value="2025-12-31"' in html
+    assert client.get("/board/?until=yesterday").status_code == 400
+
+
 def test_bad_filter_is_a_400_with_reason(team, auth, client):
     auth.login(team.staff)
     response = client.get("/board/?owner=abc")

@@ -1,5 +1,6 @@
 """The Sekda's summary: exact figures on known data, scope, period filter, query budget."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -131,7 +132,8 @@ def test_summary_page_permissions_and_content(city, auth, client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'data-figure="active">3<' in html
-    assert "/board/?dimension=governance#cell-governance-in_progress" in html
+    assert ("/board/?dimension=governance&amp;in_stage=in_progress&amp;unit=all"
+            "#cell-governance-in_progress") in html
     assert "<svg" in html and "<title>" in html
     assert client.get("/summary?period=decade").status_code == 400
     assert client.get("/summary?sort=nope").status_code == 400
@@ -154,3 +156,94 @@ def test_summary_query_count_does_not_grow(city, auth, client, count_queries, ma
     with count_queries() as large:
         assert client.get("/summary?period=year").status_code == 200
     assert small.count == large.count, large.statements
+
+
+def _cards_on(client, url: str) -> set[int]:
+    """The ids of the cards the board shows at ``url`` (a link taken from the summary)."""
+    import re
+
+    page = client.get(url.replace("&amp;", "&"))
+    assert page.status_code == 200
+    return {int(n) for n in re.findall(r'id="card-(\d+)"', page.get_data(as_text=True))}
+
+
+def _href(html: str, marker: str) -> str:
+    """The first ``href`` after ``marker`` in ``html``."""
+    import re
+
+    return re.search(r'href="([^"]+)"', html[html.index(marker):]).group(1)
+
+
+def test_heat_map_cells_open_exactly_their_cards(city, auth, client, make_initiative):
+    """Each non-zero cell links to the board filtered by its dimension, stage and period (cards
+    created after the period's end are left out); zeros are quiet text, not links."""
+    dukcapil, _dinkes = city["units"]
+    later = make_initiative(dukcapil, stage="in_progress", dimension="governance",
+                            created_at=datetime(2026, 8, 1, tzinfo=UTC))
+    db.session.commit()
+    b = city["initiatives"][1]
+    auth.login(city["users"]["reviewer"])
+    html = client.get("/summary?period=custom&start=2026-01-01&end=2026-06-30").get_data(
+        as_text=True)
+    cell = html[html.index('data-cell="governance-in_progress"'):]
+    cell = cell[:cell.index("</td>")]
+    assert 'class="heat-4' in cell and "1 berisiko" in cell  # b: at risk, 1 of 1
+    href = _href(html, 'data-cell="governance-in_progress"')
+    assert "dimension=governance" in href and "in_stage=in_progress" in href
+    assert "until=2026-06-30" in href and "unit=all" in href
+    assert _cards_on(client, href) == {b.id}
+    zero = html[html.index('data-cell="society-proposed"'):]
+    assert zero[:zero.index("</td>")].count("<a ") == 0 and "heat-0" in zero[:80]
+    # The current period ends after today: no date filter, and the new card is in the cell.
+    html = client.get("/summary?period=year").get_data(as_text=True)
+    href = _href(html, 'data-cell="governance-in_progress"')
+    assert "until=" not in href
+    assert _cards_on(client, href) == {b.id, later.id}
+
+
+def test_attention_list_is_capped_with_see_all_links(city, auth, client, make_initiative):
+    _dukcapil, dinkes = city["units"]
+    for n in range(11):  # target date passed: off track
+        make_initiative(dinkes, stage="pilot", dimension="living", title=f"Terlambat {n:02}",
+                        created_at=datetime(2026, 1, 5, tzinfo=UTC),
+                        target_date=date(2026, 10, 1) + timedelta(days=n))
+    db.session.commit()
+    auth.login(city["users"]["reviewer"])
+    html = client.get("/summary?period=year").get_data(as_text=True)
+    attention = html[html.index('id="attention-title"'):html.index('id="trends-title"')]
+    assert attention.count('<li class="status-') == 10
+    assert "Terlambat 09" in attention and "Terlambat 10" not in attention  # the oldest targets
+    off = _href(attention, 'class="see-all')
+    assert "status=off_track" in off and "unit=all" in off
+    board = client.get(off.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.search(r'data-dimension="living" data-stage="pilot" aria-label="[^"]*\(12\)"', board)
+    assert 'data-see-all="at_risk"' in attention
+
+
+def test_per_unit_table_sorts_by_links_without_script(city, auth, client):
+    auth.login(city["users"]["reviewer"])
+    html = client.get("/summary?period=year&sort=total").get_data(as_text=True)
+    assert html.index('data-unit="DINKES"') < html.index('data-unit="DUKCAPIL"')
+    assert 'aria-sort="ascending"' in html
+    assert "sort=total&amp;dir=desc&amp;period=year" in html or "dir=desc" in html
+    html = client.get("/summary?period=year&sort=at_risk&dir=desc").get_data(as_text=True)
+    assert html.index('data-unit="DUKCAPIL"') < html.index('data-unit="DINKES"')
+
+
+def test_headline_shows_the_change_since_the_last_review(city, auth, client, make_initiative):
+    from quickwin_tracker.review.cycle import start_review
+
+    start_review(city["users"]["reviewer"], preset("year", date.today()))
+    dukcapil, _dinkes = city["units"]
+    make_initiative(dukcapil, stage="proposed", dimension="governance")
+    make_initiative(dukcapil, stage="proposed", dimension="governance")
+    db.session.commit()
+    auth.login(city["users"]["reviewer"])
+    html = client.get("/summary?period=year").get_data(as_text=True)
+    figure = html[html.index('data-figure="active"'):]
+    assert figure.startswith('data-figure="active">5<span class="change up">+2</span>')
+    assert 'data-figure="overdue">1<span class="change same">±0</span>' in html
+    # A manager's summary compares with reviews of their unit only (there are none).
+    auth.logout()
+    auth.login(city["users"]["manager"])
+    assert 'class="change' not in client.get("/summary?period=year").get_data(as_text=True)
