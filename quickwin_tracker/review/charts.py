@@ -1,9 +1,10 @@
 """Server-rendered SVG charts for the summary: a cumulative flow diagram (stacked areas) and
 monthly throughput (stacked bars).
 
-Legible in print and in grey scale: the series use fills of clearly different lightness, and
-each is also named in a legend in the same order as the stack; a data table accompanies every
-chart for screen readers. No inline ``style`` attributes (the CSP forbids them), text escaped.
+Colour-blind safe: the series take the Okabe–Ito palette (distinct under the common colour
+vision deficiencies), outlined, and each is named in a legend beside the chart in the same order
+as the stack, its names wrapped rather than cut; a data table accompanies every chart for screen
+readers and print. No inline ``style`` attributes (the CSP forbids them), text escaped.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-# Light to dark, distinguishable in grey scale (luminance steps of ~15 %).
-FILLS = ["#dbeafe", "#93c5fd", "#3b82f6", "#1d4ed8", "#1e3a8a", "#0b1a3f", "#64748b", "#334155"]
+# Okabe & Ito (2008), "Color Universal Design": black left out (it hides the outlines), grey
+# added as the eighth; the palette repeats past its end.
+FILLS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 150, 12, 28
+WIDTH, HEIGHT = 760, 260
+LEFT, RIGHT, TOP, BOTTOM = 44, 200, 12, 28
+LEGEND_CHARS = 26  # a legend line's length before it wraps (font-size 11 in 200 - 32 px)
 
 
 def _fill(index: int) -> str:
@@ -25,19 +28,36 @@ def _fill(index: int) -> str:
     return FILLS[index % len(FILLS)]
 
 
+def _wrap(name: str, width: int = LEGEND_CHARS) -> list[str]:
+    """``name`` in lines of at most ``width`` characters, broken at spaces (a longer word stays
+    whole): the legend shows every name in full."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _scale(max_value: int) -> int:
     return max(1, max_value)
 
 
 def _legend(names: Sequence[str]) -> list[str]:
+    """The series' names, top of the stack first, each beside its colour, wrapped in full."""
     parts = []
+    y = TOP + 6
+    x = WIDTH - RIGHT + 14
     for n, name in enumerate(reversed(names)):
         index = len(names) - 1 - n
-        y = TOP + 6 + n * 18
-        x = WIDTH - RIGHT + 14
+        lines = _wrap(name)
+        tspans = "".join(f'<tspan x="{x + 18}" dy="{0 if i == 0 else 12}">{escape(line)}</tspan>'
+                         for i, line in enumerate(lines))
         parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{_fill(index)}" '
                      f'stroke="#1f2933" stroke-width="0.5"/>'
-                     f'<text x="{x + 18}" y="{y + 10}" font-size="11" fill="#1f2933">{escape(name)}</text>')
+                     f'<text x="{x + 18}" y="{y + 10}" font-size="11" fill="#1f2933">{tspans}</text>')
+        y += 6 + 12 * len(lines)
     return parts
 
 

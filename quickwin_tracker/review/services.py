@@ -11,7 +11,8 @@ What the period filter means (it applies to every block):
 - "overdue milestones" are open milestones due before the end of the period (or before today,
   whichever is earlier);
 - statuses are as of today (the rule in ``lifecycle/status.py``);
-- trends cover the period week by week (cumulative flow) and month by month (throughput).
+- trends cover the period week by week (cumulative flow) and month by month (throughput), up to
+  the week and month of today.
 """
 
 from __future__ import annotations
@@ -220,8 +221,9 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         unit_rows=_sorted_units(unit_rows, sort, descending),
         outcomes=_outcomes(dimensions, rows, assessed),
         attention=_attention(rows, assessed),
-        cfd=_cumulative_flow(scope, stages, period),
-        throughput=_throughput(rollouts, dimensions, period),
+        # (the trends stop at today: no flat lines into weeks and months still to come)
+        cfd=[p for p in _cumulative_flow(scope, stages, period) if p[0] <= today],
+        throughput=[p for p in _throughput(rollouts, dimensions, period) if p[0] <= today],
         status_labels={status: status.label for status in Status},
     )
 

@@ -247,3 +247,20 @@ def test_headline_shows_the_change_since_the_last_review(city, auth, client, mak
     auth.logout()
     auth.login(city["users"]["manager"])
     assert 'class="change' not in client.get("/summary?period=year").get_data(as_text=True)
+
+
+def test_trends_stop_at_today_in_distinct_colour_blind_safe_colours(city, stages, dimensions):
+    from quickwin_tracker.review.charts import FILLS, stacked_area, stacked_bars
+
+    s = build_summary(city["users"]["reviewer"], preset("year", TODAY), now=NOW)
+    assert s.cfd[-1][0] <= TODAY < s.cfd[-1][0] + timedelta(days=7)  # this week, none after
+    assert [month for month, _c in s.throughput][-1] == date(2026, 11, 1)  # no December
+    series = [(st.id, st.name) for st in s.stages]
+    svg = str(stacked_area("CFD", s.cfd, series, str))
+    fills = re.findall(r'<polygon [^>]*fill="(#[0-9A-Fa-f]{6})"', svg)
+    assert len(fills) == len(series) == len(set(fills)) and set(fills) <= set(FILLS)
+    for _sid, name in series:  # every name in full in the legend
+        assert all(word in svg for word in name.split())
+    long = [(1, "Smart Governance (Tata Kelola) dan Pelayanan Publik Terpadu")]
+    legend = str(stacked_bars("T", s.throughput, long, str))
+    assert "Terpadu" in legend and legend.count("<tspan") >= 2
