@@ -1,16 +1,22 @@
 """Issue #5 as the Sekda's office uses it: the summary, a matrix cell that opens the filtered
-board, and printing the summary to a clean PDF (no navigation, one dimension per page)."""
+board, and printing the summary to a clean PDF (no navigation, the dimension pages open); and
+issue 13: the summary of a city of 1,000 initiatives prints as a report of a few A4 pages with
+its per-OPD table complete."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Dimension, Initiative, Stage, Unit, User
 from tests.conftest import _PASSWORD_HASH
+
+ADMIN = "admin@quickwin.balikpapan.go.id"
 
 
 def seed_city() -> dict:
@@ -37,9 +43,11 @@ def test_matrix_cell_opens_the_filtered_board_and_the_summary_prints_cleanly(
     page.goto(server.path("/summary?period=year"))
     expect(page.locator("h1")).to_contain_text("Ringkasan")
     cell = page.locator('td[data-cell="environment-pilot"] a')
-    expect(cell).to_have_text("2")
+    expect(cell.locator(".heat-count")).to_have_text("2")
+    expect(page.locator('td[data-cell="living-pilot"] a')).to_have_count(0)  # zeros are quiet
     cell.click()
-    page.wait_for_url("**/board/?dimension=environment#cell-environment-pilot")
+    page.wait_for_url("**/board/?dimension=environment&in_stage=pilot&unit=all"
+                      "#cell-environment-pilot")
     expect(page.locator("section.lane")).to_have_count(1)
     expect(page.locator("#cell-environment-pilot li.card")).to_have_count(2)
 
@@ -47,8 +55,78 @@ def test_matrix_cell_opens_the_filtered_board_and_the_summary_prints_cleanly(
     page.emulate_media(media="print")
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator("#summary-filters")).to_be_hidden()
-    breaks = page.eval_on_selector_all(
-        ".dimension-page", "els => els.map(e => getComputedStyle(e).breakBefore)")
-    assert breaks == ["page"] * 6
-    pdf = page.pdf(format="A4")
+    expect(page.locator(".dimension-page").first).to_be_visible()  # the <details> opens in print
+    pdf = page.pdf(prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+
+
+@pytest.fixture(scope="module")
+def city_server(database_factories, tmp_path_factory):
+    """One server with the demo city of 1,000 initiatives (seeding takes seconds)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from quickwin_tracker import create_app
+    from quickwin_tracker.demo import seed_demo
+    from tests.browser.conftest import LiveServer
+    from tests.conftest import base_config
+
+    factory = database_factories("sqlite")
+    url = factory.create()
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url))
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        seed_demo(initiatives=1000)
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, data=None)
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+    factory.drop(url)
+
+
+def _sign_in_as_admin(page: Page, server) -> None:
+    from quickwin_tracker.demo import DEMO_PASSWORD
+
+    page.goto(server.path("/auth/login"))
+    page.locator("#email").fill(ADMIN)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("button[type=submit].primary").click()
+    page.wait_for_url(re.compile(r"/board/"))
+
+
+def test_city_summary_prints_as_a_report_of_a_few_pages(page: Page, city_server, tmp_path):
+    """Printed to PDF in Chromium at 1,000 initiatives: at most 12 A4 pages, the title block,
+    page numbers, and every column header of the per-OPD table in the text."""
+    from pypdf import PdfReader
+
+    _sign_in_as_admin(page, city_server)
+    page.goto(city_server.path("/summary?period=year"))
+    headers = [h.strip() for h in page.locator(".units-table thead th").all_inner_texts()]
+    headers = [re.sub(r"\s*[▲▼]$", "", h) for h in headers]
+    assert len(headers) >= 13
+    page.emulate_media(media="print")
+    pdf_path = tmp_path / "summary.pdf"
+    page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True)
+    reader = PdfReader(str(pdf_path))
+    assert 1 <= len(reader.pages) <= 12, len(reader.pages)
+    texts = [p.extract_text() for p in reader.pages]
+    text = " ".join(" ".join(t.split()) for t in texts)
+    squashed = re.sub(r"[\s\-\u00ad]", "", text)
+    missing = [h for h in headers if re.sub(r"[\s\-\u00ad]", "", h) not in squashed]
+    assert not missing, missing
+    assert "BALIKPAPAN" in text.upper() and "Dicetak" in text and "Periode" in text
+    assert re.search(r"\b1 / %d\b" % len(reader.pages), texts[0].replace("\n", " ")), texts[0][-80:]
+    for n, t in enumerate(texts[:-1]):  # no near-empty pages (the last may be short)
+        assert len(t.strip()) > 300, (n, t[:200])
+    # The per-OPD table is printed on landscape pages (a named page), the rest portrait.
+    shapes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
+    assert any(w > h for w, h in shapes) or len(shapes) == 1
