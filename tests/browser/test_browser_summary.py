@@ -124,7 +124,7 @@ def test_city_summary_prints_as_a_report_of_a_few_pages(page: Page, city_server,
     missing = [h for h in headers if re.sub(r"[\s\-\u00ad]", "", h) not in squashed]
     assert not missing, missing
     assert "BALIKPAPAN" in text.upper() and "Dicetak" in text and "Periode" in text
-    assert re.search(r"\b1 / %d\b" % len(reader.pages), texts[0].replace("\n", " ")), texts[0][-80:]
+    assert re.search(rf"\b1 / {len(reader.pages)}\b", texts[0].replace("\n", " ")), texts[0][-80:]
     for n, t in enumerate(texts[:-1]):  # no near-empty pages (the last may be short)
         assert len(t.strip()) > 300, (n, t[:200])
     # The per-OPD table is printed on landscape pages (a named page), the rest portrait.
