@@ -135,6 +135,8 @@ RULES: dict[str, str] = {
     "review.summary": "summary",
     "review.reviews": "summary",
     "review.review_detail": "summary",
+    "review.summary_xlsx": "summary",
+    "review.review_xlsx": "summary",
     "review.review_start": "reviewer",
     "review.review_decide": "reviewer",
     "outcomes.verify_measurement": "reviewer",
