@@ -14,6 +14,7 @@ from ..models import Review
 from ..web.actions import require
 from . import bp
 from .pack import Pack, review_pack, summary_pack
+from .pack_pdf import PDF_MIMETYPE, pdf_bytes
 from .pack_xlsx import XLSX_MIMETYPE, workbook_bytes
 from .periods import PeriodError, period_from_args
 from .services import SORT_KEYS, build_summary
@@ -49,6 +50,10 @@ def _xlsx(pack: Pack) -> Response:
     return _download(workbook_bytes(pack), XLSX_MIMETYPE, f"{pack.file_stem}.xlsx")
 
 
+def _pdf(pack: Pack) -> Response:
+    return _download(pdf_bytes(pack), PDF_MIMETYPE, f"{pack.file_stem}.pdf")
+
+
 @bp.get("/summary/stocktake.xlsx")
 @login_required
 def summary_xlsx():
@@ -59,3 +64,15 @@ def summary_xlsx():
 @login_required
 def review_xlsx(review_id: int):
     return _xlsx(_review_pack(review_id))
+
+
+@bp.get("/summary/stocktake.pdf")
+@login_required
+def summary_pdf():
+    return _pdf(_summary_pack())
+
+
+@bp.get("/reviews/<int:review_id>/stocktake.pdf")
+@login_required
+def review_pdf(review_id: int):
+    return _pdf(_review_pack(review_id))

@@ -148,3 +148,60 @@ def test_pack_permissions(city, auth, client):  # noqa: F811
     auth.logout()
     auth.login(city["users"]["reviewer"])
     assert client.get("/reviews/999999/stocktake.xlsx").status_code == 404
+
+
+def _pdf_text(response) -> tuple[str, int]:
+    from pypdf import PdfReader
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", text), len(reader.pages)
+
+
+def _unit_headers(stages) -> list[str]:
+    from quickwin_tracker.review.pack import unit_columns
+
+    return [c.header for c in unit_columns(stages)]
+
+
+def test_summary_pdf_holds_title_and_every_unit_header(city, auth, client, app):  # noqa: F811
+    auth.login(city["users"]["reviewer"])
+    text, pages = _pdf_text(client.get(f"/summary/stocktake.pdf?{YEAR_ARGS}"))
+    assert "Kota Balikpapan" in text and "Laporan capaian quick win" in text
+    assert "1 Januari 2026" in text  # the period
+    s = build_summary(city["users"]["reviewer"], YEAR)
+    with app.test_request_context(headers={"Accept-Language": "id"}):
+        headers = _unit_headers([st.name for st in s.stages])
+    for header in headers:
+        assert header in text, header
+    for row in s.unit_rows:
+        assert row.unit.code in text
+    assert f"Halaman 1 dari {pages}" in text
+
+
+def test_review_pdf_and_links(city, auth, client):  # noqa: F811
+    review = start_review(city["users"]["admin"], YEAR, "Rapat Desember", now=NOW)
+    db.session.commit()
+    auth.login(city["users"]["reviewer"])
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert f"/reviews/{review.id}/stocktake.pdf" in page
+    summary_page = client.get(f"/summary?{YEAR_ARGS}").get_data(as_text=True)
+    assert re.search(r'href="/summary/stocktake\.pdf\?[^"]*start=2026-01-01', summary_page)
+    text, _pages = _pdf_text(client.get(f"/reviews/{review.id}/stocktake.pdf"))
+    assert "Rapat Desember" in text and "Laporan capaian quick win" in text
+
+
+def test_pdf_falls_back_without_the_font(city, auth, client, app):  # noqa: F811
+    app.config["PDF_FONT"] = "/nonexistent/font.ttf"
+    auth.login(city["users"]["reviewer"])
+    text, _pages = _pdf_text(client.get(f"/summary/stocktake.pdf?{YEAR_ARGS}"))
+    assert "Laporan capaian quick win" in text
+
+
+def test_bad_period_for_the_pdf_is_400(city, auth, client):  # noqa: F811
+    auth.login(city["users"]["reviewer"])
+    response = client.get("/summary/stocktake.pdf?period=custom&start=2026-12-31&end=2026-01-01")
+    assert response.status_code == 400
+    assert client.get(f"/reviews/999999/stocktake.pdf?{YEAR_ARGS}").status_code == 404

@@ -137,6 +137,8 @@ RULES: dict[str, str] = {
     "review.review_detail": "summary",
     "review.summary_xlsx": "summary",
     "review.review_xlsx": "summary",
+    "review.summary_pdf": "summary",
+    "review.review_pdf": "summary",
     "review.review_start": "reviewer",
     "review.review_decide": "reviewer",
     "outcomes.verify_measurement": "reviewer",
