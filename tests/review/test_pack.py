@@ -204,4 +204,5 @@ def test_bad_period_for_the_pdf_is_400(city, auth, client):  # noqa: F811
     auth.login(city["users"]["reviewer"])
     response = client.get("/summary/stocktake.pdf?period=custom&start=2026-12-31&end=2026-01-01")
     assert response.status_code == 400
+    assert "Tanggal akhir lebih awal daripada tanggal mulai." in response.get_data(as_text=True)
     assert client.get(f"/reviews/999999/stocktake.pdf?{YEAR_ARGS}").status_code == 404
