@@ -89,6 +89,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         ),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         TIMEZONE=os.environ.get("QUICKWIN_TIMEZONE", "Asia/Makassar"),
+        # The city's name on the stocktake pack's title block (``review/pack.py``).
+        CITY_NAME=os.environ.get("QUICKWIN_CITY_NAME", "Kota Balikpapan"),
+        # The pack's PDF font (``review/pack_pdf.py``): Debian's DejaVu Sans; Helvetica without it.
+        PDF_FONT=os.environ.get("QUICKWIN_PDF_FONT", ""),
+        PDF_FONT_BOLD=os.environ.get("QUICKWIN_PDF_FONT_BOLD", ""),
         # Empty when unset: links then use the request's address, or outside a request the one
         # ``quickwin run`` serves on (``mail.urls.base_url``).
         BASE_URL=os.environ.get("QUICKWIN_BASE_URL", "").strip().rstrip("/"),

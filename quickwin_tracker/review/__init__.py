@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__)
 
-from . import cycle_views, views  # noqa: E402,F401
+from . import cycle_views, pack_views, views  # noqa: E402,F401

@@ -49,7 +49,7 @@ def summary():
                   presets=PRESET_LABELS, sort=sort, descending=descending, bar_width=bar_width,
                   previous=previous_review(data.unit), board_args=board_args, list_cap=LIST_CAP,
                   heat_band=_heat_band(max(data.matrix.values(), default=0)),
-                  printed_on=today, city_name=current_app.config.get("CITY_NAME", "Balikpapan"))
+                  printed_on=today, city_name=current_app.config["CITY_NAME"])
 
 
 def _heat_band(top: int):
