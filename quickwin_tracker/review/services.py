@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -105,7 +106,7 @@ class Summary:
     # thousands of times in a large city).
     status_labels: dict[Status, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def attention_by_dimension(self) -> dict[int, list[tuple[Any, Assessment]]]:
         grouped: dict[int, list[tuple[Any, Assessment]]] = defaultdict(list)
         for row, assessment in self.attention:
@@ -432,29 +433,45 @@ def _weeks(period: Period) -> list[date]:
 
 
 def _cumulative_flow(scope, stages: list[Stage], period: Period) -> list[tuple[date, dict[int, int]]]:
-    """Initiatives per stage at the end of each week of the period, replayed from the trail
-    ("created" puts an initiative in the first stage, "moved" changes its stage). One query."""
+    """Initiatives per stage at the end of each week of the period, from the trail ("created" or
+    "imported" puts an initiative in the first stage, "moved" into a stage shown here changes its
+    stage; a move into any other stage changes nothing). One aggregate query: each such event
+    holds its stage from its week until the week of the initiative's next one (``lead``), and
+    the query counts them by stage, first week and last week; the weeks are summed here."""
+    weeks = _weeks(period)
+    if not stages:
+        return [(week, {}) for week in weeks]
     by_code = {s.code: s.id for s in stages}
-    first = stages[0].id if stages else None
-    events = db.session.execute(
-        sa.select(Activity.initiative_id, Activity.created_at, Activity.verb,
-                  Activity.data["to_stage"].as_string())
-        .where(Activity.verb.in_(("created", "moved", "imported")),
+    to_stage = Activity.data["to_stage"].as_string()
+    placing = (sa.select(
+        Activity.created_at.label("at"),
+        sa.func.lead(Activity.created_at, type_=Activity.created_at.type).over(
+            partition_by=Activity.initiative_id,
+            order_by=(Activity.created_at, Activity.id)).label("next_at"),
+        sa.case((Activity.verb.in_(("created", "imported")), stages[0].id),
+                *[(to_stage == code, stage_id) for code, stage_id in by_code.items()],
+                ).label("stage_id"))
+        .where(sa.or_(Activity.verb.in_(("created", "imported")),
+                      sa.and_(Activity.verb == "moved", to_stage.in_(list(by_code)))),
                Activity.created_at < period.end_utc,
                Activity.initiative_id.in_(sa.select(Initiative.id).where(*scope)))
-        .order_by(Activity.created_at, Activity.id)
-    ).all()
-    points = []
-    current: dict[int, int | None] = {}
-    index = 0
-    for week in _weeks(period):
-        boundary = local_midnight_utc(week + timedelta(days=7))
-        while index < len(events) and _aware(events[index][1]) < boundary:
-            initiative_id, _at, verb, to_stage = events[index]
-            current[initiative_id] = first if verb in ("created", "imported") else by_code.get(
-                to_stage, current.get(initiative_id))
-            index += 1
-        counts = Counter(stage_id for stage_id in current.values() if stage_id is not None)
+        .subquery())
+    boundaries = [local_midnight_utc(week + timedelta(days=7)) for week in weeks]
+
+    def week_of(column: Any) -> sa.Case:  # the first week whose end is after ``column``
+        return sa.case(*[(column < boundary, k) for k, boundary in enumerate(boundaries)],
+                       else_=len(weeks))
+
+    first, last = week_of(placing.c.at), week_of(placing.c.next_at)
+    changes = [Counter() for _ in range(len(weeks) + 1)]
+    for stage_id, held_from, held_until, n in db.session.execute(
+            sa.select(placing.c.stage_id, first, last, sa.func.count())
+            .group_by(placing.c.stage_id, first, last)):
+        changes[held_from][stage_id] += n
+        changes[held_until][stage_id] -= n
+    points, counts = [], Counter()
+    for k, week in enumerate(weeks):
+        counts.update(changes[k])
         points.append((week, {s.id: counts.get(s.id, 0) for s in stages}))
     return points
 

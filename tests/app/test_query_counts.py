@@ -70,6 +70,10 @@ def _counts(app: Flask, count_queries) -> dict[str, int]:
     manager, reviewer = _signed_in(app, MANAGER), _signed_in(app, REVIEWER)
     first = db.session.scalar(sa.select(sa.func.min(Initiative.id)))
     pages = {"board": (manager, "/board/"), "summary": (reviewer, "/summary"),
+             # (issue 13, "Speed": the summary is aggregate queries, however large the city)
+             "summary, a year": (reviewer, "/summary?period=year"),
+             "summary, a manager's unit": (manager, "/summary"),
+             "stocktake workbook": (reviewer, "/summary/stocktake.xlsx?period=year"),
              "initiative": (manager, f"/initiatives/{first}")}
     counts = {}
     for name, (client, url) in pages.items():
