@@ -43,11 +43,6 @@ class QuickView:
     done_milestones: int
     indicators: list[QuickIndicator] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)  # newest last
-    pending: int = 0
-
-    @property
-    def pending_status(self) -> str:
-        return MeasurementStatus.SUBMITTED.value
 
 
 def quick_view(initiative: Initiative, today: date | None = None) -> QuickView:
@@ -88,5 +83,5 @@ def quick_view(initiative: Initiative, today: date | None = None) -> QuickView:
         milestones=open_ones[:OPEN_MILESTONES], more_milestones=max(0, len(open_ones) - OPEN_MILESTONES),
         done_milestones=done,
         indicators=[QuickIndicator(i, latest[i.id]) for i in indicators],
-        comments=comments, pending=facts.pending,
+        comments=comments,
     )

@@ -4,10 +4,9 @@ summary's take the page's query string (period, start, end, sort, dir): a bad on
 
 from __future__ import annotations
 
-from flask import Response, abort, request
+from flask import Response
 from flask_login import current_user, login_required
 
-from ..domain.clock import local_today
 from ..domain.permissions import can_read_summary
 from ..extensions import db
 from ..models import Review
@@ -16,22 +15,11 @@ from . import bp
 from .pack import Pack, review_pack, summary_pack
 from .pack_pdf import PDF_MIMETYPE, pdf_bytes
 from .pack_xlsx import XLSX_MIMETYPE, workbook_bytes
-from .periods import PeriodError, period_from_args
-from .services import SORT_KEYS, build_summary
+from .views import requested_summary
 
 
 def _summary_pack() -> Pack:
-    require(can_read_summary(current_user))
-    try:
-        period = period_from_args(request.args, local_today())
-    except PeriodError as exc:
-        abort(400, description=str(exc))
-    sort = request.args.get("sort", "code")
-    if sort not in SORT_KEYS:
-        abort(400, description="sort")
-    data = build_summary(current_user, period, sort=sort,
-                         descending=request.args.get("dir") == "desc")
-    return summary_pack(data)
+    return summary_pack(requested_summary()[0])
 
 
 def _review_pack(review_id: int) -> Pack:

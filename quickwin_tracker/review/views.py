@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, request
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..domain.clock import local_today
@@ -15,14 +16,15 @@ from ..web.htmx import render
 from . import bp
 from .charts import stacked_area, stacked_bars
 from .periods import PRESET_LABELS, PeriodError, period_from_args
-from .services import SORT_KEYS, build_summary, previous_review
+from .services import SORT_KEYS, Summary, build_summary, previous_review
 
 LIST_CAP = 10  # the summary lists the ten most urgent; the board shows them all
 
 
-@bp.get("/summary")
-@login_required
-def summary():
+def requested_summary() -> tuple[Summary, str, bool]:
+    """The summary the query string asks for (period, start, end, sort, dir), for the reader
+    (``can_read_summary``, else 403): the page and its stocktake pack read it alike. A bad
+    period or sort is a 400 with its reason."""
     require(can_read_summary(current_user))
     try:
         period = period_from_args(request.args, local_today())
@@ -30,9 +32,15 @@ def summary():
         abort(400, description=str(exc))
     sort = request.args.get("sort", "code")
     if sort not in SORT_KEYS:
-        abort(400, description="sort")
+        abort(400, description=_("Unknown sort column."))
     descending = request.args.get("dir") == "desc"
-    data = build_summary(current_user, period, sort=sort, descending=descending)
+    return build_summary(current_user, period, sort=sort, descending=descending), sort, descending
+
+
+@bp.get("/summary")
+@login_required
+def summary():
+    data, sort, descending = requested_summary()
     stage_series = [(s.id, s.name) for s in data.stages]
     dimension_series = [(d.id, d.name) for d in data.dimensions]
     charts = {

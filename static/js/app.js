@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  document.documentElement.classList.add("js");
+  // (layout.js, loaded on every page, marks <html class="js">: the CSS's no-script fallbacks.)
 
   var moveFromDialog = false;
   var dialogCardId = null;  // the card whose "move to" dialog is open

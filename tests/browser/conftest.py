@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import tarfile
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -182,16 +184,16 @@ def seed() -> Seeded:
     )
 
 
-@pytest.fixture
-def live_server_factory(database_factories, tmp_path):
-    """``start(seeder)``: a live server on a fresh database filled by ``seeder()``."""
-    factory = database_factories("sqlite")
-    started: list[tuple[Any, threading.Thread, Flask, str]] = []
-
-    def start(seeder=seed, **config: Any) -> LiveServer:
-        url = factory.create()
-        app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True, **config))
-        app.instance_path = str(tmp_path / "instance")
+@contextmanager
+def serving(factory, seeder, instance_path: Path, **config: Any) -> Iterator[LiveServer]:
+    """A live server (Werkzeug, threaded) on a fresh database of ``factory`` filled by
+    ``seeder()``; on exit the server stops and the database is dropped. CSRF is on, as in
+    production, unless ``config`` says otherwise."""
+    url = factory.create()
+    app = create_app(base_config(**{"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True,
+                                    **config}))
+    app.instance_path = str(instance_path)
+    try:
         with app.app_context():
             data = seeder()
             db.session.remove()
@@ -199,17 +201,27 @@ def live_server_factory(database_factories, tmp_path):
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                   name="live-server", daemon=True)
         thread.start()
-        started.append((server, thread, app, url))
-        return LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, data=data)
-
-    yield start
-    for server, thread, app, url in started:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        try:
+            yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, data=data)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+    finally:
         with app.app_context():
             db.engine.dispose()
         factory.drop(url)
+
+
+@pytest.fixture
+def live_server_factory(database_factories, tmp_path):
+    """``start(seeder)``: a live server on a fresh database filled by ``seeder()``."""
+    factory = database_factories("sqlite")
+    with ExitStack() as servers:
+        def start(seeder=seed, **config: Any) -> LiveServer:
+            return servers.enter_context(serving(factory, seeder, tmp_path / "instance", **config))
+
+        yield start
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Dimension, Initiative, Stage, Unit, User
+from tests.browser.conftest import serving
 
 ADMIN = "admin@quickwin.balikpapan.go.id"
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -68,32 +69,8 @@ def seed_city() -> City:
 def city(database_factories, tmp_path_factory):
     """One server for the module: seeding 1,000 initiatives takes seconds. The tests leave the
     settings as they found them and move different cards."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from quickwin_tracker import create_app
-    from tests.browser.conftest import LiveServer
-    from tests.conftest import base_config
-
-    factory = database_factories("sqlite")
-    url = factory.create()
-    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True))
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
-    with app.app_context():
-        data = seed_city()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, data=data)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-    factory.drop(url)
+    with serving(database_factories("sqlite"), seed_city, tmp_path_factory.mktemp("instance")) as server:
+        yield server
 
 
 def open_board(page: Page, server, path: str = "/board/") -> None:

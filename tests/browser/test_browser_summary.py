@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import Dimension, Initiative, Stage, Unit, User
+from tests.browser.conftest import serving
 from tests.conftest import _PASSWORD_HASH
 
 ADMIN = "admin@quickwin.balikpapan.go.id"
@@ -60,37 +61,19 @@ def test_matrix_cell_opens_the_filtered_board_and_the_summary_prints_cleanly(
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
 
 
+def _seed_city() -> None:
+    from quickwin_tracker.demo import seed_demo
+
+    seed_demo(initiatives=1000)
+    db.session.commit()
+
+
 @pytest.fixture(scope="module")
 def city_server(database_factories, tmp_path_factory):
     """One server with the demo city of 1,000 initiatives (seeding takes seconds)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from quickwin_tracker import create_app
-    from quickwin_tracker.demo import seed_demo
-    from tests.browser.conftest import LiveServer
-    from tests.conftest import base_config
-
-    factory = database_factories("sqlite")
-    url = factory.create()
-    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url))
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
-    with app.app_context():
-        seed_demo(initiatives=1000)
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, data=None)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-    factory.drop(url)
+    with serving(database_factories("sqlite"), _seed_city, tmp_path_factory.mktemp("instance"),
+                 WTF_CSRF_ENABLED=False) as server:
+        yield server
 
 
 def _sign_in_as_admin(page: Page, server) -> None:
