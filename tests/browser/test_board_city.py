@@ -284,3 +284,27 @@ def test_city_board_on_a_phone(new_context, city, tmp_path):
     with city.app.app_context():
         assert db.session.get(Initiative, city.data.refused).stage.code == "pilot"
         db.session.remove()
+
+
+def test_dragging_near_the_edge_scrolls_the_board(new_context, city):
+    page = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    open_board(page, city)
+    scroller = page.locator("#board .board-scroll")
+    assert scroller.evaluate("el => el.scrollTop") == 0
+    card = page.locator(f"#cell-{city.data.lanes[0]}-in_progress li.card.movable").first
+    start = box(card)
+    view = box(scroller)
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 10, start["y"] + 30, steps=5)
+    # Held near the board's lower edge, the board scrolls by itself.
+    edge_y = view["y"] + view["height"] - 15
+    for _ in range(30):
+        page.mouse.move(start["x"] + start["width"] / 2, edge_y, steps=2)
+        page.wait_for_timeout(50)
+    scrolled = scroller.evaluate("el => el.scrollTop")
+    page.keyboard.press("Escape")
+    page.mouse.up()
+    # Sortable's autoscroll: about 850 px in 1.5 s here; Chromium's own drag scrolling alone,
+    # without it, about 60 px.
+    assert scrolled > 400, scrolled
