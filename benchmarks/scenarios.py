@@ -19,7 +19,7 @@ from flask import Flask
 from quickwin_tracker import create_app
 from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import Initiative, Stage, Unit, User
+from quickwin_tracker.models import Initiative, InitiativeStatus, Stage, Unit, User
 from quickwin_tracker.web.runtime import tune_gc
 
 MANAGER = "kepala.diskominfo@quickwin.balikpapan.go.id"
@@ -117,6 +117,29 @@ class Site:
 
     def summary(self):
         return self.get(self.reviewer, "/summary", **GZIP)
+
+    def forget_statuses(self) -> None:
+        """Drop the kept statuses (``lifecycle.kept``): the next summary computes every one, as
+        the first reader of a day would if the nightly refresh had not run."""
+        with self.app.app_context():
+            db.session.execute(sa.delete(InitiativeStatus))
+            db.session.commit()
+
+    def summary_queries(self) -> int:
+        """How many SQL statements one (warm) summary runs."""
+        statements = []
+
+        def count(*_args: Any) -> None:
+            statements.append(1)
+
+        with self.app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            self.summary()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
 
     def initiative_id(self) -> int:
         """A manager's initiative that has milestones and indicators (a full page)."""

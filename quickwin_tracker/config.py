@@ -161,6 +161,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMINDER_TIME=os.environ.get("QUICKWIN_REMINDER_TIME", "07:00"),
         DIGEST_DAY=os.environ.get("QUICKWIN_DIGEST_DAY", "mon").strip().lower(),
         DIGEST_TIME=os.environ.get("QUICKWIN_DIGEST_TIME", "07:00"),
+        STATUS_REFRESH_TIME=os.environ.get("QUICKWIN_STATUS_REFRESH_TIME", "00:05"),
         OUTBOX_INTERVAL_SECONDS=_env_int("QUICKWIN_OUTBOX_INTERVAL_SECONDS", 60),
         MENTION_INTERVAL_SECONDS=_env_int("QUICKWIN_MENTION_INTERVAL_SECONDS", 60),
         CATCHUP_HOURS=_env_int("QUICKWIN_CATCHUP_HOURS", 12),
@@ -290,7 +291,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _validate_scheduler(app: Flask) -> None:
     """Mail retries and the scheduler's times; "HH:MM" times must be real times of day."""
     for key, env in (("REMINDER_TIME", "QUICKWIN_REMINDER_TIME"),
-                     ("DIGEST_TIME", "QUICKWIN_DIGEST_TIME")):
+                     ("DIGEST_TIME", "QUICKWIN_DIGEST_TIME"),
+                     ("STATUS_REFRESH_TIME", "QUICKWIN_STATUS_REFRESH_TIME")):
         value = str(app.config[key]).strip()
         match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
         if not match:

@@ -58,6 +58,7 @@ class Card:
     status: Status | None = None
     status_text: str = ""  # the reasons, joined
     pending: int = 0  # measurements awaiting verification
+    verified: int = 0  # indicators with a verified measurement (the status rule's facts)
     # What the template shows (``CardPresenter``, ``CardLinks``):
     movable: bool = False  # ``can_edit`` for the reader
     days_text: str = ""  # "12 days in stage"

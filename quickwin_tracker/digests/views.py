@@ -3,6 +3,8 @@ exactly as the email would show it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import abort, request
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.clock import utcnow
 from ..domain.permissions import can_administer
+from ..domain.texts import date_span
 from ..extensions import db
 from ..models import User
 from ..web.actions import require
@@ -53,4 +56,5 @@ def preview():
             sa.select(User).where(User.active.is_(True)).options(joinedload(User.unit))
             .order_by(User.name, User.id)))
     return render_page("digests/preview.html", preview=result, people=people,
-                           current_week=current_week(now))
+                       current_week=current_week(now),
+                       sent_week=date_span(week.monday, week.monday + timedelta(days=6)))

@@ -115,6 +115,7 @@ class Facts:
     indicator_progress: list[float | None] = field(default_factory=list)
     entered_on: date | None = None  # the city's date of ``stage_entered_at`` (set by assess_many)
     pending: int = 0  # measurements recorded and awaiting verification (they count nowhere yet)
+    verified: int = 0  # indicators with a verified measurement
 
     @property
     def progress(self) -> float | None:
@@ -250,6 +251,7 @@ def gather_facts(holders: Mapping[int, Any], today: date | None = None,
         if f is not None:
             f.indicator_progress.append(progress(baseline, target, direction, value))
             f.pending += pending or 0
+            f.verified += value is not None
 
 
 def awaiting_verification() -> sa.ScalarSelect[int]:

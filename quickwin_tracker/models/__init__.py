@@ -3,7 +3,7 @@
 - ``base``: column types and mixins (``UTCDateTime``, ``JSONType``, ``LocalizedName``, ``MAX_ID``);
 - ``people``: users, roles, units (OPDs), sign-in throttling;
 - ``vocabulary``: the lifecycle vocabulary, dimensions, stages and plan tags;
-- ``initiatives``: initiatives, their team and tags, milestones;
+- ``initiatives``: initiatives, their team and tags, milestones, their kept derived status;
 - ``outcomes``: indicators, measurements and their evidence;
 - ``activity``: the activity trail, comments and notifications;
 - ``boards``: what a person keeps of the board (saved views);
@@ -19,7 +19,7 @@ reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`
 from .activity import Activity, Comment, Notification
 from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
 from .boards import SavedView, change_clock
-from .initiatives import Initiative, Milestone, initiative_member, initiative_tag
+from .initiatives import Initiative, InitiativeStatus, Milestone, initiative_member, initiative_tag
 from .mail import JobRun, OutboxMessage, OutboxStatus, SchedulerLease
 from .outcomes import (
     STANDING_MEASUREMENT_STATUSES,
@@ -58,6 +58,7 @@ __all__ = [
     "Evidence",
     "Indicator",
     "Initiative",
+    "InitiativeStatus",
     "JSONType",
     "JobRun",
     "LocalizedName",

@@ -82,6 +82,35 @@ class Initiative(db.Model):
         return f"<Initiative {self.id} {self.title!r}>"
 
 
+class InitiativeStatus(db.Model):
+    """An initiative's derived status as last computed, with what it was computed from: a kept
+    result of ``lifecycle.status.assess`` that the summary counts in SQL (``lifecycle.kept``).
+
+    A row is current while its ``basis`` (the rule's version, the city's date and zone, the
+    stages' settings) and its inputs (``facts_version`` and the initiative's stage, stage entry
+    and target date) equal today's; otherwise it is computed again before it is read. Written
+    only by ``lifecycle.kept``; not clocked (a refresh moves no open board)."""
+
+    __tablename__ = "initiative_status"
+
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True)
+    basis: Mapped[str] = mapped_column(sa.String(80))
+    facts_version: Mapped[int]
+    stage_id: Mapped[int]
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    target_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    progress: Mapped[float | None]  # mean verified outcome progress, None: nothing measured
+    indicators_met: Mapped[int] = mapped_column(default=0)
+    indicators_behind: Mapped[int] = mapped_column(default=0)
+    indicators_unmeasured: Mapped[int] = mapped_column(default=0)
+    measured: Mapped[bool] = mapped_column(default=False)  # a standing measurement of any indicator
+
+    def __repr__(self) -> str:
+        return f"<InitiativeStatus {self.initiative_id} {self.status}>"
+
+
 initiative_member = sa.Table(
     "initiative_member",
     db.metadata,

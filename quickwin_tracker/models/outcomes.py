@@ -98,6 +98,8 @@ class Measurement(db.Model):
                            name="status_valid"),
         sa.Index("ix_measurement_indicator_date", "indicator_id", "measured_on"),
         sa.Index("ix_measurement_status", "status"),
+        # What was recorded lately (the summary's stale counts look back three weeks).
+        sa.Index("ix_measurement_recorded_at", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -48,6 +48,9 @@ class Typed:
     kind: str
 
 
+PDF_ATTENTION_ROWS = 60  # about three pages
+
+
 @dataclass
 class Table:
     key: str  # headline, matrix, units, outcomes, attention, decisions
@@ -57,6 +60,9 @@ class Table:
     rows: list[list[Any]]
     note: str = ""
     landscape: bool = False  # the PDF gives it a landscape page (the per-OPD table)
+    # The PDF prints at most this many rows (the at-risk list of a large city runs to thousands:
+    # the report shows the most urgent, the workbook every one); None: all.
+    pdf_rows: int | None = None
 
 
 @dataclass
@@ -174,7 +180,7 @@ def _attention_table(items: list[tuple[str, int, str, str, str]]) -> Table:
                  [Column(_("Status"), "text", 12), Column(_("ID"), "int", 8),
                   Column(_("Initiative"), "text", 44), Column(_("Unit"), "text", 12),
                   Column(_("Reasons"), "text", 60)],
-                 [list(i) for i in items])
+                 [list(i) for i in items], pdf_rows=PDF_ATTENTION_ROWS)
 
 
 def _decisions_table(review: Review | None, unit: Unit | None) -> Table:

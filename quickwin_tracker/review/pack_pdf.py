@@ -1,7 +1,8 @@
 """The stocktake pack (``pack``) as a PDF: A4, a title block (the city, the title, the scope, the
 period, when it was generated), every table of the workbook in the same order, page numbers
 and the period on every page; the per-OPD table on landscape pages, whole (its header repeats
-on each page).
+on each page); the at-risk list cut to its most urgent rows (``Table.pdf_rows``), with a line
+saying how many the workbook holds.
 
 Written with fpdf2: pure Python (no system libraries, unlike WeasyPrint's Pango or a headless
 browser), maintained, with tables that wrap cells and repeat their header across pages, and
@@ -130,7 +131,14 @@ class _Report(FPDF):
             self.set_font(self.family, "", 8)
             self.multi_cell(0, 4, self.t(table.note), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
-        self._table(table.columns, table.rows)
+        rows = table.rows if table.pdf_rows is None else table.rows[:table.pdf_rows]
+        self._table(table.columns, rows)
+        if len(rows) < len(table.rows):
+            self.set_font(self.family, "", 8)
+            self.multi_cell(0, 5, self.t(_(
+                "The first %(shown)s of %(total)s, the most urgent; the workbook (XLSX) lists "
+                "every one.", shown=number(len(rows)), total=number(len(table.rows)))),
+                new_x="LMARGIN", new_y="NEXT")
         self.ln(5)
 
     def _widths(self, columns: list[Column], cells: list[list[str]]) -> tuple[float, ...]:

@@ -1,5 +1,6 @@
 """The Sekda's summary: headline figures, the dimension × stage matrix, a table per OPD, outcome
-achievement per dimension, the at-risk list, and trends — in a constant number of queries.
+achievement per dimension, the most urgent initiatives, and trends — in a constant number of
+queries that count in SQL, so its cost hardly grows with the city.
 
 Scope: reviewers and admins see the whole city; a manager sees their own unit.
 
@@ -10,34 +11,43 @@ What the period filter means (it applies to every block):
   period; "active" initiatives are those not rolled out, and only they can be stale;
 - "overdue milestones" are open milestones due before the end of the period (or before today,
   whichever is earlier);
-- statuses are as of today (the rule in ``lifecycle/status.py``);
+- statuses are as of today (the rule in ``lifecycle/status.py``, kept per initiative by
+  ``lifecycle/kept.py`` and refreshed here before they are counted);
 - trends cover the period week by week (cumulative flow) and month by month (throughput), up to
   the week and month of today.
+
+How it is counted: the kept statuses are refreshed (only those someone changed since, or all of
+them on a new day), then one grouped query over initiatives and their kept statuses gives the
+matrix, the per-unit counts, the outcome counts and most of the headline; the at-risk lists are
+the top ``attention_limit`` per dimension (a window query), assessed again for their reasons;
+stale initiatives are those with no sign of life since the cutoff (a query of what happened
+lately, not of every initiative's history); the cumulative flow starts from today's stages and
+undoes the moves made since each week's end.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from ..domain.activity import last_sign_of_life
-from ..domain.clock import local_midnight_utc, local_today, to_local, utcnow
+from ..domain.clock import local_midnight_utc, local_today, utcnow
 from ..extensions import db
-from ..lifecycle.progress import mean_progress
+from ..lifecycle import kept
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
 from ..lifecycle.status import Assessment, Status, assess_many
 from ..models import (
-    STANDING_MEASUREMENT_STATUSES,
     Activity,
+    Comment,
     Dimension,
     Indicator,
     Initiative,
+    InitiativeStatus,
     Measurement,
     Milestone,
     Role,
@@ -48,7 +58,7 @@ from ..models import (
 from .periods import Period, preset
 
 Scope = list[sa.ColumnElement[bool]]  # the conditions that select the initiatives considered
-Assessed = dict[int, tuple[Assessment, Any]]  # initiative id -> (assessment, facts)
+ATTENTION = (Status.OFF_TRACK, Status.AT_RISK)
 
 
 @dataclass
@@ -58,7 +68,8 @@ class UnitRow:
     by_status: Counter = field(default_factory=Counter)
     overdue_milestones: int = 0
     stale: int = 0
-    progress_values: list[float] = field(default_factory=list)
+    progress_sum: float = 0.0  # over the initiatives with a measured outcome
+    progress_count: int = 0
 
     @property
     def total(self) -> int:
@@ -66,7 +77,8 @@ class UnitRow:
 
     @property
     def average_progress(self) -> float | None:
-        return mean_progress(self.progress_values)
+        """The mean outcome progress of the unit's measured initiatives (None: none measured)."""
+        return self.progress_sum / self.progress_count if self.progress_count else None
 
 
 @dataclass
@@ -96,51 +108,48 @@ class Summary:
     stages: list[Stage]
     dimensions: list[Dimension]
     headline: Headline
-    matrix: dict[tuple[int, int], int]
+    matrix: dict[tuple[int, int], int]  # (dimension id, stage id) -> initiatives
+    matrix_attention: dict[tuple[int, int], int]  # the same cells: at risk or off track
     unit_rows: list[UnitRow]
     outcomes: list[DimensionOutcome]
-    attention: list[tuple[Any, Assessment]]  # (initiative row, assessment), worst first
+    # The most urgent (off track first, then by target date), as (initiative row, assessment):
+    # the first ``attention_limit`` of the city, and of each dimension (every one when no limit).
+    attention: list[tuple[Any, Assessment]]
+    attention_by_dimension: dict[int, list[tuple[Any, Assessment]]]
+    # How many are off track and at risk, in all and per dimension id (the lists are cut).
+    attention_counts: dict[Status, int]
+    attention_counts_by_dimension: dict[int, dict[Status, int]]
     cfd: list[tuple[date, dict[int, int]]]  # week start -> stage id -> count
     throughput: list[tuple[date, dict[int, int]]]  # month start -> dimension id -> rolled out
-    # The status words in the reader's language, looked up once (the attention list repeats them
-    # thousands of times in a large city).
+    # The status words in the reader's language, looked up once.
     status_labels: dict[Status, str] = field(default_factory=dict)
 
-    @cached_property
-    def attention_by_dimension(self) -> dict[int, list[tuple[Any, Assessment]]]:
-        grouped: dict[int, list[tuple[Any, Assessment]]] = defaultdict(list)
-        for row, assessment in self.attention:
-            grouped[row.dimension_id].append((row, assessment))
-        return grouped
-
     @property
-    def matrix_attention(self) -> dict[tuple[int, int], int]:
-        """Initiatives at risk or off track per (dimension id, stage id) cell of the matrix."""
-        return dict(Counter((row.dimension_id, row.stage_id) for row, _a in self.attention))
-
-    @property
-    def attention_counts(self) -> dict[Status, int]:
-        """How many initiatives are off track, and how many at risk."""
-        return _status_counts(self.attention)
+    def attention_total(self) -> int:
+        """How many initiatives are at risk or off track."""
+        return sum(self.attention_counts.values())
 
     def attention_counts_in(self, dimension_id: int) -> dict[Status, int]:
         """``attention_counts`` in one dimension."""
-        return _status_counts(self.attention_by_dimension.get(dimension_id, []))
+        return self.attention_counts_by_dimension.get(
+            dimension_id, {status: 0 for status in ATTENTION})
 
-    @property
+    def attention_total_in(self, dimension_id: int) -> int:
+        return sum(self.attention_counts_in(dimension_id).values())
+
+    @cached_property
+    def outcomes_by_dimension(self) -> dict[int, DimensionOutcome]:
+        return {o.dimension.id: o for o in self.outcomes}
+
+    @cached_property
     def matrix_row_totals(self) -> dict[int, int]:
         """Initiatives per dimension."""
         return _totals(self.matrix, 0)
 
-    @property
+    @cached_property
     def matrix_column_totals(self) -> dict[int, int]:
         """Initiatives per stage."""
         return _totals(self.matrix, 1)
-
-
-def _status_counts(attention: list[tuple[Any, Assessment]]) -> dict[Status, int]:
-    counts = Counter(assessment.status for _row, assessment in attention)
-    return {Status.OFF_TRACK: counts[Status.OFF_TRACK], Status.AT_RISK: counts[Status.AT_RISK]}
 
 
 def _totals(matrix: dict[tuple[int, int], int], axis: int) -> dict[int, int]:
@@ -190,10 +199,14 @@ def scope_unit(user: User) -> Unit | None:
 
 
 def build_summary(user: User, period: Period, now: datetime | None = None,
-                  sort: str = "code", descending: bool = False) -> Summary:
+                  sort: str = "code", descending: bool = False,
+                  attention_limit: int | None = None) -> Summary:
     """The summary ``user`` may read (``scope_unit``) for ``period``, statuses as of ``now``; the
-    per-unit table sorted by ``sort`` (a key of ``SORT_KEYS``). A constant number of queries:
-    the reading functions below each run one, the assembling ones none."""
+    per-unit table sorted by ``sort`` (a key of ``SORT_KEYS``); the at-risk lists cut to the
+    first ``attention_limit`` (the page), or whole (the stocktake pack, a review's snapshot).
+
+    A constant number of queries, each counting in SQL; it writes the kept statuses it had to
+    refresh (``lifecycle.kept``), which the caller commits."""
     now = now or utcnow()
     today = local_today(now)
     unit = scope_unit(user)
@@ -204,27 +217,37 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     units = _units(unit)
 
     scope = _scope(period, unit)
-    rows = _rows(scope)
-    assessed = assess_many(rows, stages, today, scope=_ids(scope))  # (no list of every id)
+    kept.refresh(scope, today, all_stages)
+    groups = _groups(scope)
     rollouts = _rollouts(done, scope, period, today)
-    measured = _measured(scope)
     overdue_by_unit = _overdue_by_unit(scope, period, today)
-    last_activity = _last_activity(scope)
+    stale_cutoff = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
+    stale_by_unit = _stale_by_unit(scope, done, stale_cutoff)
+    attention, attention_by_dimension = _attention(scope, dimensions, all_stages, today,
+                                                   attention_limit)
 
-    unit_rows = _unit_rows(units, rows, assessed, done, last_activity, overdue_by_unit,
-                           stale_cutoff=now - timedelta(days=int(current_app.config.get(
-                               "STALE_DAYS", 21))))
+    unit_rows = _unit_rows(units, groups, overdue_by_unit, stale_by_unit)
+    matrix: Counter = Counter()
+    matrix_attention: Counter = Counter()
+    counts_by_dimension: dict[int, dict[Status, int]] = defaultdict(
+        lambda: {status: 0 for status in ATTENTION})
+    for g in groups:
+        matrix[(g.dimension_id, g.stage_id)] += g.n
+        if g.status in ATTENTION:
+            matrix_attention[(g.dimension_id, g.stage_id)] += g.n
+            counts_by_dimension[g.dimension_id][g.status] += g.n
+    counts = {status: sum(c[status] for c in counts_by_dimension.values()) for status in ATTENTION}
     return Summary(
         period=period, unit=unit, stages=stages, dimensions=dimensions,
-        headline=_headline(rows, assessed, done, rollouts, measured, overdue_by_unit, period,
-                           today),
-        matrix=dict(Counter((row.dimension_id, row.stage_id) for row in rows)),
+        headline=_headline(groups, done, rollouts, overdue_by_unit),
+        matrix=dict(matrix), matrix_attention=dict(matrix_attention),
         unit_rows=_sorted_units(unit_rows, sort, descending),
-        outcomes=_outcomes(dimensions, rows, assessed),
-        attention=_attention(rows, assessed),
+        outcomes=_outcomes(dimensions, groups),
+        attention=attention, attention_by_dimension=attention_by_dimension,
+        attention_counts=counts, attention_counts_by_dimension=dict(counts_by_dimension),
         # (the trends stop at today: no flat lines into weeks and months still to come)
-        cfd=[p for p in _cumulative_flow(scope, stages, period) if p[0] <= today],
-        throughput=[p for p in _throughput(rollouts, dimensions, period) if p[0] <= today],
+        cfd=[p for p in _cumulative_flow(scope, stages, all_stages, period) if p[0] <= today],
+        throughput=[p for p in _throughput(done, scope, dimensions, period) if p[0] <= today],
         status_labels={status: status.label for status in Status},
     )
 
@@ -253,15 +276,39 @@ def _units(unit: Unit | None) -> list[Unit]:
     return list(db.session.scalars(stmt))
 
 
-def _rows(scope: Scope) -> list[Any]:
-    return list(db.session.execute(
-        sa.select(Initiative.id, Initiative.title, Initiative.unit_id, Initiative.dimension_id,
-                  Initiative.stage_id, Initiative.stage_entered_at, Initiative.created_at,
-                  Initiative.target_date, Unit.code.label("unit_code"))
-        .join(Unit, Unit.id == Initiative.unit_id)
-        .where(*scope)
-        .order_by(Initiative.id)
-    ).all())
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Initiatives of one unit, dimension, stage and status, with what they add up to."""
+    unit_id: int
+    dimension_id: int
+    stage_id: int
+    status: Status
+    n: int
+    progress_sum: float  # over ``progress_count`` of them (those with a measured outcome)
+    progress_count: int
+    met: int  # indicators that met their target
+    behind: int
+    unmeasured: int
+    measured: int  # initiatives with a standing measurement
+
+
+def _groups(scope: Scope) -> list[Group]:
+    """The scope's initiatives counted by unit, dimension, stage and kept status: at most
+    units × dimensions × stages × 4 rows, whatever the number of initiatives."""
+    k = InitiativeStatus
+    return [Group(unit_id, dimension_id, stage_id, Status(status), n, progress_sum or 0.0,
+                  progress_count, met or 0, behind or 0, unmeasured or 0, measured or 0)
+            for unit_id, dimension_id, stage_id, status, n, progress_sum, progress_count, met,
+            behind, unmeasured, measured in db.session.execute(
+                sa.select(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
+                          k.status, sa.func.count(), sa.func.sum(k.progress),
+                          sa.func.count(k.progress), sa.func.sum(k.indicators_met),
+                          sa.func.sum(k.indicators_behind), sa.func.sum(k.indicators_unmeasured),
+                          sa.func.sum(sa.case((k.measured, 1), else_=0)))
+                .join(k, k.initiative_id == Initiative.id)
+                .where(*scope)
+                .group_by(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
+                          k.status))]
 
 
 def _year_and_quarter(today: date) -> tuple[date, Period]:
@@ -269,33 +316,45 @@ def _year_and_quarter(today: date) -> tuple[date, Period]:
     return date(today.year, 1, 1), preset("quarter", today)
 
 
-def _rollouts(done: RolledOut, scope: Scope, period: Period, today: date) -> list[Any]:
-    """Moves into the rolled-out stages, from the trail (the moment a quick win was rolled out),
-    from the earliest of the period, the year and the quarter: (initiative id, moved at,
-    initiative created at, dimension id)."""
+@dataclass(frozen=True, slots=True)
+class Rollouts:
+    """Rollouts (moves into the rolled-out stages from one that is not, from the trail): how many
+    initiatives in the period, in today's quarter and in today's year (up to the period's end),
+    and the mean days from creation to rollout of those in the period."""
+    period: int = 0
+    quarter: int = 0
+    year: int = 0
+    average_days: float | None = None
+
+
+def _rollouts(done: RolledOut, scope: Scope, period: Period, today: date) -> Rollouts:
+    """``Rollouts``, counted in SQL: one row, whatever the number of rollouts."""
     if not done.codes:
-        return []
+        return Rollouts()
     year_start, quarter = _year_and_quarter(today)
-    earliest = min(period.start, year_start, quarter.start)
-    return list(db.session.execute(
-        sa.select(Activity.initiative_id, Activity.created_at, Initiative.created_at,
-                  Initiative.dimension_id)
+    at = Activity.created_at
+    windows = [(period.start_utc, period.end_utc),
+               (quarter.start_utc, quarter.end_utc),
+               (local_midnight_utc(year_start), local_midnight_utc(date(today.year + 1, 1, 1)))]
+    within = [sa.and_(at >= start, at < end) for start, end in windows]
+    counted = [sa.func.count(sa.distinct(sa.case((w, Activity.initiative_id)))) for w in within]
+    days = _days_between(at, Initiative.created_at)
+    in_period, in_quarter, in_year, days_sum, days_count = db.session.execute(
+        sa.select(*counted, sa.func.sum(sa.case((within[0], days))),
+                  sa.func.count(sa.case((within[0], 1))))
         .join(Initiative, Initiative.id == Activity.initiative_id)
-        .where(done.rollout_moves(),
-               Activity.created_at >= local_midnight_utc(earliest),
-               Activity.created_at < period.end_utc,
-               Initiative.id.in_(_ids(scope)))
-    ).all())
+        .where(done.rollout_moves(), at >= min(start for start, _end in windows),
+               at < period.end_utc, *scope)
+    ).one()
+    return Rollouts(in_period, in_quarter, in_year,
+                    (days_sum / days_count) if days_count else None)
 
 
-def _measured(scope: Scope) -> set[int]:
-    """The initiatives with a standing measurement of any indicator."""
-    return set(db.session.scalars(
-        sa.select(Indicator.initiative_id).distinct()
-        .join(Measurement, Measurement.indicator_id == Indicator.id)
-        .where(Measurement.status.in_(STANDING_MEASUREMENT_STATUSES),
-               Indicator.initiative_id.in_(_ids(scope)))
-    ))
+def _days_between(later: Any, earlier: Any) -> sa.ColumnElement[float]:
+    """``later - earlier`` in days (fractional), in the session's dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.extract("epoch", later - earlier) / 86400.0
+    return sa.func.julianday(later) - sa.func.julianday(earlier)
 
 
 def _overdue_by_unit(scope: Scope, period: Period, today: date) -> dict[int, int]:
@@ -309,100 +368,114 @@ def _overdue_by_unit(scope: Scope, period: Period, today: date) -> dict[int, int
     ).all())
 
 
-def _last_activity(scope: Scope) -> dict[int, datetime]:
-    """Each initiative's last sign of life (``domain.activity.last_sign_of_life``, the rule the
-    reminders and the digest use for "stale")."""
+def _stale_by_unit(scope: Scope, done: RolledOut, cutoff: datetime) -> dict[int, int]:
+    """Active initiatives with no sign of life since ``cutoff``, per unit: the rule of
+    ``domain.activity.last_sign_of_life`` (no trail entry, measurement recorded or comment since,
+    and created before), asked of what happened since the cutoff rather than of every
+    initiative's history."""
+    alive = sa.union(
+        sa.select(Activity.initiative_id)
+        .where(Activity.created_at >= cutoff, Activity.initiative_id.is_not(None)),
+        sa.select(Indicator.initiative_id)
+        .join(Measurement, Measurement.indicator_id == Indicator.id)
+        .where(Measurement.recorded_at >= cutoff),
+        sa.select(Comment.initiative_id).where(Comment.created_at >= cutoff),
+    )
+    conditions = [*scope, Initiative.created_at < cutoff, Initiative.id.not_in(alive)]
+    if done.stage_ids:
+        conditions.append(Initiative.stage_id.not_in(done.stage_ids))
     return dict(db.session.execute(
-        sa.select(Initiative.id, last_sign_of_life()).where(*scope)
+        sa.select(Initiative.unit_id, sa.func.count()).where(*conditions)
+        .group_by(Initiative.unit_id)
     ).all())
+
+
+def _attention(scope: Scope, dimensions: list[Dimension], stages: list[Stage], today: date,
+               limit: int | None,
+               ) -> tuple[list[tuple[Any, Assessment]], dict[int, list[tuple[Any, Assessment]]]]:
+    """The initiatives off track (first) or at risk, the most urgent first (by target date, none
+    last, then the longest known): the first ``limit`` of each dimension (one query of a
+    ``LIMIT`` per dimension, each read along the board's index) and of the whole scope (the
+    first ``limit`` of those), or all of them; each assessed again for its reasons."""
+    k = InitiativeStatus
+    urgency = (k.status != Status.OFF_TRACK.value, Initiative.target_date.is_(None),
+               Initiative.target_date, Initiative.id)
+    columns = (Initiative.id, Initiative.title, Initiative.unit_id, Initiative.dimension_id,
+               Initiative.stage_id, Initiative.stage_entered_at, Initiative.created_at,
+               Initiative.target_date, Unit.code.label("unit_code"),
+               (k.status != Status.OFF_TRACK.value).label("not_off_track"))
+    wanted = (sa.select(*columns)
+              .join(k, k.initiative_id == Initiative.id)
+              .join(Unit, Unit.id == Initiative.unit_id)
+              .where(*scope, k.status.in_([s.value for s in ATTENTION])))
+    if limit is None or not dimensions:
+        stmt = wanted.order_by(*urgency)
+    else:
+        parts = [wanted.where(Initiative.dimension_id == d.id).order_by(*urgency).limit(limit)
+                 .subquery() for d in dimensions]
+        stmt = sa.union_all(*(sa.select(part) for part in parts))
+    rows = sorted(db.session.execute(stmt).all(), key=_urgency)
+    assessed = assess_many(rows, stages, today)
+    by_dimension: dict[int, list[tuple[Any, Assessment]]] = defaultdict(list)
+    for row in rows:
+        by_dimension[row.dimension_id].append((row, assessed[row.id][0]))
+    overall = [(row, assessed[row.id][0]) for row in rows[:limit]]
+    return overall, dict(by_dimension)
+
+
+def _urgency(row: Any) -> tuple[Any, ...]:
+    """The order of the at-risk lists, as the query's ORDER BY has it."""
+    return (bool(row.not_off_track), row.target_date is None, row.target_date or date.max, row.id)
 
 
 # --------------------------------------------------------------------------- assembling (no queries)
 
 
-def _unit_rows(units: list[Unit], rows: list[Any], assessed: Assessed, done: RolledOut,
-               last_activity: dict[int, datetime], overdue_by_unit: dict[int, int],
-               stale_cutoff: datetime) -> list[UnitRow]:
-    """The per-unit table: initiatives by stage and status, progress, stale initiatives (not
-    rolled out, no trail entry since ``stale_cutoff``) and overdue milestones."""
+def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int, int],
+               stale_by_unit: dict[int, int]) -> list[UnitRow]:
+    """The per-unit table: initiatives by stage and status, progress, stale initiatives and
+    overdue milestones."""
     unit_rows = {u.id: UnitRow(u) for u in units}
-    for row in rows:
-        unit_row = unit_rows.get(row.unit_id)
+    for g in groups:
+        unit_row = unit_rows.get(g.unit_id)
         if unit_row is None:
             continue
-        assessment, facts = assessed[row.id]
-        unit_row.by_stage[row.stage_id] += 1
-        unit_row.by_status[assessment.status] += 1
-        if facts.progress is not None:
-            unit_row.progress_values.append(facts.progress)
-        seen = last_activity.get(row.id)
-        if row.stage_id not in done and (seen is None or _aware(seen) < stale_cutoff):
-            unit_row.stale += 1
-    for unit_id, n in overdue_by_unit.items():
-        if unit_id in unit_rows:
-            unit_rows[unit_id].overdue_milestones = n
+        unit_row.by_stage[g.stage_id] += g.n
+        unit_row.by_status[g.status] += g.n
+        unit_row.progress_sum += g.progress_sum
+        unit_row.progress_count += g.progress_count
+    for unit_id, unit_row in unit_rows.items():
+        unit_row.overdue_milestones = overdue_by_unit.get(unit_id, 0)
+        unit_row.stale = stale_by_unit.get(unit_id, 0)
     return list(unit_rows.values())
 
 
-def _outcomes(dimensions: list[Dimension], rows: list[Any],
-              assessed: Assessed) -> list[DimensionOutcome]:
+def _outcomes(dimensions: list[Dimension], groups: list[Group]) -> list[DimensionOutcome]:
     """Per dimension, the indicators that met their target, are behind, or are unmeasured."""
     outcomes = {d.id: DimensionOutcome(d) for d in dimensions}
-    for row in rows:
-        outcome = outcomes.get(row.dimension_id)
-        if outcome is None:
-            continue
-        for value in assessed[row.id][1].indicator_progress:
-            if value is None:
-                outcome.unmeasured += 1
-            elif value >= 100:
-                outcome.met += 1
-            else:
-                outcome.behind += 1
+    for g in groups:
+        outcome = outcomes.get(g.dimension_id)
+        if outcome is not None:
+            outcome.met += g.met
+            outcome.behind += g.behind
+            outcome.unmeasured += g.unmeasured
     return list(outcomes.values())
 
 
-def _attention(rows: list[Any], assessed: Assessed) -> list[tuple[Any, Assessment]]:
-    """The initiatives off track (first) or at risk, the most urgent first: by target date
-    (none last), then title."""
-    attention = [(row, assessed[row.id][0]) for row in rows
-                 if assessed[row.id][0].status in (Status.AT_RISK, Status.OFF_TRACK)]
-    attention.sort(key=lambda pair: (pair[1].status != Status.OFF_TRACK,
-                                     pair[0].target_date or date.max, pair[0].title))
-    return attention
-
-
-def _rolled_between(rollouts: list[Any], start_utc: datetime, end_utc: datetime) -> int:
-    """How many initiatives were rolled out from ``start_utc`` until before ``end_utc``."""
-    return len({r[0] for r in rollouts if start_utc <= r[1] < end_utc})
-
-
-def _headline(rows: list[Any], assessed: Assessed, done: RolledOut, rollouts: list[Any],
-              measured: set[int], overdue_by_unit: dict[int, int], period: Period,
-              today: date) -> Headline:
-    year_start, quarter = _year_and_quarter(today)
-    in_period = [r for r in rollouts if period.start_utc <= r[1] < period.end_utc]
-    durations = [(moved - created).total_seconds() / 86400 for _i, moved, created, _d in in_period]
-    statuses = Counter(assessed[row.id][0].status for row in rows)
-    total = len(rows)
+def _headline(groups: list[Group], done: RolledOut, rollouts: Rollouts,
+              overdue_by_unit: dict[int, int]) -> Headline:
+    total = sum(g.n for g in groups)
+    on_track = sum(g.n for g in groups if g.status in (Status.ON_TRACK, Status.DONE))
     return Headline(
-        active=sum(1 for r in rows if r.stage_id not in done),
-        rolled_out_period=len({r[0] for r in in_period}),
-        rolled_out_quarter=_rolled_between(
-            rollouts, local_midnight_utc(quarter.start),
-            local_midnight_utc(quarter.end + timedelta(days=1))),
-        rolled_out_year=_rolled_between(rollouts, local_midnight_utc(year_start),
-                                        local_midnight_utc(date(today.year + 1, 1, 1))),
-        with_measurement_share=(len(measured & {r.id for r in rows}) / total) if total else None,
-        on_track_share=((statuses[Status.ON_TRACK] + statuses[Status.DONE]) / total)
-        if total else None,
+        active=sum(g.n for g in groups if g.stage_id not in done),
+        rolled_out_period=rollouts.period,
+        rolled_out_quarter=rollouts.quarter,
+        rolled_out_year=rollouts.year,
+        with_measurement_share=(sum(g.measured for g in groups) / total) if total else None,
+        on_track_share=(on_track / total) if total else None,
         overdue_milestones=sum(overdue_by_unit.values()),
-        average_days_to_rollout=(sum(durations) / len(durations)) if durations else None,
+        average_days_to_rollout=rollouts.average_days,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 SORT_KEYS = {
@@ -432,48 +505,67 @@ def _weeks(period: Period) -> list[date]:
     return weeks
 
 
-def _cumulative_flow(scope, stages: list[Stage], period: Period) -> list[tuple[date, dict[int, int]]]:
-    """Initiatives per stage at the end of each week of the period, from the trail ("created" or
-    "imported" puts an initiative in the first stage, "moved" into a stage shown here changes its
-    stage; a move into any other stage changes nothing). One aggregate query: each such event
-    holds its stage from its week until the week of the initiative's next one (``lead``), and
-    the query counts them by stage, first week and last week; the weeks are summed here."""
+def _cumulative_flow(scope: Scope, stages: list[Stage], all_stages: list[Stage],
+                     period: Period) -> list[tuple[date, dict[int, int]]]:
+    """Initiatives per stage (those shown, ``stages``) at the end of each week of the period.
+
+    Counted backwards from today, so the latest week is exactly today's board and the cost
+    follows what moved since the period began, not the trail's whole history: an initiative
+    counts from the week it was created, in its stage of today, except that each move made
+    after a week's end is undone for that week (it was still in the move's "from" stage). Two
+    aggregate queries: initiatives by stage and week of creation; moves since the first week's
+    end by stages, week of creation and week of the move."""
     weeks = _weeks(period)
     if not stages:
         return [(week, {}) for week in weeks]
-    by_code = {s.code: s.id for s in stages}
-    to_stage = Activity.data["to_stage"].as_string()
-    placing = (sa.select(
-        Activity.created_at.label("at"),
-        sa.func.lead(Activity.created_at, type_=Activity.created_at.type).over(
-            partition_by=Activity.initiative_id,
-            order_by=(Activity.created_at, Activity.id)).label("next_at"),
-        sa.case((Activity.verb.in_(("created", "imported")), stages[0].id),
-                *[(to_stage == code, stage_id) for code, stage_id in by_code.items()],
-                ).label("stage_id"))
-        .where(sa.or_(Activity.verb.in_(("created", "imported")),
-                      sa.and_(Activity.verb == "moved", to_stage.in_(list(by_code)))),
-               Activity.created_at < period.end_utc,
-               Activity.initiative_id.in_(sa.select(Initiative.id).where(*scope)))
-        .subquery())
-    boundaries = [local_midnight_utc(week + timedelta(days=7)) for week in weeks]
+    bounds = [local_midnight_utc(week + timedelta(days=7)) for week in weeks]
+    span = len(weeks) + 1  # week indexes 0..len(weeks): the first week whose end is after a time
+    born = [Counter() for _ in range(span)]
+    undone = [Counter() for _ in range(span)]  # a difference array over the weeks
 
-    def week_of(column: Any) -> sa.Case:  # the first week whose end is after ``column``
-        return sa.case(*[(column < boundary, k) for k, boundary in enumerate(boundaries)],
-                       else_=len(weeks))
+    created_in = _bucket(Initiative.created_at, bounds)
+    for stage_id, week, n in db.session.execute(
+            sa.select(Initiative.stage_id, created_in, sa.func.count()).where(*scope)
+            .group_by(Initiative.stage_id, created_in)):
+        born[week][stage_id] += n
 
-    first, last = week_of(placing.c.at), week_of(placing.c.next_at)
-    changes = [Counter() for _ in range(len(weeks) + 1)]
-    for stage_id, held_from, held_until, n in db.session.execute(
-            sa.select(placing.c.stage_id, first, last, sa.func.count())
-            .group_by(placing.c.stage_id, first, last)):
-        changes[held_from][stage_id] += n
-        changes[held_until][stage_id] -= n
-    points, counts = [], Counter()
+    by_code = {s.code: s.id for s in all_stages}
+    moved_in = _bucket(Activity.created_at, bounds)
+    # (grouped by the whole trail entry: a move's data is its stages, so this is by stages, and
+    # cheaper than extracting them from every row)
+    for data, created, moved, n in db.session.execute(
+            sa.select(Activity.data, created_in, moved_in, sa.func.count())
+            .join(Initiative, Initiative.id == Activity.initiative_id)
+            .where(Activity.verb == "moved", Activity.created_at >= bounds[0], *scope)
+            .group_by(Activity.data, created_in, moved_in)):
+        if created >= moved:
+            continue
+        # In weeks created .. moved - 1 it was still in ``from_stage``, not in ``to_stage``.
+        for code, sign in ((data.get("to_stage"), -1), (data.get("from_stage"), 1)):
+            stage_id = by_code.get(code)
+            if stage_id is not None:
+                undone[created][stage_id] += sign * n
+                undone[moved][stage_id] -= sign * n
+
+    points, present, correction = [], Counter(), Counter()
     for k, week in enumerate(weeks):
-        counts.update(changes[k])
-        points.append((week, {s.id: counts.get(s.id, 0) for s in stages}))
+        present.update(born[k])
+        correction.update(undone[k])
+        points.append((week, {s.id: max(0, present[s.id] + correction[s.id]) for s in stages}))
     return points
+
+
+def _bucket(column: Any, bounds: list[datetime]) -> sa.ColumnElement[int]:
+    """How many of ``bounds`` (ascending) are at or before ``column``: the index of the first
+    week (or month) whose end is after it. A balanced CASE: about log2(len(bounds))
+    comparisons per row."""
+    def answer(low: int, high: int) -> sa.ColumnElement[int]:  # the answer is in low..high
+        if low == high:
+            return sa.literal_column(str(low), sa.Integer)
+        middle = (low + high) // 2
+        return sa.case((column < bounds[middle], answer(low, middle)),
+                       else_=answer(middle + 1, high))
+    return answer(0, len(bounds))
 
 
 def _months(period: Period) -> list[date]:
@@ -484,13 +576,20 @@ def _months(period: Period) -> list[date]:
     return months
 
 
-def _throughput(rollouts, dimensions: list[Dimension],
+def _throughput(done: RolledOut, scope: Scope, dimensions: list[Dimension],
                 period: Period) -> list[tuple[date, dict[int, int]]]:
-    """Quick wins rolled out per month of the period, per dimension (from the rollouts above)."""
-    counts: dict[date, Counter] = defaultdict(Counter)
-    for _initiative_id, moved_at, _created, dimension_id in rollouts:
-        local = to_local(_aware(moved_at)).date()
-        if period.start <= local <= period.end:
-            counts[local.replace(day=1)][dimension_id] += 1
-    return [(month, {d.id: counts[month].get(d.id, 0) for d in dimensions})
-            for month in _months(period)]
+    """Quick wins rolled out per month of the period, per dimension: one query, counting by
+    dimension and month."""
+    months = _months(period)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    if done.codes:
+        at = Activity.created_at
+        month = _bucket(at, [local_midnight_utc((m + timedelta(days=32)).replace(day=1))
+                             for m in months])
+        for dimension_id, k, n in db.session.execute(
+                sa.select(Initiative.dimension_id, month, sa.func.count())
+                .join(Initiative, Initiative.id == Activity.initiative_id)
+                .where(done.rollout_moves(), at >= period.start_utc, at < period.end_utc, *scope)
+                .group_by(Initiative.dimension_id, month)):
+            counts[k][dimension_id] += n
+    return [(m, {d.id: counts[k].get(d.id, 0) for d in dimensions}) for k, m in enumerate(months)]

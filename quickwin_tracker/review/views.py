@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, after_this_request, current_app, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..domain.clock import local_today
 from ..domain.permissions import can_read_summary
+from ..extensions import db
 from ..lifecycle.progress import bar_width
 from ..web.actions import require
 from ..web.htmx import render
@@ -21,10 +22,12 @@ from .services import SORT_KEYS, Summary, build_summary, previous_review
 LIST_CAP = 10  # the summary lists the ten most urgent; the board shows them all
 
 
-def requested_summary() -> tuple[Summary, str, bool]:
+def requested_summary(attention_limit: int | None = None) -> tuple[Summary, str, bool]:
     """The summary the query string asks for (period, start, end, sort, dir), for the reader
-    (``can_read_summary``, else 403): the page and its stocktake pack read it alike. A bad
-    period or sort is a 400 with its reason."""
+    (``can_read_summary``, else 403): the page (its at-risk lists cut to ``attention_limit``) and
+    its stocktake pack (whole) read it alike. A bad period or sort is a 400 with its reason.
+    The kept statuses the summary refreshed (``lifecycle.kept``) are committed once the response
+    is made (committing earlier would expire every object the page still reads)."""
     require(can_read_summary(current_user))
     try:
         period = period_from_args(request.args, local_today())
@@ -34,13 +37,21 @@ def requested_summary() -> tuple[Summary, str, bool]:
     if sort not in SORT_KEYS:
         abort(400, description=_("Unknown sort column."))
     descending = request.args.get("dir") == "desc"
-    return build_summary(current_user, period, sort=sort, descending=descending), sort, descending
+    summary = build_summary(current_user, period, sort=sort, descending=descending,
+                            attention_limit=attention_limit)
+    after_this_request(_keep_refreshed_statuses)
+    return summary, sort, descending
+
+
+def _keep_refreshed_statuses(response):
+    db.session.commit()
+    return response
 
 
 @bp.get("/summary")
 @login_required
 def summary():
-    data, sort, descending = requested_summary()
+    data, sort, descending = requested_summary(attention_limit=LIST_CAP)
     stage_series = [(s.id, s.name) for s in data.stages]
     dimension_series = [(d.id, d.name) for d in data.dimensions]
     charts = {

@@ -2,7 +2,8 @@
 
 Times come from the configuration and are in the city's time zone (``TIMEZONE``):
 
-- ``daily``: every day at ``REMINDER_TIME``; one run per local date (slot ``2026-11-30``);
+- ``daily``: every day at ``REMINDER_TIME`` (``status_refresh``: at ``STATUS_REFRESH_TIME``);
+  one run per local date (slot ``2026-11-30``);
 - ``weekly``: on ``DIGEST_DAY`` at ``DIGEST_TIME``; one run per ISO week (slot ``2026-W49``);
 - ``interval``: every N seconds (a config key); no slot, the job is idempotent by itself
   (outbox rows and dedupe keys).
@@ -49,6 +50,8 @@ JOBS: dict[str, tuple[str, Trigger]] = {
     "followup_reminders": ("quickwin_tracker.reminders.jobs:send_followup_reminders", DAILY),
     "measurement_nudges": ("quickwin_tracker.reminders.jobs:send_measurement_nudges", DAILY),
     "weekly_digest": ("quickwin_tracker.digests.jobs:send_weekly_digests", WEEKLY),
+    "status_refresh": ("quickwin_tracker.lifecycle.kept:refresh_statuses_job",
+                       Trigger("daily", time_key="STATUS_REFRESH_TIME")),
     "mention_emails": (
         "quickwin_tracker.reminders.jobs:send_mention_emails",
         Trigger("interval", seconds_key="MENTION_INTERVAL_SECONDS"),

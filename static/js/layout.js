@@ -6,6 +6,9 @@
       at phone width the CSS then shows each row as a block of "label: value" lines. A table this
       file has not seen scrolls inside its own box instead (see app.css, issue 12 section). The
       explicit ARIA roles keep the table a table for screen readers once its rows are blocks.
+      A grid of figures read across and down (the summary's heat map and per-OPD table) keeps
+      its shape: data-keep-table labels its cells but leaves it a table, which then scrolls
+      sideways in its own box with its row headers held at the left.
 */
 (function () {
   "use strict";
@@ -44,19 +47,29 @@
   // ---------------------------------------------------------------- tables as stacked rows
 
   function headerTexts(table) {
-    // The last header row names the columns; colspan widens a header over several columns.
+    // Each column's name: the lowest header cell over it, across the header rows (a header
+    // may span columns, colspan, or rows, rowspan: a two-row head names every column).
     var rows = table.tHead ? table.tHead.rows : [];
-    var texts = [];
-    if (!rows.length) return texts;
-    Array.prototype.forEach.call(rows[rows.length - 1].cells, function (cell) {
-      var text = cell.textContent.replace(/\s+/g, " ").trim();
-      for (var i = 0; i < (cell.colSpan || 1); i++) texts.push(text);
+    var grid = [];
+    Array.prototype.forEach.call(rows, function (row, r) {
+      grid[r] = grid[r] || [];
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        while (grid[r][column] !== undefined) column++;
+        var text = cell.textContent.replace(/\s+/g, " ").trim();
+        for (var down = 0; down < (cell.rowSpan || 1); down++) {
+          grid[r + down] = grid[r + down] || [];
+          for (var across = 0; across < (cell.colSpan || 1); across++) grid[r + down][column + across] = text;
+        }
+        column += cell.colSpan || 1;
+      });
     });
-    return texts;
+    return rows.length ? grid[rows.length - 1] : [];
   }
 
   function stackTable(table) {
-    if (table.classList.contains("table-stack")) return;
+    if (table.classList.contains("table-stack") || table.hasAttribute("data-labelled")) return;
+    table.setAttribute("data-labelled", "");
     var texts = headerTexts(table);
     table.setAttribute("role", "table");
     Array.prototype.forEach.call(table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot"), function (group) {
@@ -81,7 +94,7 @@
         column += span;
       });
     });
-    table.classList.add("table-stack");
+    if (!table.hasAttribute("data-keep-table")) table.classList.add("table-stack");
   }
 
   function stackTables(scope) {

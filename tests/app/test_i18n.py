@@ -43,6 +43,21 @@ def test_catalog_placeholders_are_consistent():
     assert not problems
 
 
+def test_no_translation_says_a_sentence_twice():
+    """A merge of two versions of a message once left both in one translation."""
+    import re
+
+    catalog = read_po(PO.open("rb"), locale="id")
+    repeated = []
+    for m in catalog:
+        if m.id and isinstance(m.string, str) and m.string:
+            sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", m.string)
+                         if len(s.strip()) > 25]
+            if len(sentences) != len(set(sentences)):
+                repeated.append(m.id)
+    assert not repeated, repeated
+
+
 def test_compiled_catalog_is_current():
     """The build compiles .po to .mo; the installed catalog must match the source."""
     mo = PO.with_suffix(".mo")

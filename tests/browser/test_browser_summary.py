@@ -113,3 +113,46 @@ def test_city_summary_prints_as_a_report_of_a_few_pages(page: Page, city_server,
     # The per-OPD table is printed on landscape pages (a named page), the rest portrait.
     shapes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
     assert any(w > h for w, h in shapes) or len(shapes) == 1
+
+
+def test_city_summary_reads_in_two_scrolls_and_keeps_its_grids_on_a_phone(browser, city_server):
+    """At 1,000 initiatives: on a 1280 × 900 screen the briefing is at most three screens tall
+    (one screen and two scrolls); on a phone the heat map and the per-OPD table stay grids that
+    scroll sideways in their own box, their row headers held, every cell labelled."""
+    wide = browser.new_page(viewport={"width": 1280, "height": 900})
+    _sign_in_as_admin(wide, city_server)
+    wide.goto(city_server.path("/summary"))
+    height = wide.evaluate("document.documentElement.scrollHeight")
+    assert height <= 3 * 900, height
+    # The two trends side by side, the eight headline figures on one row.
+    charts = [wide.locator(".trends .chart-figure").nth(i).bounding_box() for i in range(2)]
+    assert charts[0]["y"] == charts[1]["y"] and charts[1]["x"] > charts[0]["x"]
+    tops = {round(wide.locator(".figures > div").nth(i).bounding_box()["y"]) for i in range(8)}
+    assert len(tops) == 1
+    wide.close()
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    _sign_in_as_admin(phone, city_server)
+    phone.goto(city_server.path("/summary"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    for selector in ("table.heatmap", "table.units-table"):
+        table = phone.locator(selector)
+        assert "table-stack" not in (table.get_attribute("class") or "")
+        assert table.evaluate("(t) => t.scrollWidth > t.clientWidth")  # it scrolls sideways
+        assert table.locator("td:not([data-label])").count() == 0
+        header = table.locator("tbody th[scope=row]").first
+        before = header.bounding_box()["x"]
+        table.evaluate("(t) => { t.scrollLeft = 400; }")
+        assert abs(header.bounding_box()["x"] - before) < 1  # held at the left
+    # The heat map's two-row head names each column: a stage, and an indicator count.
+    cell = phone.locator('table.heatmap td[data-cell$="-proposed"]').first
+    assert cell.get_attribute("data-label") == "Usulan"
+    met = phone.locator('table.heatmap td[data-outcome="met"]').first
+    assert met.get_attribute("data-label") == "Target tercapai"
+    # The charts keep their drawing size (legible text) and scroll sideways in their own box.
+    chart = phone.locator(".trends .chart").first
+    assert chart.bounding_box()["width"] >= 760
+    assert chart.evaluate("(svg) => svg.closest('figure').scrollWidth > svg.closest('figure').clientWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone.evaluate("document.documentElement.scrollHeight") < 6000
+    phone.close()

@@ -98,6 +98,7 @@ def public_items(client) -> list[tuple[str, str]]:
 def figures(client, city) -> dict[str, object]:
     """Everything that means "rolled out", as the features compute it."""
     summary = build_summary(city["people"]["reviewer"], preset("year", TODAY), now=NOW)
+    db.session.commit()  # (the statuses it kept: a reader's transaction commits them)
     initiatives = [db.session.get(Initiative, city[k].id)
                    for k in ("active", "piloting", "early", "late")]
     assessed = assess_many(initiatives, active_stages(), TODAY)

@@ -206,3 +206,23 @@ def test_bad_period_for_the_pdf_is_400(city, auth, client):  # noqa: F811
     assert response.status_code == 400
     assert "Tanggal akhir lebih awal daripada tanggal mulai." in response.get_data(as_text=True)
     assert client.get(f"/reviews/999999/stocktake.pdf?{YEAR_ARGS}").status_code == 404
+
+
+def test_a_long_at_risk_list_is_cut_in_the_pdf_and_whole_in_the_workbook(
+        city, auth, client, make_initiative, monkeypatch):  # noqa: F811
+    from datetime import UTC, datetime
+
+    from quickwin_tracker.review import pack
+
+    monkeypatch.setattr(pack, "PDF_ATTENTION_ROWS", 3)
+    _dukcapil, dinkes = city["units"]
+    for n in range(6):  # off track: the target date has passed
+        make_initiative(dinkes, stage="pilot", dimension="living", title=f"Terlambat {n}",
+                        created_at=datetime(2026, 1, 5, tzinfo=UTC), target_date=date(2026, 9, 1))
+    auth.login(city["users"]["reviewer"])
+    text, _pages = _pdf_text(client.get(f"/summary/stocktake.pdf?{YEAR_ARGS}"))
+    assert "3 pertama dari 8, yang paling mendesak" in text  # 6 + d (off track) + b (at risk)
+    # The most urgent: the oldest target dates (all six share theirs, then the longest known).
+    assert [n for n in range(6) if f"Terlambat {n}" in text] == [0, 1, 2]
+    attention = _sheets(client.get(f"/summary/stocktake.xlsx?{YEAR_ARGS}"))["Perhatian"]
+    assert sum(1 for row in attention if row and row[1] and "Terlambat" in str(row[2])) == 6

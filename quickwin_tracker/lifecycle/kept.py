@@ -1,0 +1,116 @@
+"""Kept statuses: each initiative's derived status (``status.assess``), its outcome progress and
+its indicators' standing, kept in ``initiative_status`` so that the summary can count them in SQL
+(one grouped query) instead of assessing every initiative of the city on every request.
+
+The status rule stays the one in ``status.py``; this module only remembers its answers, and
+never serves a stale one:
+
+- A kept row records what it was computed from: the **basis** (``RULE_VERSION``, the city's date
+  and time zone, and the stages' settings that the rule reads: position, retired, rollout stage,
+  expected days) and the initiative's **inputs** (``facts_version``, which the database bumps on
+  every change of its milestones, indicators or measurements, see migration 0008; its stage, stage
+  entry and target date; its creation never changes).
+- ``refresh`` recomputes, before any read, the rows of a scope whose basis or inputs differ from
+  today's: in the morning every row (the date is in the basis: "3 days overdue" becomes 4), during
+  the day only the initiatives someone changed. The nightly job (``refresh_statuses_job``, daily at
+  ``STATUS_REFRESH_TIME``) does the morning's work before anyone asks.
+- Bump ``RULE_VERSION`` whenever ``assess`` or the kept figures change meaning: every row is then
+  computed again on its next read.
+
+Refreshing writes in the reader's transaction (a GET of the summary writes here); the caller
+commits. Two readers refreshing the same rows at once both write the same answer (an upsert).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.clock import local_today
+from ..extensions import db
+from ..models import Initiative, InitiativeStatus, Stage
+from .stages import ordered_stages
+from .status import Facts, assess_many
+
+RULE_VERSION = 1
+FACTS_FOR_SCOPE = 200  # more stale rows than this: read facts for the scope, not an id list
+UPSERT_BATCH = 500
+
+
+def basis(stages: Sequence[Stage], today: date) -> str:
+    """What every kept status of ``today`` was computed under (see the module docstring)."""
+    settings = ";".join(f"{s.id},{s.position},{int(s.retired)},{int(s.rollout)},{s.expected_days}"
+                        for s in sorted(stages, key=lambda s: s.id))
+    digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
+    return f"{RULE_VERSION}|{today.isoformat()}|{current_app.config['TIMEZONE']}|{digest}"[:80]
+
+
+def _stale(current: str) -> sa.ColumnElement[bool]:
+    """An initiative (joined to its kept row, if any) whose kept status is missing or stale."""
+    k = InitiativeStatus
+    return sa.or_(k.initiative_id.is_(None), k.basis != current,
+                  k.facts_version != Initiative.facts_version, k.stage_id != Initiative.stage_id,
+                  k.stage_entered_at != Initiative.stage_entered_at,
+                  k.target_date.is_distinct_from(Initiative.target_date))
+
+
+def refresh(scope: Sequence[sa.ColumnElement[bool]], today: date | None = None,
+            stages: Sequence[Stage] | None = None) -> int:
+    """Recompute the kept statuses of the initiatives matching ``scope`` (conditions on
+    ``Initiative``) that are missing or stale; how many were. One query when none is; else
+    ``assess_many``'s two more and the upserts."""
+    today = today or local_today()
+    stages = list(stages) if stages is not None else ordered_stages()
+    current = basis(stages, today)
+    stale = db.session.execute(
+        sa.select(Initiative.id, Initiative.stage_id, Initiative.stage_entered_at,
+                  Initiative.created_at, Initiative.target_date, Initiative.facts_version)
+        .outerjoin(InitiativeStatus, InitiativeStatus.initiative_id == Initiative.id)
+        .where(*scope, _stale(current))
+    ).all()
+    if not stale:
+        return 0
+    facts_scope = sa.select(Initiative.id).where(*scope) if len(stale) > FACTS_FOR_SCOPE else None
+    assessed = assess_many(stale, stages, today, scope=facts_scope)
+    rows = [_kept(row, current, *assessed[row.id]) for row in stale]
+    for start in range(0, len(rows), UPSERT_BATCH):
+        db.session.execute(_upsert(), rows[start:start + UPSERT_BATCH])
+    return len(rows)
+
+
+def _kept(row: Any, current: str, assessment: Any, facts: Facts) -> dict[str, Any]:
+    indicators = facts.indicator_progress
+    measured = [p for p in indicators if p is not None]
+    return {
+        "initiative_id": row.id, "basis": current, "facts_version": row.facts_version,
+        "stage_id": row.stage_id, "stage_entered_at": row.stage_entered_at,
+        "target_date": row.target_date, "status": assessment.status.value,
+        "progress": facts.progress,
+        "indicators_met": sum(1 for p in measured if p >= 100),
+        "indicators_behind": sum(1 for p in measured if p < 100),
+        "indicators_unmeasured": len(indicators) - len(measured),
+        "measured": bool(facts.pending or facts.verified),
+    }
+
+
+def _upsert() -> sa.Insert:
+    """INSERT … ON CONFLICT (initiative_id) DO UPDATE, in the session's dialect."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(InitiativeStatus.__table__)  # (Core: one executemany, whatever is None)
+    columns = [c.name for c in InitiativeStatus.__table__.columns if c.name != "initiative_id"]
+    return stmt.on_conflict_do_update(index_elements=["initiative_id"],
+                                      set_={c: stmt.excluded[c] for c in columns})
+
+
+def refresh_statuses_job(now: datetime) -> dict[str, int]:
+    """The nightly job: every initiative's kept status for the new day, before the first reader."""
+    refreshed = refresh([Initiative.archived.is_(False)], local_today(now))
+    db.session.commit()
+    return {"refreshed": refreshed}
