@@ -1,7 +1,9 @@
-"""``initiative_status``: each initiative's derived status as last computed, with the inputs it
-was computed from, so the summary counts statuses, progress and outcomes in SQL (issue 13's
-speed target); indexes for "what happened lately" on measurements and comments (the summary's
-stale counts). See ``quickwin_tracker.lifecycle.kept``.
+"""``initiative_status``: each initiative's derived status as last computed (with its progress,
+outcome counts, overdue milestones and last rollout), with the inputs it was computed from, so
+the summary counts them in SQL (issue 13's speed target); ``status_refresh``: the basis and
+``change_clock`` tick at which they were last all current; indexes for "what happened lately"
+on measurements and comments (the summary's stale counts). See
+``quickwin_tracker.lifecycle.kept``.
 
 The table starts empty: the first summary (or the nightly refresh) fills it.
 
@@ -35,10 +37,20 @@ def upgrade():
         sa.Column('indicators_behind', sa.Integer(), nullable=False),
         sa.Column('indicators_unmeasured', sa.Integer(), nullable=False),
         sa.Column('measured', sa.Boolean(), nullable=False),
+        sa.Column('overdue_milestones', sa.Integer(), nullable=False),
+        sa.Column('rolled_out_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['initiative_id'], ['initiative.id'],
                                 name=op.f('fk_initiative_status_initiative_id_initiative'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('initiative_id', name=op.f('pk_initiative_status')),
+    )
+    op.create_table(
+        'status_refresh',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('basis', sa.String(length=80), nullable=False),
+        sa.Column('tick', sa.BigInteger(), nullable=False),
+        sa.CheckConstraint('id = 1', name=op.f('ck_status_refresh_one_row')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_status_refresh')),
     )
     # (plain CREATE INDEX, never a batch "move and copy": that would drop the tables' triggers)
     op.create_index('ix_measurement_recorded_at', 'measurement', ['recorded_at'], unique=False)
@@ -48,4 +60,5 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_comment_created_at', table_name='comment')
     op.drop_index('ix_measurement_recorded_at', table_name='measurement')
+    op.drop_table('status_refresh')
     op.drop_table('initiative_status')

@@ -10,10 +10,17 @@ never serves a stale one:
   expected days) and the initiative's **inputs** (``facts_version``, which the database bumps on
   every change of its milestones, indicators or measurements, see migration 0008; its stage, stage
   entry and target date; its creation never changes).
-- ``refresh`` recomputes, before any read, the rows of a scope whose basis or inputs differ from
-  today's: in the morning every row (the date is in the basis: "3 days overdue" becomes 4), during
-  the day only the initiatives someone changed. The nightly job (``refresh_statuses_job``, daily at
+- ``refresh`` recomputes, before any read, the rows whose basis or inputs differ from today's: in
+  the morning every row (the date is in the basis: "3 days overdue" becomes 4), during the day
+  only the initiatives someone changed. The nightly job (``refresh_statuses_job``, daily at
   ``STATUS_REFRESH_TIME``) does the morning's work before anyone asks.
+- It records the basis and the ``change_clock`` tick it found every row current at
+  (``status_refresh``); while both hold, nothing a status reads has changed (the clock moves
+  with every change of an initiative, milestone, indicator, measurement or stage, migration
+  0012) and a refresh is one small query.
+- Besides the status, a kept row holds what the summary counts: outcome progress and the
+  indicators met, behind and unmeasured, a standing measurement, the overdue milestones, and the
+  latest rollout from the trail (a rollout moves the stage, so it is never missed).
 - Bump ``RULE_VERSION`` whenever ``assess`` or the kept figures change meaning: every row is then
   computed again on its next read.
 
@@ -25,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,8 +41,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.clock import local_today
 from ..extensions import db
-from ..models import Initiative, InitiativeStatus, Stage
-from .stages import ordered_stages
+from ..models import Activity, Initiative, InitiativeStatus, Stage, change_clock, status_refresh
+from .stages import RolledOut, ordered_stages, rolled_out
 from .status import Facts, assess_many
 
 RULE_VERSION = 1
@@ -60,33 +67,63 @@ def _stale(current: str) -> sa.ColumnElement[bool]:
                   k.target_date.is_distinct_from(Initiative.target_date))
 
 
-def refresh(scope: Sequence[sa.ColumnElement[bool]], today: date | None = None,
-            stages: Sequence[Stage] | None = None) -> int:
-    """Recompute the kept statuses of the initiatives matching ``scope`` (conditions on
-    ``Initiative``) that are missing or stale; how many were. One query when none is; else
-    ``assess_many``'s two more and the upserts."""
+def refresh(today: date | None = None, stages: Sequence[Stage] | None = None) -> int:
+    """Recompute the kept statuses of the initiatives (not archived) that are missing or stale;
+    how many were. One query while nothing changed since the last refresh (the ``change_clock``
+    tick and the basis are those ``status_refresh`` recorded); else one to find the stale rows,
+    ``assess_many``'s two and one for their rollouts, and the upserts."""
     today = today or local_today()
     stages = list(stages) if stages is not None else ordered_stages()
     current = basis(stages, today)
+    tick, marked_basis, marked_tick = db.session.execute(
+        sa.select(change_clock.c.tick,
+                  sa.select(status_refresh.c.basis).where(status_refresh.c.id == 1)
+                  .scalar_subquery(),
+                  sa.select(status_refresh.c.tick).where(status_refresh.c.id == 1)
+                  .scalar_subquery())
+        .where(change_clock.c.id == 1)
+    ).one()
+    if (marked_basis, marked_tick) == (current, tick):
+        return 0
+    scope = [Initiative.archived.is_(False)]
     stale = db.session.execute(
         sa.select(Initiative.id, Initiative.stage_id, Initiative.stage_entered_at,
                   Initiative.created_at, Initiative.target_date, Initiative.facts_version)
         .outerjoin(InitiativeStatus, InitiativeStatus.initiative_id == Initiative.id)
         .where(*scope, _stale(current))
     ).all()
-    if not stale:
-        return 0
-    facts_scope = sa.select(Initiative.id).where(*scope) if len(stale) > FACTS_FOR_SCOPE else None
-    assessed = assess_many(stale, stages, today, scope=facts_scope)
-    rows = [_kept(row, current, *assessed[row.id]) for row in stale]
-    for start in range(0, len(rows), UPSERT_BATCH):
-        db.session.execute(_upsert(), rows[start:start + UPSERT_BATCH])
-    return len(rows)
+    if stale:
+        facts_scope = (sa.select(Initiative.id).where(*scope)
+                       if len(stale) > FACTS_FOR_SCOPE else None)
+        assessed = assess_many(stale, stages, today, scope=facts_scope)
+        rollouts = _last_rollouts([row.id for row in stale], rolled_out(stages), facts_scope)
+        rows = [_kept(row, current, today, *assessed[row.id], rollouts.get(row.id))
+                for row in stale]
+        for start in range(0, len(rows), UPSERT_BATCH):
+            db.session.execute(_upsert(InitiativeStatus.__table__, "initiative_id"),
+                               rows[start:start + UPSERT_BATCH])
+    db.session.execute(_upsert(status_refresh, "id"), [{"id": 1, "basis": current, "tick": tick}])
+    return len(stale)
 
 
-def _kept(row: Any, current: str, assessment: Any, facts: Facts) -> dict[str, Any]:
+def _last_rollouts(ids: list[int], done: RolledOut,
+                   scope: sa.Select[Any] | None) -> dict[int, datetime]:
+    """The latest trail entry that rolled each initiative out (``RolledOut.rollout_moves``)."""
+    if not done.codes:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Activity.initiative_id, sa.func.max(Activity.created_at))
+        .where(done.rollout_moves(), Activity.initiative_id.in_(ids if scope is None else scope))
+        .group_by(Activity.initiative_id)
+    ).all())
+
+
+def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
+          rolled_out_at: datetime | None) -> dict[str, Any]:
     indicators = facts.indicator_progress
     measured = [p for p in indicators if p is not None]
+    if rolled_out_at is not None and rolled_out_at.tzinfo is None:  # (an aggregate, on SQLite)
+        rolled_out_at = rolled_out_at.replace(tzinfo=UTC)
     return {
         "initiative_id": row.id, "basis": current, "facts_version": row.facts_version,
         "stage_id": row.stage_id, "stage_entered_at": row.stage_entered_at,
@@ -96,21 +133,23 @@ def _kept(row: Any, current: str, assessment: Any, facts: Facts) -> dict[str, An
         "indicators_behind": sum(1 for p in measured if p < 100),
         "indicators_unmeasured": len(indicators) - len(measured),
         "measured": bool(facts.pending or facts.verified),
+        "overdue_milestones": sum(1 for _title, due in facts.overdue if due < today),
+        "rolled_out_at": rolled_out_at,
     }
 
 
-def _upsert() -> sa.Insert:
-    """INSERT … ON CONFLICT (initiative_id) DO UPDATE, in the session's dialect."""
+def _upsert(table: sa.Table, key: str) -> sa.Insert:
+    """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect (Core: one executemany,
+    whatever is None)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(InitiativeStatus.__table__)  # (Core: one executemany, whatever is None)
-    columns = [c.name for c in InitiativeStatus.__table__.columns if c.name != "initiative_id"]
-    return stmt.on_conflict_do_update(index_elements=["initiative_id"],
-                                      set_={c: stmt.excluded[c] for c in columns})
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(index_elements=[key], set_={
+        c.name: stmt.excluded[c.name] for c in table.columns if c.name != key})
 
 
 def refresh_statuses_job(now: datetime) -> dict[str, int]:
     """The nightly job: every initiative's kept status for the new day, before the first reader."""
-    refreshed = refresh([Initiative.archived.is_(False)], local_today(now))
+    refreshed = refresh(local_today(now))
     db.session.commit()
     return {"refreshed": refreshed}

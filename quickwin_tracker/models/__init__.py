@@ -19,7 +19,14 @@ reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`
 from .activity import Activity, Comment, Notification
 from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
 from .boards import SavedView, change_clock
-from .initiatives import Initiative, InitiativeStatus, Milestone, initiative_member, initiative_tag
+from .initiatives import (
+    Initiative,
+    InitiativeStatus,
+    Milestone,
+    initiative_member,
+    initiative_tag,
+    status_refresh,
+)
 from .mail import JobRun, OutboxMessage, OutboxStatus, SchedulerLease
 from .outcomes import (
     STANDING_MEASUREMENT_STATUSES,
@@ -85,6 +92,7 @@ __all__ = [
     "change_clock",
     "initiative_member",
     "initiative_tag",
+    "status_refresh",
     "new_session_token",
     "role_label",
     "spend_password_check",

@@ -106,9 +106,26 @@ class InitiativeStatus(db.Model):
     indicators_behind: Mapped[int] = mapped_column(default=0)
     indicators_unmeasured: Mapped[int] = mapped_column(default=0)
     measured: Mapped[bool] = mapped_column(default=False)  # a standing measurement of any indicator
+    overdue_milestones: Mapped[int] = mapped_column(default=0)  # open, due before the basis's date
+    # The latest move that rolled it out, from the trail (None: never rolled out); a rollout
+    # changes the stage, so the row is computed again whenever this could change.
+    rolled_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<InitiativeStatus {self.initiative_id} {self.status}>"
+
+
+# One row (id 1): the basis and the ``change_clock`` tick at which every initiative's kept status
+# was last found current (``lifecycle.kept``). While both still hold, nothing a status reads has
+# changed, and the check of every row is skipped.
+status_refresh = sa.Table(
+    "status_refresh",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("basis", sa.String(80), nullable=False),
+    sa.Column("tick", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
 
 
 initiative_member = sa.Table(

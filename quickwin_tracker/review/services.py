@@ -217,10 +217,15 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     units = _units(unit)
 
     scope = _scope(period, unit)
-    kept.refresh(scope, today, all_stages)
+    kept.refresh(today, all_stages)
     groups = _groups(scope)
-    rollouts = _rollouts(done, scope, period, today)
-    overdue_by_unit = _overdue_by_unit(scope, period, today)
+    rollouts = _rollouts(scope, period, today)
+    if period.end >= today:  # overdue as of today: what the kept rows counted
+        overdue_by_unit: dict[int, int] = defaultdict(int)
+        for g in groups:
+            overdue_by_unit[g.unit_id] += g.overdue
+    else:
+        overdue_by_unit = _overdue_by_unit(scope, period)
     stale_cutoff = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
     stale_by_unit = _stale_by_unit(scope, done, stale_cutoff)
     attention, attention_by_dimension = _attention(scope, dimensions, all_stages, today,
@@ -247,7 +252,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         attention_counts=counts, attention_counts_by_dimension=dict(counts_by_dimension),
         # (the trends stop at today: no flat lines into weeks and months still to come)
         cfd=[p for p in _cumulative_flow(scope, stages, all_stages, period) if p[0] <= today],
-        throughput=[p for p in _throughput(done, scope, dimensions, period) if p[0] <= today],
+        throughput=[p for p in _throughput(scope, dimensions, period) if p[0] <= today],
         status_labels={status: status.label for status in Status},
     )
 
@@ -290,6 +295,7 @@ class Group:
     behind: int
     unmeasured: int
     measured: int  # initiatives with a standing measurement
+    overdue: int  # their open milestones due before today
 
 
 def _groups(scope: Scope) -> list[Group]:
@@ -297,14 +303,16 @@ def _groups(scope: Scope) -> list[Group]:
     units × dimensions × stages × 4 rows, whatever the number of initiatives."""
     k = InitiativeStatus
     return [Group(unit_id, dimension_id, stage_id, Status(status), n, progress_sum or 0.0,
-                  progress_count, met or 0, behind or 0, unmeasured or 0, measured or 0)
+                  progress_count, met or 0, behind or 0, unmeasured or 0, measured or 0,
+                  overdue or 0)
             for unit_id, dimension_id, stage_id, status, n, progress_sum, progress_count, met,
-            behind, unmeasured, measured in db.session.execute(
+            behind, unmeasured, measured, overdue in db.session.execute(
                 sa.select(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status, sa.func.count(), sa.func.sum(k.progress),
                           sa.func.count(k.progress), sa.func.sum(k.indicators_met),
                           sa.func.sum(k.indicators_behind), sa.func.sum(k.indicators_unmeasured),
-                          sa.func.sum(sa.case((k.measured, 1), else_=0)))
+                          sa.func.sum(sa.case((k.measured, 1), else_=0)),
+                          sa.func.sum(k.overdue_milestones))
                 .join(k, k.initiative_id == Initiative.id)
                 .where(*scope)
                 .group_by(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
@@ -318,36 +326,32 @@ def _year_and_quarter(today: date) -> tuple[date, Period]:
 
 @dataclass(frozen=True, slots=True)
 class Rollouts:
-    """Rollouts (moves into the rolled-out stages from one that is not, from the trail): how many
-    initiatives in the period, in today's quarter and in today's year (up to the period's end),
-    and the mean days from creation to rollout of those in the period."""
+    """Rollouts (an initiative's latest move into the rolled-out stages from one that is not, from
+    the trail): how many initiatives in the period, in today's quarter and in today's year (up to
+    the period's end), and the mean days from creation to rollout of those in the period."""
     period: int = 0
     quarter: int = 0
     year: int = 0
     average_days: float | None = None
 
 
-def _rollouts(done: RolledOut, scope: Scope, period: Period, today: date) -> Rollouts:
-    """``Rollouts``, counted in SQL: one row, whatever the number of rollouts."""
-    if not done.codes:
-        return Rollouts()
+def _rollouts(scope: Scope, period: Period, today: date) -> Rollouts:
+    """``Rollouts``, counted in SQL over the kept rows' latest rollout: one row."""
     year_start, quarter = _year_and_quarter(today)
-    at = Activity.created_at
-    windows = [(period.start_utc, period.end_utc),
-               (quarter.start_utc, quarter.end_utc),
+    at = InitiativeStatus.rolled_out_at
+    windows = [(period.start_utc, period.end_utc), (quarter.start_utc, quarter.end_utc),
                (local_midnight_utc(year_start), local_midnight_utc(date(today.year + 1, 1, 1)))]
     within = [sa.and_(at >= start, at < end) for start, end in windows]
-    counted = [sa.func.count(sa.distinct(sa.case((w, Activity.initiative_id)))) for w in within]
     days = _days_between(at, Initiative.created_at)
-    in_period, in_quarter, in_year, days_sum, days_count = db.session.execute(
-        sa.select(*counted, sa.func.sum(sa.case((within[0], days))),
-                  sa.func.count(sa.case((within[0], 1))))
-        .join(Initiative, Initiative.id == Activity.initiative_id)
-        .where(done.rollout_moves(), at >= min(start for start, _end in windows),
-               at < period.end_utc, *scope)
+    in_period, in_quarter, in_year, days_sum = db.session.execute(
+        sa.select(*(sa.func.count(sa.case((w, 1))) for w in within),
+                  sa.func.sum(sa.case((within[0], days))))
+        .select_from(Initiative)
+        .join(InitiativeStatus, InitiativeStatus.initiative_id == Initiative.id)
+        .where(at >= min(start for start, _end in windows), at < period.end_utc, *scope)
     ).one()
     return Rollouts(in_period, in_quarter, in_year,
-                    (days_sum / days_count) if days_count else None)
+                    (days_sum / in_period) if in_period else None)
 
 
 def _days_between(later: Any, earlier: Any) -> sa.ColumnElement[float]:
@@ -357,9 +361,10 @@ def _days_between(later: Any, earlier: Any) -> sa.ColumnElement[float]:
     return sa.func.julianday(later) - sa.func.julianday(earlier)
 
 
-def _overdue_by_unit(scope: Scope, period: Period, today: date) -> dict[int, int]:
-    """Open milestones due before the end of the period (or today, if earlier), per unit."""
-    cutoff = min(today, period.end + timedelta(days=1))
+def _overdue_by_unit(scope: Scope, period: Period) -> dict[int, int]:
+    """Open milestones due before the end of a period that ended before today, per unit (for
+    a period reaching today, the kept rows count them)."""
+    cutoff = period.end + timedelta(days=1)
     return dict(db.session.execute(
         sa.select(Initiative.unit_id, sa.func.count(Milestone.id))
         .join(Initiative, Initiative.id == Milestone.initiative_id)
@@ -557,8 +562,16 @@ def _cumulative_flow(scope: Scope, stages: list[Stage], all_stages: list[Stage],
 
 def _bucket(column: Any, bounds: list[datetime]) -> sa.ColumnElement[int]:
     """How many of ``bounds`` (ascending) are at or before ``column``: the index of the first
-    week (or month) whose end is after it. A balanced CASE: about log2(len(bounds))
-    comparisons per row."""
+    week (or month) whose end is after it. Evenly spaced bounds (weeks in a zone without summer
+    time, as the city's) are counted by arithmetic on whole seconds; others by a balanced CASE,
+    about log2(len(bounds)) comparisons per row."""
+    steps = {later - earlier for earlier, later in zip(bounds, bounds[1:], strict=False)}
+    if len(steps) == 1:
+        step = int(steps.pop().total_seconds())
+        since = _epoch_seconds(column) - int(bounds[0].timestamp())
+        return sa.case((column < bounds[0], 0), (column >= bounds[-1], len(bounds)),
+                       else_=since // step + 1)  # (floor division on both)
+
     def answer(low: int, high: int) -> sa.ColumnElement[int]:  # the answer is in low..high
         if low == high:
             return sa.literal_column(str(low), sa.Integer)
@@ -566,6 +579,13 @@ def _bucket(column: Any, bounds: list[datetime]) -> sa.ColumnElement[int]:
         return sa.case((column < bounds[middle], answer(low, middle)),
                        else_=answer(middle + 1, high))
     return answer(0, len(bounds))
+
+
+def _epoch_seconds(column: Any) -> sa.ColumnElement[int]:
+    """Whole seconds since 1970 of a UTC date-time column, in the session's dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
+    return sa.cast(sa.func.strftime("%s", column), sa.Integer)
 
 
 def _months(period: Period) -> list[date]:
@@ -576,20 +596,19 @@ def _months(period: Period) -> list[date]:
     return months
 
 
-def _throughput(done: RolledOut, scope: Scope, dimensions: list[Dimension],
+def _throughput(scope: Scope, dimensions: list[Dimension],
                 period: Period) -> list[tuple[date, dict[int, int]]]:
-    """Quick wins rolled out per month of the period, per dimension: one query, counting by
-    dimension and month."""
+    """Quick wins rolled out per month of the period, per dimension (by their latest rollout):
+    one query, counting by dimension and month."""
     months = _months(period)
     counts: dict[int, Counter] = defaultdict(Counter)
-    if done.codes:
-        at = Activity.created_at
-        month = _bucket(at, [local_midnight_utc((m + timedelta(days=32)).replace(day=1))
-                             for m in months])
-        for dimension_id, k, n in db.session.execute(
-                sa.select(Initiative.dimension_id, month, sa.func.count())
-                .join(Initiative, Initiative.id == Activity.initiative_id)
-                .where(done.rollout_moves(), at >= period.start_utc, at < period.end_utc, *scope)
-                .group_by(Initiative.dimension_id, month)):
-            counts[k][dimension_id] += n
+    at = InitiativeStatus.rolled_out_at
+    month = _bucket(at, [local_midnight_utc((m + timedelta(days=32)).replace(day=1))
+                         for m in months])
+    for dimension_id, k, n in db.session.execute(
+            sa.select(Initiative.dimension_id, month, sa.func.count())
+            .join(InitiativeStatus, InitiativeStatus.initiative_id == Initiative.id)
+            .where(at >= period.start_utc, at < period.end_utc, *scope)
+            .group_by(Initiative.dimension_id, month)):
+        counts[k][dimension_id] += n
     return [(m, {d.id: counts[k].get(d.id, 0) for d in dimensions}) for k, m in enumerate(months)]

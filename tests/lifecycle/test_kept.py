@@ -14,7 +14,6 @@ from quickwin_tracker.models import Indicator, Initiative, InitiativeStatus, Mea
 from quickwin_tracker.scheduler.registry import JOBS
 
 TODAY = date(2026, 11, 27)
-SCOPE = [Initiative.archived.is_(False)]
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def kept_rows() -> dict[int, InitiativeStatus]:
 
 
 def test_kept_rows_say_what_assess_says(city):
-    assert kept.refresh(SCOPE, TODAY) == 3
+    assert kept.refresh(TODAY) == 3
     rows = kept_rows()
     live = assess_many(list(db.session.scalars(sa.select(Initiative))), ordered_stages(), TODAY)
     for initiative_id, (assessment, facts) in live.items():
@@ -57,22 +56,58 @@ def test_kept_rows_say_what_assess_says(city):
     assert measured.progress == pytest.approx(50.0)  # 60 -> 35 of 60 -> 10
     assert (measured.indicators_met, measured.indicators_behind, measured.indicators_unmeasured,
             measured.measured) == (0, 1, 0, True)
-    assert kept.refresh(SCOPE, TODAY) == 0  # nothing changed: nothing computed again
+    assert kept.refresh(TODAY) == 0  # nothing changed: nothing computed again
+
+
+def test_an_unchanged_city_is_checked_in_one_query(city, count_queries):
+    kept.refresh(TODAY)
+    db.session.commit()
+    stages = ordered_stages()
+    with count_queries() as quiet:
+        assert kept.refresh(TODAY, stages) == 0
+    assert quiet.count == 1  # the clock's tick and the last refresh's mark
+    city["calm"].milestones[0].title = "Uji coba terbatas"  # the clock moves
+    db.session.commit()
+    with count_queries() as changed:
+        assert kept.refresh(TODAY, stages) == 1
+    assert changed.count > 1
+
+
+def test_kept_rows_hold_overdue_milestones_and_the_last_rollout(city, stages, make_user):
+    from quickwin_tracker.domain.activity import record
+
+    admin = make_user("admin")
+    late = city["late"]
+    db.session.add(Milestone(initiative=late, title="Rapat", due_date=TODAY - timedelta(days=1)))
+    db.session.add(Milestone(initiative=late, title="Hari ini", due_date=TODAY))  # not overdue yet
+    rolled = datetime(2026, 11, 25, 2, tzinfo=UTC)
+    record(admin, "moved", late, now=datetime(2026, 6, 1, tzinfo=UTC), from_stage="pilot",
+           to_stage="rolled_out")
+    record(admin, "moved", late, now=datetime(2026, 7, 1, tzinfo=UTC), from_stage="rolled_out",
+           to_stage="pilot")
+    record(admin, "moved", late, now=rolled, from_stage="pilot", to_stage="rolled_out")
+    late.stage, late.stage_entered_at = stages["rolled_out"], rolled
+    db.session.commit()
+    kept.refresh(TODAY)
+    row = kept_rows()[late.id]
+    assert row.rolled_out_at == rolled  # the latest rollout
+    assert kept_rows()[city["calm"].id].rolled_out_at is None
+    assert row.overdue_milestones == 1
 
 
 def test_a_changed_fact_is_computed_again_and_only_it(city):
-    kept.refresh(SCOPE, TODAY)
+    kept.refresh(TODAY)
     calm = city["calm"]
     milestone = calm.milestones[0]
     milestone.due_date = TODAY - timedelta(days=3)  # facts_version moves (a trigger)
     db.session.commit()
-    assert kept.refresh(SCOPE, TODAY) == 1
+    assert kept.refresh(TODAY) == 1
     assert kept_rows()[calm.id].status == "at_risk"
 
 
 @pytest.mark.parametrize("change", ["target_date", "stage", "stage_entered_at"])
 def test_the_initiatives_own_inputs_are_watched(city, stages, change):
-    kept.refresh(SCOPE, TODAY)
+    kept.refresh(TODAY)
     late = city["late"]
     if change == "target_date":
         late.target_date = date(2027, 3, 1)
@@ -81,26 +116,26 @@ def test_the_initiatives_own_inputs_are_watched(city, stages, change):
     else:
         late.stage_entered_at = datetime(2026, 11, 21, tzinfo=UTC)
     db.session.commit()
-    assert kept.refresh(SCOPE, TODAY) == 1
+    assert kept.refresh(TODAY) == 1
     assert kept_rows()[late.id].status == ("on_track" if change == "target_date" else
                                            "done" if change == "stage" else "off_track")
 
 
 def test_a_new_day_or_a_stage_setting_computes_every_row_again(city, stages):
-    kept.refresh(SCOPE, TODAY)
-    assert kept.refresh(SCOPE, TODAY + timedelta(days=1)) == 3
+    kept.refresh(TODAY)
+    assert kept.refresh(TODAY + timedelta(days=1)) == 3
     stages["in_progress"].expected_days = 3  # 7 days in stage: more than twice as long
     db.session.commit()
-    assert kept.refresh(SCOPE, TODAY + timedelta(days=1)) == 3
+    assert kept.refresh(TODAY + timedelta(days=1)) == 3
     assert kept_rows()[city["calm"].id].status == "off_track"
 
 
 def test_a_deleted_measurement_is_noticed(city):
-    kept.refresh(SCOPE, TODAY)
+    kept.refresh(TODAY)
     measured = city["measured"]
     db.session.execute(sa.delete(Measurement))  # hand-written SQL: the trigger still sees it
     db.session.commit()
-    assert kept.refresh(SCOPE, TODAY) == 1
+    assert kept.refresh(TODAY) == 1
     row = kept_rows()[measured.id]
     assert (row.progress, row.measured, row.indicators_unmeasured) == (None, False, 1)
 
@@ -119,5 +154,5 @@ def test_the_nightly_job_computes_the_new_day(city, app):
 def test_an_archived_initiative_is_left_alone(city):
     city["late"].archived = True
     db.session.commit()
-    assert kept.refresh(SCOPE, TODAY) == 2
+    assert kept.refresh(TODAY) == 2
     assert city["late"].id not in kept_rows()

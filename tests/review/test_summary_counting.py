@@ -135,7 +135,8 @@ def test_the_page_counts_a_change_made_after_its_last_visit(make_unit, make_user
 @pytest.mark.parametrize("limit", [None, 10])
 def test_query_count_is_the_same_cold_and_warm(make_unit, make_user, make_initiative,
                                                count_queries, limit):
-    """The first summary of the day computes the kept statuses; the next only checks them."""
+    """The first summary of the day computes the kept statuses; the next only checks that
+    nothing changed."""
     unit = make_unit("BAPPEDA")
     reviewer = make_user("reviewer")
     for n in range(12):
@@ -146,5 +147,27 @@ def test_query_count_is_the_same_cold_and_warm(make_unit, make_user, make_initia
     db.session.commit()
     with count_queries() as warm:
         build_summary(reviewer, preset("year", TODAY), now=NOW, attention_limit=limit)
-    # cold: the check, the two fact queries and one upsert more than warm
-    assert cold.count == warm.count + 3, (cold.statements, warm.statements)
+    # warm: the clock's tick and the mark say nothing changed; cold: besides, the stale rows,
+    # their facts (two queries), their rollouts, their upsert and the new mark
+    assert cold.count == warm.count + 6, (cold.statements, warm.statements)
+
+
+def test_a_move_at_midnight_on_monday_belongs_to_the_new_week(make_unit, make_user,
+                                                               make_initiative, stages):
+    """Weeks end at midnight WITA on Monday (16:00 UTC on Sunday): a move at that instant is the
+    new week's, one a second before it the old week's, on both databases."""
+    unit = make_unit("DPMPTSP")
+    reviewer, admin = make_user("reviewer"), make_user("admin")
+    monday = datetime(2026, 11, 15, 16, tzinfo=UTC)  # 16 Nov 00:00 WITA
+    on_time = make_initiative(unit, stage="approved", created_at=LONG_AGO)
+    record(admin, "moved", on_time, now=monday, from_stage="proposed", to_stage="approved")
+    early = make_initiative(unit, stage="approved", created_at=LONG_AGO)
+    record(admin, "moved", early, now=monday - timedelta(seconds=1), from_stage="proposed",
+           to_stage="approved")
+    db.session.commit()
+    s = build_summary(reviewer, Period("custom", date(2026, 11, 2), date(2026, 11, 27)), now=NOW)
+    weeks = {week: (counts[stages["proposed"].id], counts[stages["approved"].id])
+             for week, counts in s.cfd}
+    assert weeks[date(2026, 11, 2)] == (2, 0)
+    assert weeks[date(2026, 11, 9)] == (1, 1)  # the early one moved before the week ended
+    assert weeks[date(2026, 11, 16)] == (0, 2)
