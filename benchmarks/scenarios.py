@@ -19,7 +19,14 @@ from flask import Flask
 from quickwin_tracker import create_app
 from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import Initiative, InitiativeStatus, Stage, Unit, User
+from quickwin_tracker.models import (
+    Initiative,
+    InitiativeStatus,
+    Stage,
+    Unit,
+    User,
+    status_refresh,
+)
 from quickwin_tracker.web.runtime import tune_gc
 
 MANAGER = "kepala.diskominfo@quickwin.balikpapan.go.id"
@@ -123,6 +130,7 @@ class Site:
         the first reader of a day would if the nightly refresh had not run."""
         with self.app.app_context():
             db.session.execute(sa.delete(InitiativeStatus))
+            db.session.execute(sa.delete(status_refresh))
             db.session.commit()
 
     def summary_queries(self) -> int:
