@@ -160,11 +160,6 @@ def _totals(matrix: dict[tuple[int, int], int], axis: int) -> dict[int, int]:
     return totals
 
 
-HEADLINE_FIGURES = ("active", "rolled_out_period", "rolled_out_quarter", "rolled_out_year",
-                    "with_measurement_share", "on_track_share", "overdue_milestones",
-                    "average_days_to_rollout")
-
-
 @dataclass
 class Previous:
     """The last review's frozen headline (``cycle.snapshot_of``), to show each figure's change."""
@@ -266,11 +261,6 @@ def _scope(period: Period, unit: Unit | None) -> Scope:
     if unit is not None:
         scope.append(Initiative.unit_id == unit.id)
     return scope
-
-
-def _ids(scope: Scope) -> sa.Select:
-    """The ids of the initiatives in ``scope``, as a subquery (no list of every id)."""
-    return sa.select(Initiative.id).where(*scope)
 
 
 def _units(unit: Unit | None) -> list[Unit]:

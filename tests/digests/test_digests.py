@@ -373,6 +373,7 @@ def test_admins_preview_anyones_digest(app, city, auth, client):
     assert "Beta Clinic" in page and "Alpha Portal" not in page
     assert "kepala.b@example.go.id" in page
     assert "November 16, 2026" in page  # week 48 reports on the week before
+    assert "Sent in week 48 of 2026 (Nov 23 – 29, 2026)" in page  # the week named by its days
     assert client.get("/digests/preview?user=999999").status_code == 404
     # Regression (tests/web/test_fuzz.py): a number beyond any id column was a 500 on PostgreSQL.
     assert client.get("/digests/preview?user=" + "9" * 40).status_code == 404
