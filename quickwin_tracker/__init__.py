@@ -120,6 +120,7 @@ BLUEPRINTS = (
     ("initiatives", "bp", "/initiatives"),
     ("milestones", "bp", "/initiatives"),
     ("comments", "bp", "/initiatives"),
+    ("updates", "bp", "/initiatives"),
     ("outcomes", "bp", "/initiatives"),
     ("outcomes", "evidence_bp", "/evidence"),
     ("notifications", "bp", "/notifications"),

@@ -174,6 +174,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         STALE_DAYS=_env_int("QUICKWIN_STALE_DAYS", 21),
         FOLLOWUP_MONTHS=os.environ.get("QUICKWIN_FOLLOWUP_MONTHS", "3,6"),
         MEASUREMENT_NUDGE_DAYS=_env_int("QUICKWIN_MEASUREMENT_NUDGE_DAYS", 30),
+        # Progress updates (``updates/``): due every UPDATE_CADENCE_DAYS (a stage may set its
+        # own); UPDATE_GRACE_DAYS after a missed one, the unit's manager is told.
+        UPDATE_CADENCE_DAYS=_env_int("QUICKWIN_UPDATE_CADENCE_DAYS", 14),
+        UPDATE_GRACE_DAYS=_env_int("QUICKWIN_UPDATE_GRACE_DAYS", 7),
         # The plausible dates: every date on a form or in an import lies in these years
         # (``clock.date_window``); a typo such as 2207 is refused with a message.
         DATE_MIN_YEAR=_env_int("QUICKWIN_DATE_MIN_YEAR", 2000),
@@ -268,6 +272,8 @@ def _validate_reminders(app: Flask) -> None:
         ("REMINDER_LEAD_DAYS", "QUICKWIN_REMINDER_LEAD_DAYS", 1, 14),
         ("STALE_DAYS", "QUICKWIN_STALE_DAYS", 1, 3650),
         ("MEASUREMENT_NUDGE_DAYS", "QUICKWIN_MEASUREMENT_NUDGE_DAYS", 1, 3650),
+        ("UPDATE_CADENCE_DAYS", "QUICKWIN_UPDATE_CADENCE_DAYS", 1, 366),
+        ("UPDATE_GRACE_DAYS", "QUICKWIN_UPDATE_GRACE_DAYS", 1, 366),
     ):
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

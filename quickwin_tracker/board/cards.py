@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, url_for
@@ -72,6 +73,8 @@ class Card:
     next_overdue: bool = False
     reason_text: str = ""  # at risk or off track: the status rule's first (worst) reason
     pending_text: str = ""  # "2 measurements awaiting verification"
+    report_text: str = ""  # the latest progress update: "Reported on track 3 days ago"
+    report_rosier: str = ""  # when rosier than the data: "the data says at risk"
     progress_bar: int = 0  # 0..100 for the bar; the text beside it shows the real value
     url: str = ""  # the initiative's page
     move_url: str = ""  # its "move" page (keeping the board's filters)
@@ -126,6 +129,21 @@ class CardPresenter:
         card.pending_text = (texts.ngettext("%(num)d measurement awaiting verification",
                                             "%(num)d measurements awaiting verification",
                                             card.pending) if card.pending else "")
+
+    def report(self, card: Card, latest: Any, today: date) -> None:
+        """The latest progress update's health and age (``updates.services.Latest``), and the
+        flag when it is rosier than the card's status (``updates.services.rosier``)."""
+        from ..updates.services import rosier
+
+        texts = self.texts
+        label = latest.reported.label
+        days = (today - local_date(latest.created_at, self.tz)).days
+        card.report_text = (texts.gettext("Reported %(health)s today", health=label) if days <= 0
+                            else texts.ngettext("Reported %(health)s %(num)d day ago",
+                                                "Reported %(health)s %(num)d days ago", days,
+                                                health=label))
+        card.report_rosier = (texts.gettext("the data says %(status)s", status=card.status_label)
+                              if rosier(latest.health, card.status) else "")
 
     def _next(self, card: Card) -> None:
         """The milestone that matters next: the oldest overdue one, else the earliest due."""

@@ -30,6 +30,7 @@ from ..lifecycle.progress import mean_progress
 from ..lifecycle.stages import active_stages, rolled_out
 from ..lifecycle.status import StageRule, assess, gather_facts
 from ..models import Dimension, Initiative, Stage, Tag, Unit, User, initiative_member
+from ..updates.services import latest_updates
 from .cards import Card, CardLinks, CardPresenter
 from .filters import BoardFilters
 from .looks import CardLooks
@@ -275,7 +276,9 @@ def assess_cards(cards: Iterable[Card], stages: list[Stage], scope: sa.Select[An
     every active stage. A card seen before with the same inputs gets its kept look back
     (``looks``); the others are read (``gather_facts``: two queries for all of them; ``scope``,
     a SELECT of their ids, lets those queries join it rather than list thousands of ids),
-    assessed by the status rule and presented."""
+    assessed by the status rule and presented. Every card then gets its latest progress update
+    (``_report``)."""
+    cards = list(cards)
     today = today or local_today()
     tz = city_tz()
     presenter = CardPresenter(tz)
@@ -286,9 +289,8 @@ def assess_cards(cards: Iterable[Card], stages: list[Stage], scope: sa.Select[An
             card.overdue, card.indicator_progress, card.next_milestone = [], [], None
             card.pending = 0
             fresh[card.id] = card
-    if not fresh:
-        return
-    gather_facts(fresh, today, scope if len(fresh) > 500 else None)
+    if fresh:
+        gather_facts(fresh, today, scope if len(fresh) > 500 else None)
     rules = {s.id: StageRule.of(s) for s in stages}
     done = rolled_out(stages)
     for card in fresh.values():
@@ -299,6 +301,22 @@ def assess_cards(cards: Iterable[Card], stages: list[Stage], scope: sa.Select[An
             rule = rules[card.stage_id] = StageRule.of(db.session.get(Stage, card.stage_id))
         presenter.present(card, assess(card, rule, done, today, presenter.texts, tz), today)
         looks.keep(card)
+    _report(cards, presenter, today, scope)
+
+
+def _report(cards: list[Card], presenter: CardPresenter, today: date,
+            scope: sa.Select[Any] | None) -> None:
+    """Each card's latest progress update (one query; not kept with the looks: a new update
+    changes no fact the status reads)."""
+    if not cards:
+        return
+    latest = latest_updates(scope if scope is not None and len(cards) > 500
+                            else [card.id for card in cards])
+    for card in cards:
+        found = latest.get(card.id)
+        card.report_text, card.report_rosier = "", ""
+        if found is not None:
+            presenter.report(card, found, today)
 
 
 def _grid(counts: dict[Cell, int]) -> list[Cell]:

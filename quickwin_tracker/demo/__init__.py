@@ -68,6 +68,7 @@ def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
     today = local_today(now)
     for initiative, spec in zip(created, specs, strict=True):
         _plan_and_outcomes(initiative, spec, today, now, reviewer, rng)
+    _progress_updates(created, lifecycle, now, rng)  # (drawn last: the rest stays as it was)
     db.session.flush()
     log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
     return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
@@ -187,6 +188,44 @@ def _trail(initiative: Initiative, spec: dict, stage_order: list[Stage],
                   "to_name": {"id": after.name_id, "en": after.name_en}},
         ))
     return trail
+
+
+UPDATE_LINES = (
+    ("Uji coba berjalan di dua kelurahan; warga mulai memakai layanan.", "",
+     "Perluasan ke kelurahan berikutnya."),
+    ("Perangkat sudah terpasang dan petugas sudah dilatih.", "Anggaran perubahan belum cair.",
+     "Sosialisasi ke RT/RW."),
+    ("Data awal terkumpul; baseline disepakati dengan Bappeda.", "",
+     "Menyusun SOP layanan."),
+    ("Vendor menyerahkan versi pertama aplikasi.", "Integrasi dengan data kependudukan tertunda.",
+     "Uji coba terbatas di satu kantor."),
+)
+
+
+def _progress_updates(created: list[Initiative], lifecycle: _Lifecycle, now: datetime,
+                      rng: random.Random) -> None:
+    """Most initiatives not yet rolled out have an owner's update from the last few weeks: some
+    on time, some overdue (the cadence is 14 days), a few rosier than their data."""
+    from .. import models
+
+    rollout = next((s for s in lifecycle.stage_order if s.rollout), None)
+    last = lifecycle.stage_order.index(rollout) if rollout else len(lifecycle.stage_order)
+    rows, trail = [], []
+    for initiative in created:
+        if lifecycle.stage_order.index(initiative.stage) >= last or initiative.owner is None:
+            continue
+        if rng.random() > 0.75:
+            continue
+        moved, blocks, next_steps = rng.choice(UPDATE_LINES)
+        at = max(initiative.created_at, now - timedelta(days=rng.randint(1, 24),
+                                                         hours=rng.randint(0, 8)))
+        health = rng.choices(("on_track", "at_risk", "off_track"), weights=(6, 3, 1))[0]
+        rows.append(models.ProgressUpdate(
+            initiative=initiative, author=initiative.owner, health=health, moved=moved,
+            blocks=blocks, next_steps=next_steps, link="", created_at=at))
+        trail.append(Activity(initiative=initiative, actor=initiative.owner,
+                              verb="update_posted", created_at=at, data={"health": health}))
+    db.session.add_all(rows + trail)
 
 
 def _plan_and_outcomes(initiative: Initiative, spec: dict, today: date, now: datetime,

@@ -41,11 +41,13 @@ from ..mail.urls import app_url
 from ..models import (
     Activity,
     Dimension,
+    Health,
     Indicator,
     Initiative,
     Measurement,
     MeasurementStatus,
     Milestone,
+    ProgressUpdate,
     Review,
     ReviewDecision,
     Role,
@@ -166,6 +168,28 @@ class DecisionItem:
 
 
 @dataclass
+class UpdateItem:
+    """A progress update posted in the reported week."""
+    initiative_id: int
+    title: str
+    url: str
+    health: str
+    health_label: str
+    author: str
+    moved: str
+    rosier: bool  # reported better than the initiative's status today
+
+
+@dataclass
+class LateUpdate:
+    """An initiative whose progress update is due and not posted."""
+    title: str
+    url: str
+    due_on: date
+    days_late: int
+
+
+@dataclass
 class Digest:
     kind: str  # "manager" or "reviewer"
     user: User
@@ -183,6 +207,8 @@ class Digest:
     due_soon: list[MilestoneRow] = field(default_factory=list)
     overdue: list[MilestoneRow] = field(default_factory=list)
     measurements: list[MeasurementItem] = field(default_factory=list)
+    updates: list[UpdateItem] = field(default_factory=list)
+    late_updates: list[LateUpdate] = field(default_factory=list)
     stale: list[StaleItem] = field(default_factory=list)
     decisions: list[DecisionItem] = field(default_factory=list)
     by_status: list[StatusGroup] = field(default_factory=list)
@@ -207,7 +233,8 @@ class Digest:
         """Nothing happened and nothing needs attention (the standing counts aside)."""
         if self.kind == "manager":
             return not (self.moved or self.due_soon or self.overdue or self.measurements
-                        or self.stale or self.at_risk or self.decisions)
+                        or self.updates or self.late_updates or self.stale or self.at_risk
+                        or self.decisions)
         return not (self.rolled_out or self.at_risk)
 
 
@@ -322,6 +349,41 @@ def _milestones(unit_id: int, today: date) -> tuple[list[MilestoneRow], list[Mil
     return due_soon, overdue
 
 
+def _updates(unit_id: int, week_start: date, statuses: dict[int, Any]) -> list[UpdateItem]:
+    """Progress updates posted in the reported week, oldest first, each marked when rosier than
+    its initiative's status today (``statuses``: as ``_statuses`` gives them); one query."""
+    from ..updates.services import rosier
+
+    start, end = _window(week_start)
+    rows = db.session.execute(
+        sa.select(ProgressUpdate.health, ProgressUpdate.moved, User.name.label("author"),
+                  Initiative.id, Initiative.title)
+        .join(Initiative, Initiative.id == ProgressUpdate.initiative_id)
+        .outerjoin(User, User.id == ProgressUpdate.author_id)
+        .where(Initiative.unit_id == unit_id, Initiative.archived.is_(False),
+               ProgressUpdate.created_at >= start, ProgressUpdate.created_at < end)
+        .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+    ).all()
+    items = []
+    for r in rows:
+        status = statuses.get(r.id)
+        items.append(UpdateItem(
+            initiative_id=r.id, title=r.title, url=_initiative_url(r.id, "updates"),
+            health=r.health, health_label=Health(r.health).label, author=r.author or "",
+            moved=r.moved if len(r.moved) <= 280 else r.moved[:279] + "…",
+            rosier=status is not None and rosier(r.health, status.status)))
+    return items
+
+
+def _late_updates(unit_id: int, now: datetime, stages: list[Stage]) -> list[LateUpdate]:
+    """The unit's initiatives whose progress update is late (``updates.reminders``), most late
+    first; two queries."""
+    from ..updates.reminders import owed_updates
+
+    return [LateUpdate(o.title, o.url, o.due.on, o.due.days_late)
+            for o in owed_updates(now, stages, unit_id=unit_id) if o.due.late]
+
+
 def _measurements(unit_id: int, week_start: date) -> list[MeasurementItem]:
     """Measurements recorded in the reported week, with their indicator's progress (latest
     verified measurement, as ``lifecycle.status.load_facts`` counts it); two queries."""
@@ -423,8 +485,10 @@ def _manager_digest(digest: Digest, user: User, stages: list[Stage], now: dateti
     digest.moved = _moved(week_start, unit.id, language)
     digest.due_soon, digest.overdue = _milestones(unit.id, today)
     digest.measurements = _measurements(unit.id, week_start)
+    digest.updates = _updates(unit.id, week_start, statuses)
+    digest.late_updates = _late_updates(unit.id, now, stages)
     listed = {m.initiative_id for m in digest.moved} | {
-        m.initiative_id for m in digest.measurements}
+        m.initiative_id for m in digest.measurements} | {u.initiative_id for u in digest.updates}
     digest.stale = _stale(now, unit.id, stages, listed)
     digest.decisions = _decisions(unit.id, week_start)
     digest.at_risk = _at_risk(statuses)

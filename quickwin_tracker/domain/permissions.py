@@ -29,7 +29,17 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import Comment, Initiative, Measurement, MeasurementStatus, Role, Stage, Unit, User
+from ..models import (
+    Comment,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    ProgressUpdate,
+    Role,
+    Stage,
+    Unit,
+    User,
+)
 from .clock import utcnow
 
 
@@ -205,6 +215,21 @@ def can_edit_comment(user: User | None, comment: Comment, now: datetime | None =
     return ALLOW
 
 
+UPDATE_EDIT_WINDOW = timedelta(minutes=15)
+
+
+def can_edit_update(user: User | None, update: ProgressUpdate,
+                    now: datetime | None = None) -> Decision:
+    """May ``user`` change a progress update: its author, for 15 minutes; then it stands."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if update.author_id != user.id:
+        return deny(_l("Only its author can edit a progress update."))
+    if (now or utcnow()) - update.created_at > UPDATE_EDIT_WINDOW:
+        return deny(_l("A progress update can be edited for 15 minutes only; post a new one."))
+    return ALLOW
+
+
 TEMPLATE_PREDICATES = {
     "can_view": can_view,
     "can_create_in": can_create_in,
@@ -218,4 +243,5 @@ TEMPLATE_PREDICATES = {
     "can_review": can_review,
     "can_comment": can_comment,
     "can_edit_comment": can_edit_comment,
+    "can_edit_update": can_edit_update,
 }

@@ -2,9 +2,9 @@
 ``templates/initiatives/detail.html`` explicitly; the template and the section partials it
 includes render only what they are given.
 
-Each section has one builder (``milestones.section``, ``outcomes.section``,
-``comments.section``), which the section's own htmx answers use too, so page and fragment cannot
-drift. The status line and the trail refresh themselves after an in-place change
+Each section has one builder (``updates.section``, ``milestones.section``,
+``outcomes.section``, ``comments.section``), which the section's own htmx answers use too, so
+page and fragment cannot drift. The status line and the trail refresh themselves after an in-place change
 (``?part=status``, ``?part=trail``) from :data:`PARTS`.
 """
 
@@ -20,6 +20,7 @@ from ..milestones import section as milestones
 from ..models import Initiative
 from ..outcomes import section as outcomes
 from ..review.cycle import decisions_for
+from ..updates import section as updates
 from ..web.pages import render_page
 from . import services
 
@@ -45,9 +46,11 @@ def page_context(initiative: Initiative,
                  outcomes_section: outcomes.OutcomesSection | None = None) -> dict[str, Any]:
     """Everything the page shows; ``outcomes_section`` replaces a fresh one (a form sent without
     JavaScript, shown again with its messages)."""
+    status = status_context(initiative)
     return {
-        **status_context(initiative),
+        **status,
         **trail_context(initiative),
+        "updates_section": updates.build_section(initiative, assessment=status["assessment"]),
         "review_decisions": decisions_for(initiative),
         "started_on": local_date(initiative.created_at),
         "milestones_section": milestones.build_section(initiative),

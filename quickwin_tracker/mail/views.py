@@ -37,6 +37,8 @@ KIND_LABELS = {
     "stale_nudge": _l("no-activity nudge"),
     "followup": _l("follow-up after rollout"),
     "measurement_nudge": _l("measurement nudge"),
+    "update_due": _l("progress update due"),
+    "update_missed": _l("progress update missed"),
     "mention": _l("mention"),
     "password_reset": _l("password reset"),
     "test": _l("test email"),

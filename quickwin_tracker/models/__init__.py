@@ -8,6 +8,7 @@
 - ``activity``: the activity trail, comments and notifications;
 - ``boards``: what a person keeps of the board (saved views);
 - ``reviews``: the Sekda's periodic reviews and their decisions;
+- ``updates``: progress updates, the owners' own account on a cadence;
 - ``mail``: the mail outbox and the scheduler's bookkeeping.
 
 Everything public is importable from here (``from quickwin_tracker.models import User``).
@@ -49,9 +50,14 @@ from .people import (
     spend_password_check,
 )
 from .reviews import REVIEW_DECISION_LABELS, Review, ReviewDecision, ReviewDecisionKind
+from .updates import HEALTH_LABELS, HEALTH_VALUES, Health, ProgressUpdate
 from .vocabulary import TAG_KIND_LABELS, Dimension, Stage, Tag, TagKind
 
 __all__ = [
+    "HEALTH_LABELS",
+    "HEALTH_VALUES",
+    "Health",
+    "ProgressUpdate",
     "LOCALES",
     "MAX_ID",
     "REVIEW_DECISION_LABELS",

@@ -54,6 +54,9 @@ class Stage(LocalizedName, db.Model):
     retired: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # How long an initiative is expected to stay here; past it, the initiative is "at risk".
     expected_days: Mapped[int | None]
+    # How often its initiatives' owners post a progress update (days, at least 1: the admin form
+    # and service check it); None: the deployment's ``UPDATE_CADENCE_DAYS``.
+    update_cadence_days: Mapped[int | None]
     # Codes of the checks an initiative must pass to enter this stage (see ``lifecycle/gates.py``).
     gates: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
     # The rollout stage (exactly one active stage; see the class docstring).

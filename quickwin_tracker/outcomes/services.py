@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -35,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from ..domain import activity
 from ..domain.clock import local_today, utcnow
 from ..domain.errors import Conflict, Forbidden, Invalid
+from ..domain.links import clean_link
 from ..domain.permissions import can_amend_measurement, can_edit, can_verify
 from ..extensions import db
 from ..lifecycle.progress import progress
@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 
 NAME_MAX = 200
 UNIT_MAX = 40
-LINK_MAX = 500
 NOTE_MAX = 2000
 REASON_MAX = 1000
 
@@ -257,19 +256,6 @@ class MeasurementData(_Figure):
     link: str = ""
 
 
-def _clean_link(link: str) -> str:
-    link = (link or "").strip()
-    if not link:
-        return ""
-    parts = urlsplit(link)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise Invalid(_l("The link must be a web address starting with http:// or https://."),
-                      "link")
-    if len(link) > LINK_MAX:
-        raise Invalid(_l("At most %(max)d characters.", max=LINK_MAX), "link")
-    return link
-
-
 def _check_measured_on(day: date | None, now: datetime) -> date:
     if day is None:
         raise Invalid(_l("Enter the date of the measurement."), "measured_on")
@@ -302,7 +288,7 @@ def record_measurement(actor: User, indicator: Indicator, data: MeasurementData,
     _check_can_change(actor, initiative)
     value = _number(data.value, "value", required=True)
     _check_measured_on(data.measured_on, now)
-    link = _clean_link(data.link)
+    link = clean_link(data.link)
     checked = check_upload(upload)  # reads the file; nothing is written before every check passed
     evidence = save_evidence(actor, checked, now=now) if checked is not None else None
     measurement = Measurement(

@@ -52,11 +52,18 @@ def send_mention_emails(now: datetime) -> dict[str, int]:
     return counts
 
 
+def send_update_reminders(now: datetime) -> dict[str, int]:
+    from ..updates.reminders import send_update_reminders as send
+
+    return send(now)
+
+
 # Every reminder kind, in the order ``quickwin reminders run`` runs them.
 ALL = (
     ("milestone reminders", send_milestone_reminders),
     ("stale nudges", send_stale_nudges),
     ("follow-up reminders", send_followup_reminders),
     ("measurement nudges", send_measurement_nudges),
+    ("progress update reminders", send_update_reminders),
     ("mention emails", send_mention_emails),
 )

@@ -49,6 +49,7 @@ JOBS: dict[str, tuple[str, Trigger]] = {
     "stale_nudges": ("quickwin_tracker.reminders.jobs:send_stale_nudges", DAILY),
     "followup_reminders": ("quickwin_tracker.reminders.jobs:send_followup_reminders", DAILY),
     "measurement_nudges": ("quickwin_tracker.reminders.jobs:send_measurement_nudges", DAILY),
+    "update_reminders": ("quickwin_tracker.updates.reminders:send_update_reminders", DAILY),
     "weekly_digest": ("quickwin_tracker.digests.jobs:send_weekly_digests", WEEKLY),
     "status_refresh": ("quickwin_tracker.lifecycle.kept:refresh_statuses_job",
                        Trigger("daily", time_key="STATUS_REFRESH_TIME")),

@@ -347,7 +347,9 @@ def test_a_digest_costs_the_same_queries_for_3_or_30_initiatives(app, make_unit,
     assert len(reviewer_digest.at_risk) == 33
     assert small_count == large_count
     assert reviewer_small == reviewer_large
-    assert small_count <= 12
+    # (+3 since issue 14: the week's progress updates, and the late ones: initiatives and their
+    # latest updates)
+    assert small_count <= 15
 
 
 # --------------------------------------------------------------------------- preview

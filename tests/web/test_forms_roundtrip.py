@@ -40,6 +40,7 @@ from quickwin_tracker.models import (
     Measurement,
     Milestone,
     OutboxMessage,
+    ProgressUpdate,
     Review,
     Stage,
     Tag,
@@ -139,6 +140,11 @@ class Samples:
         for comment in db.session.scalars(sa.select(Comment).order_by(Comment.id.desc()).limit(4)):
             yield {"initiative_id": comment.initiative_id, "comment_id": comment.id}
 
+    def _updates(self):
+        for update in db.session.scalars(
+                sa.select(ProgressUpdate).order_by(ProgressUpdate.id.desc()).limit(4)):
+            yield {"initiative_id": update.initiative_id, "update_id": update.id}
+
     def for_rule(self, rule) -> list[dict]:
         args = set(rule.arguments)
         if not args:
@@ -151,6 +157,8 @@ class Samples:
             return list(self._milestones())
         if args == {"initiative_id", "comment_id"}:
             return list(self._comments())
+        if args == {"initiative_id", "update_id"}:
+            return list(self._updates())
         if args == {"user_id"}:
             users = db.session.scalars(sa.select(User).order_by(User.id)).all()
             picked = [u for u in users if not u.active][:1] + users[:4]

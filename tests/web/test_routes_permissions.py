@@ -31,6 +31,7 @@ from quickwin_tracker.models import (
     Milestone,
     Notification,
     OutboxMessage,
+    ProgressUpdate,
     SavedView,
     Tag,
     Unit,
@@ -58,6 +59,7 @@ ALLOWED = {
     "reviewer": {"reviewer", "admin"},
     "admin": {"admin"},
     "comment_author": {"staff"},
+    "update_author": {"staff"},  # a progress update's author, within its 15 minutes
     "owner_only": {"staff"},
 }
 
@@ -96,6 +98,7 @@ RULES: dict[str, str] = {
     "milestones.section": "signed_in",
     "comments.index": "signed_in",
     "comments.add": "signed_in",
+    "updates.index": "signed_in",
     "feed.index": "signed_in",
     "evidence.download": "signed_in",
     "notifications.index": "signed_in",
@@ -131,6 +134,8 @@ RULES: dict[str, str] = {
     "outcomes.correct_measurement": "edit_initiative",
     "outcomes.withdraw_measurement": "edit_initiative",
     "comments.edit": "comment_author",
+    "updates.add": "edit_initiative",
+    "updates.edit": "update_author",
     # the Sekda's office
     "review.summary": "summary",
     "review.reviews": "summary",
@@ -199,8 +204,10 @@ def build_world(make_initiative) -> World:
     measurement = Measurement(indicator=indicator, value=3, measured_on=date(2026, 11, 1),
                               evidence=evidence, recorded_by_id=None)
     comment = Comment(initiative=initiative, author=staff, body="Bagus")
+    update = ProgressUpdate(initiative=initiative, author=staff, health="on_track",
+                            moved="Uji coba berjalan.")
     tag = Tag(kind="sdg", code=f"T{n}", name="Tag")
-    db.session.add_all([milestone, indicator, evidence, measurement, comment, tag])
+    db.session.add_all([milestone, indicator, evidence, measurement, comment, update, tag])
     db.session.flush()
     notification = Notification(user=staff, kind="mention", initiative=initiative, comment=comment)
     message = OutboxMessage(kind="test", dedupe_key=f"route-test:{n}", to_address=staff.email,
@@ -213,6 +220,7 @@ def build_world(make_initiative) -> World:
     params = {
         "initiative_id": initiative.id, "milestone_id": milestone.id, "indicator_id": indicator.id,
         "measurement_id": measurement.id, "comment_id": comment.id, "evidence_id": evidence.id,
+        "update_id": update.id,
         "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
         "message_id": message.id, "view_id": saved_view.id,
         "user_id": people["other_staff"].id, "unit_id": other_unit.id,
