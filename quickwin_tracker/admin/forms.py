@@ -73,6 +73,12 @@ class StageForm(BaseForm):
         description=_l("Longer than this, an initiative is “at risk”; twice as long, “off track”. "
                        "Empty: no limit."),
     )
+    update_cadence_days = BoundedIntegerField(
+        _l("Progress update every (days)"),
+        validators=[Optional(), NumberRange(min=1, max=366)],
+        description=_l("How often the owners of initiatives in this stage post a progress update. "
+                       "Empty: the deployment's default (QUICKWIN_UPDATE_CADENCE_DAYS)."),
+    )
     rollout = BooleanField(
         _l("This is the rollout stage"),
         description=_l("Entering it rolls a quick win out. Initiatives here, and in any stage "

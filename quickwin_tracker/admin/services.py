@@ -39,16 +39,25 @@ def _valid_gates(gates: list[str] | None) -> list[str]:
     return [g for g in CHECKS if g in (gates or [])]  # stable order
 
 
+def _cadence(days: int | None) -> int | None:
+    """A stage's progress-update cadence: whole days from 1 to 366, or None (the default)."""
+    if days is not None and not 1 <= days <= 366:
+        raise Invalid(_l("Between 1 and 366 days, or empty for the default."),
+                      "update_cadence_days")
+    return days
+
+
 def create_stage(code: str, name_id: str, name_en: str, wip_limit: int | None,
                  expected_days: int | None = None, gates: list[str] | None = None,
-                 rollout: bool = False) -> Stage:
+                 rollout: bool = False, update_cadence_days: int | None = None) -> Stage:
     """A new stage, placed last. It does not become the rollout stage unless ``rollout``: a stage
     added after the rollout stage is a post-rollout stage (see ``lifecycle.status``)."""
     if db.session.scalar(sa.select(Stage).where(Stage.code == code)) is not None:
         raise Invalid(_l("A stage with this code already exists."), "code")
     stages = _ordered()
     stage = Stage(code=code, name_id=name_id.strip(), name_en=name_en.strip(), wip_limit=wip_limit,
-                  expected_days=expected_days, gates=_valid_gates(gates), position=len(stages))
+                  expected_days=expected_days, gates=_valid_gates(gates), position=len(stages),
+                  update_cadence_days=_cadence(update_cadence_days))
     db.session.add(stage)
     db.session.flush()
     if rollout:
@@ -59,7 +68,7 @@ def create_stage(code: str, name_id: str, name_en: str, wip_limit: int | None,
 
 def update_stage(stage: Stage, name_id: str, name_en: str, wip_limit: int | None,
                  expected_days: int | None = None, gates: list[str] | None = None,
-                 rollout: bool | None = None) -> Stage:
+                 rollout: bool | None = None, update_cadence_days: int | None = None) -> Stage:
     """Save the stage's settings; ``rollout`` True makes it the rollout stage, False on the
     rollout stage is refused (another stage must be marked instead), None leaves it."""
     if rollout is False and stage.rollout:
@@ -67,6 +76,7 @@ def update_stage(stage: Stage, name_id: str, name_en: str, wip_limit: int | None
                          "stage that should be the rollout stage instead."), "rollout")
     stage.name_id, stage.name_en, stage.wip_limit = name_id.strip(), name_en.strip(), wip_limit
     stage.expected_days = expected_days
+    stage.update_cadence_days = _cadence(update_cadence_days)
     stage.gates = _valid_gates(gates)
     db.session.flush()
     if rollout and not stage.rollout:

@@ -191,7 +191,8 @@ def stage_new():
         form, "admin/stage_form.html",
         lambda: services.create_stage(form.code.data, form.name_id.data, form.name_en.data,
                                       form.wip_limit.data, form.expected_days.data,
-                                      form.gates.data, rollout=form.rollout.data),
+                                      form.gates.data, rollout=form.rollout.data,
+                                      update_cadence_days=form.update_cadence_days.data),
         lambda stage: _("Stage %(name)s created.", name=stage.name), "admin.stages", stage=None)
 
 
@@ -204,7 +205,8 @@ def stage_edit(stage_id: int):
         form, "admin/stage_form.html",
         lambda: services.update_stage(stage, form.name_id.data, form.name_en.data,
                                       form.wip_limit.data, form.expected_days.data,
-                                      form.gates.data, rollout=form.rollout.data),
+                                      form.gates.data, rollout=form.rollout.data,
+                                      update_cadence_days=form.update_cadence_days.data),
         lambda _result: _("Stage %(name)s saved.", name=stage.name), "admin.stages", stage=stage)
 
 

@@ -64,6 +64,7 @@ def snapshot_of(summary: Summary) -> dict[str, Any]:
             "with_measurement_share": h.with_measurement_share,
             "on_track_share": h.on_track_share, "overdue_milestones": h.overdue_milestones,
             "average_days_to_rollout": h.average_days_to_rollout,
+            "updates_on_time_share": h.updates_on_time_share,
         },
         "matrix": [{"dimension": dims[d]["code"], "stage": stages[s]["code"], "count": n}
                    for (d, s), n in sorted(summary.matrix.items()) if d in dims and s in stages],
@@ -73,6 +74,7 @@ def snapshot_of(summary: Summary) -> dict[str, Any]:
             "by_status": {str(k): v for k, v in row.by_status.items()},
             "overdue_milestones": row.overdue_milestones, "stale": row.stale,
             "average_progress": row.average_progress,
+            "updates_on_time": row.updates_on_time,
         } for row in summary.unit_rows if row.total],
         "outcomes": [{"dimension": o.dimension.code, "met": o.met, "behind": o.behind,
                       "unmeasured": o.unmeasured} for o in summary.outcomes],
@@ -80,8 +82,8 @@ def snapshot_of(summary: Summary) -> dict[str, Any]:
 
 
 def build_agenda(summary: Summary, now: datetime) -> list[dict[str, Any]]:
-    """The initiatives to discuss, with why: at risk / off track (and the reasons), stale, or
-    with measurements awaiting verification."""
+    """The initiatives to discuss, with why: at risk / off track (and the reasons), stale, with
+    measurements awaiting verification, or with a progress update late."""
     items: dict[int, dict[str, Any]] = {}
 
     def item(initiative_id: int, title: str, unit_code: str) -> dict[str, Any]:
@@ -108,6 +110,8 @@ def build_agenda(summary: Summary, now: datetime) -> list[dict[str, Any]]:
     ).all()
     for initiative_id, title, unit_code in awaiting:
         item(initiative_id, title, unit_code)["why"].append("awaiting_verification")
+    for silent in summary.silent:  # (the summary of a review is whole: every late update)
+        item(silent.id, silent.title, silent.unit_code)["why"].append("update_late")
 
     stale_before = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
     done = rolled_out(summary.stages)  # rolled-out quick wins are not stale work

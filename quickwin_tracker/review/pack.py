@@ -119,6 +119,7 @@ def _headline_table(h: dict[str, Any]) -> Table:
         (_("On track (or done)"), h.get("on_track_share"), "percent"),
         (_("Overdue milestones"), h.get("overdue_milestones"), "int"),
         (_("Average days from proposal to rollout"), h.get("average_days_to_rollout"), "number"),
+        (_("Progress updates on time"), h.get("updates_on_time_share"), "percent"),
     )
     return Table("headline", _("Headline"), _("Headline figures"),
                  [Column(_("Figure"), "text", 44), Column(_("Value"), "number", 14)],
@@ -153,6 +154,7 @@ def unit_columns(stage_names: list[str]) -> list[Column]:
         Column(_("Overdue milestones"), "int", 12),
         Column(_("Stale"), "int", 8),
         Column(_("Average outcome progress"), "percent", 12),
+        Column(_("Updates on time"), "percent", 10),
     ]
 
 
@@ -161,7 +163,7 @@ def _units_table(stages: list[tuple[str, str]], units: list[dict[str, Any]]) -> 
     rows = [[u["code"], u["name"], *[u["by_stage"].get(code, 0) for code, _n in stages],
              u["total"], u["by_status"].get("on_track", 0), u["by_status"].get("at_risk", 0),
              u["by_status"].get("off_track", 0), u["overdue_milestones"], u["stale"],
-             _progress(u["average_progress"])] for u in units]
+             _progress(u["average_progress"]), u.get("updates_on_time")] for u in units]
     return Table("units", _("By OPD"), _("By unit (OPD)"),
                  unit_columns([name for _c, name in stages]), rows, landscape=True)
 
@@ -228,7 +230,7 @@ def summary_pack(summary: Summary, now: datetime | None = None) -> Pack:
         "by_stage": {stage_codes[s]: n for s, n in r.by_stage.items() if s in stage_codes},
         "by_status": {str(k): v for k, v in r.by_status.items()},
         "overdue_milestones": r.overdue_milestones, "stale": r.stale,
-        "average_progress": r.average_progress,
+        "average_progress": r.average_progress, "updates_on_time": r.updates_on_time,
     } for r in summary.unit_rows if r.total or not summary.unit]
     pack.tables = [
         _headline_table(vars(h)),

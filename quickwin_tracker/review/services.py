@@ -50,6 +50,7 @@ from ..models import (
     InitiativeStatus,
     Measurement,
     Milestone,
+    ProgressUpdate,
     Role,
     Stage,
     Unit,
@@ -70,6 +71,13 @@ class UnitRow:
     stale: int = 0
     progress_sum: float = 0.0  # over the initiatives with a measured outcome
     progress_count: int = 0
+    owing: int = 0  # active initiatives, which owe progress updates
+    updated: int = 0  # of them, with an update within their cadence
+
+    @property
+    def updates_on_time(self) -> float | None:
+        """The share of its active initiatives with a progress update within their cadence."""
+        return self.updated / self.owing if self.owing else None
 
     @property
     def total(self) -> int:
@@ -99,6 +107,28 @@ class Headline:
     on_track_share: float | None
     overdue_milestones: int
     average_days_to_rollout: float | None
+    updates_on_time_share: float | None = None  # active initiatives updated within their cadence
+
+
+@dataclass(frozen=True, slots=True)
+class Silent:
+    """An active initiative whose progress update is late, with its last one (or creation)."""
+    id: int
+    title: str
+    unit_code: str
+    last_at: datetime
+    has_update: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rosier:
+    """An initiative whose latest progress update reports better than its status today."""
+    id: int
+    title: str
+    unit_code: str
+    reported: str  # its health
+    status: Status
+    reported_at: datetime
 
 
 @dataclass
@@ -121,6 +151,12 @@ class Summary:
     attention_counts_by_dimension: dict[int, dict[Status, int]]
     cfd: list[tuple[date, dict[int, int]]]  # week start -> stage id -> count
     throughput: list[tuple[date, dict[int, int]]]  # month start -> dimension id -> rolled out
+    # Progress updates: the longest silent (late, oldest first) and the rosiest reports (the first
+    # ``attention_limit`` of each), and how many there are in all.
+    silent: list[Silent] = field(default_factory=list)
+    silent_total: int = 0
+    rosier: list[Rosier] = field(default_factory=list)
+    rosier_total: int = 0
     # The status words in the reader's language, looked up once.
     status_labels: dict[Status, str] = field(default_factory=dict)
 
@@ -225,8 +261,12 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     stale_by_unit = _stale_by_unit(scope, done, stale_cutoff)
     attention, attention_by_dimension = _attention(scope, dimensions, all_stages, today,
                                                    attention_limit)
+    owing = _owing(scope, all_stages, done)
+    fresh_by_unit = _updates_by_unit(owing, all_stages, today)
+    silent, silent_total = _silent(owing, all_stages, today, attention_limit)
+    rosier, rosier_total = _rosier(scope, attention_limit)
 
-    unit_rows = _unit_rows(units, groups, overdue_by_unit, stale_by_unit)
+    unit_rows = _unit_rows(units, groups, overdue_by_unit, stale_by_unit, fresh_by_unit)
     matrix: Counter = Counter()
     matrix_attention: Counter = Counter()
     counts_by_dimension: dict[int, dict[Status, int]] = defaultdict(
@@ -239,7 +279,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     counts = {status: sum(c[status] for c in counts_by_dimension.values()) for status in ATTENTION}
     return Summary(
         period=period, unit=unit, stages=stages, dimensions=dimensions,
-        headline=_headline(groups, done, rollouts, overdue_by_unit),
+        headline=_headline(groups, done, rollouts, overdue_by_unit, fresh_by_unit),
         matrix=dict(matrix), matrix_attention=dict(matrix_attention),
         unit_rows=_sorted_units(unit_rows, sort, descending),
         outcomes=_outcomes(dimensions, groups),
@@ -248,6 +288,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         # (the trends stop at today: no flat lines into weeks and months still to come)
         cfd=[p for p in _cumulative_flow(scope, stages, all_stages, period) if p[0] <= today],
         throughput=[p for p in _throughput(scope, dimensions, period) if p[0] <= today],
+        silent=silent, silent_total=silent_total, rosier=rosier, rosier_total=rosier_total,
         status_labels={status: status.label for status in Status},
     )
 
@@ -423,11 +464,105 @@ def _urgency(row: Any) -> tuple[Any, ...]:
     return (bool(row.not_off_track), row.target_date is None, row.target_date or date.max, row.id)
 
 
+@dataclass(frozen=True)
+class Owing:
+    """The active initiatives of a scope (they owe progress updates), and when each last spoke:
+    its latest update, else its creation (SQL expressions for the queries below)."""
+    conditions: list[sa.ColumnElement[bool]]
+    last_at: sa.ColumnElement[datetime]
+    has_update: sa.ColumnElement[bool]
+
+
+def _owing(scope: Scope, stages: list[Stage], done: RolledOut) -> Owing:
+    latest = (sa.select(sa.func.max(ProgressUpdate.created_at))
+              .where(ProgressUpdate.initiative_id == Initiative.id)
+              .correlate(Initiative).scalar_subquery())
+    active = [s.id for s in stages if not s.retired and s.id not in done]
+    return Owing([*scope, Initiative.stage_id.in_(active)],
+                 sa.type_coerce(sa.func.coalesce(latest, Initiative.created_at),
+                                Initiative.created_at.type),
+                 latest.is_not(None))
+
+
+def _on_time(owing: Owing, stages: list[Stage], today: date) -> sa.ColumnElement[bool]:
+    """An update within its stage's cadence: the last one (or the creation) on or after the
+    city's day ``today - cadence`` (``updates.services.next_due``)."""
+    from ..updates.services import cadence_days
+
+    return sa.or_(*(sa.and_(Initiative.stage_id == s.id, owing.last_at >= local_midnight_utc(
+        today - timedelta(days=cadence_days(s)))) for s in stages)) if stages else sa.false()
+
+
+def _updates_by_unit(owing: Owing, stages: list[Stage],
+                     today: date) -> dict[int, tuple[int, int]]:
+    """Per unit: (active initiatives, of them updated within their cadence); one query."""
+    on_time = _on_time(owing, stages, today)
+    return {unit_id: (n, updated or 0) for unit_id, n, updated in db.session.execute(
+        sa.select(Initiative.unit_id, sa.func.count(),
+                  sa.func.sum(sa.case((on_time, 1), else_=0)))
+        .where(*owing.conditions).group_by(Initiative.unit_id))}
+
+
+def _silent(owing: Owing, stages: list[Stage], today: date,
+            limit: int | None) -> tuple[list[Silent], int]:
+    """The active initiatives whose update is late, silent longest first (the first ``limit``),
+    and how many; two queries."""
+    late = [*owing.conditions, sa.not_(_on_time(owing, stages, today))]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Initiative).where(*late))
+    stmt = (sa.select(Initiative.id, Initiative.title, Unit.code, owing.last_at,
+                      owing.has_update)
+            .join(Unit, Unit.id == Initiative.unit_id).where(*late)
+            .order_by(owing.last_at, Initiative.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [Silent(i, title, code, _utc(at), bool(has)) for i, title, code, at, has
+            in db.session.execute(stmt)], total or 0
+
+
+_HEALTH_SEVERITY = {"on_track": 0, "at_risk": 1, "off_track": 2}
+
+
+def _rosier(scope: Scope, limit: int | None) -> tuple[list[Rosier], int]:
+    """Initiatives whose latest update reports better than their kept status (the first
+    ``limit``: the worst status first, then the oldest report), and how many; two queries."""
+    k = InitiativeStatus
+    ranked = (sa.select(ProgressUpdate.initiative_id, ProgressUpdate.health,
+                        ProgressUpdate.created_at,
+                        sa.func.row_number().over(
+                            partition_by=ProgressUpdate.initiative_id,
+                            order_by=(ProgressUpdate.created_at.desc(),
+                                      ProgressUpdate.id.desc())).label("n"))
+              .subquery())
+    reported = sa.case(*((ranked.c.health == h, n) for h, n in _HEALTH_SEVERITY.items()),
+                       else_=0)
+    derived = sa.case(*((k.status == h, n) for h, n in _HEALTH_SEVERITY.items()), else_=-1)
+    rosier = [*scope, ranked.c.n == 1, k.status != Status.DONE.value, reported < derived]
+    joined = (sa.select(Initiative.id, Initiative.title, Unit.code, ranked.c.health, k.status,
+                        ranked.c.created_at)
+              .join(ranked, ranked.c.initiative_id == Initiative.id)
+              .join(k, k.initiative_id == Initiative.id)
+              .join(Unit, Unit.id == Initiative.unit_id).where(*rosier))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(joined.subquery()))
+    stmt = joined.order_by(derived.desc(), ranked.c.created_at, Initiative.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [Rosier(i, title, code, health, Status(status), _utc(at))
+            for i, title, code, health, status, at in db.session.execute(stmt)], total or 0
+
+
+def _utc(value: datetime) -> datetime:
+    """An aggregate over a UTC date-time comes back naive on SQLite."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 # --------------------------------------------------------------------------- assembling (no queries)
 
 
 def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int, int],
-               stale_by_unit: dict[int, int]) -> list[UnitRow]:
+               stale_by_unit: dict[int, int],
+               fresh_by_unit: dict[int, tuple[int, int]]) -> list[UnitRow]:
     """The per-unit table: initiatives by stage and status, progress, stale initiatives and
     overdue milestones."""
     unit_rows = {u.id: UnitRow(u) for u in units}
@@ -442,6 +577,7 @@ def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int
     for unit_id, unit_row in unit_rows.items():
         unit_row.overdue_milestones = overdue_by_unit.get(unit_id, 0)
         unit_row.stale = stale_by_unit.get(unit_id, 0)
+        unit_row.owing, unit_row.updated = fresh_by_unit.get(unit_id, (0, 0))
     return list(unit_rows.values())
 
 
@@ -458,7 +594,8 @@ def _outcomes(dimensions: list[Dimension], groups: list[Group]) -> list[Dimensio
 
 
 def _headline(groups: list[Group], done: RolledOut, rollouts: Rollouts,
-              overdue_by_unit: dict[int, int]) -> Headline:
+              overdue_by_unit: dict[int, int],
+              fresh_by_unit: dict[int, tuple[int, int]]) -> Headline:
     total = sum(g.n for g in groups)
     on_track = sum(g.n for g in groups if g.status in (Status.ON_TRACK, Status.DONE))
     return Headline(
@@ -470,7 +607,16 @@ def _headline(groups: list[Group], done: RolledOut, rollouts: Rollouts,
         on_track_share=(on_track / total) if total else None,
         overdue_milestones=sum(overdue_by_unit.values()),
         average_days_to_rollout=rollouts.average_days,
+        updates_on_time_share=_share(fresh_by_unit.values()),
     )
+
+
+def _share(pairs: Any) -> float | None:
+    """Updated ÷ owing over (owing, updated) pairs; None when none owe."""
+    owing = updated = 0
+    for o, u in pairs:
+        owing, updated = owing + o, updated + u
+    return updated / owing if owing else None
 
 
 SORT_KEYS = {
@@ -483,6 +629,7 @@ SORT_KEYS = {
     "overdue": lambda r: r.overdue_milestones,
     "stale": lambda r: r.stale,
     "progress": lambda r: (r.average_progress is not None, r.average_progress or 0),
+    "updates": lambda r: (r.updates_on_time is not None, r.updates_on_time or 0),
 }
 
 

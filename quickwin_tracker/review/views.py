@@ -12,6 +12,7 @@ from ..domain.clock import local_today
 from ..domain.permissions import can_read_summary
 from ..extensions import db
 from ..lifecycle.progress import bar_width
+from ..models import Health
 from ..web.actions import require
 from ..web.htmx import render
 from . import bp
@@ -68,7 +69,8 @@ def summary():
                   presets=PRESET_LABELS, sort=sort, descending=descending, bar_width=bar_width,
                   previous=previous_review(data.unit), board_args=board_args, list_cap=LIST_CAP,
                   heat_band=_heat_band(max(data.matrix.values(), default=0)),
-                  printed_on=today, city_name=current_app.config["CITY_NAME"])
+                  printed_on=today, city_name=current_app.config["CITY_NAME"],
+                  health_labels={h.value: h.label for h in Health})
 
 
 def _heat_band(top: int):

@@ -461,14 +461,28 @@ def test_set_and_clear_wip_limit(as_admin, stages):
     assert fresh(Stage, id=stage.id).wip_limit is None
 
 
+def test_set_and_clear_a_stages_update_cadence(as_admin, stages):
+    stage = stages["pilot"]
+    names = {"name_id": stage.name_id, "name_en": stage.name_en}
+    response = as_admin.post(f"/admin/stages/{stage.id}",
+                             data={**names, "update_cadence_days": "7"})
+    assert response.status_code == 303
+    assert fresh(Stage, id=stage.id).update_cadence_days == 7
+    listing = as_admin.get("/admin/stages").text
+    assert "7 days" in listing and "(default)" in listing  # the others: 14 days (default)
+    as_admin.post(f"/admin/stages/{stage.id}", data={**names, "update_cadence_days": ""})
+    assert fresh(Stage, id=stage.id).update_cadence_days is None
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
+        ({"update_cadence_days": "0"}, "update_cadence_days", "Number must be between 1 and 366."),
         ({"wip_limit": "0"}, "wip_limit", "Number must be between 1 and 100000."),
         ({"wip_limit": "many"}, "wip_limit", "Not a valid integer value."),
         ({"name_en": ""}, "name_en", "This field is required."),
     ],
-    ids=["zero-wip", "not-a-number", "no-name-en"],
+    ids=["zero-cadence", "zero-wip", "not-a-number", "no-name-en"],
 )
 def test_edit_stage_refused(as_admin, stages, data, field, message):
     stage = stages["pilot"]

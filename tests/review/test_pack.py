@@ -72,7 +72,10 @@ def test_summary_workbook_equals_the_page(city, auth, client):  # noqa: F811
     for row, unit_row in zip(units, s.unit_rows, strict=True):
         stage_counts = row[2:2 + len(s.stages)]
         assert stage_counts == tuple(unit_row.by_stage.get(st.id, 0) for st in s.stages)
-        total, on_track, at_risk, off_track, overdue, stale, progress = row[2 + len(s.stages):]
+        total, on_track, at_risk, off_track, overdue, stale, progress, updates = row[
+            2 + len(s.stages):]
+        assert updates == (None if unit_row.updates_on_time is None
+                           else pytest.approx(unit_row.updates_on_time))
         assert (total, on_track, at_risk, off_track, overdue, stale) == (
             unit_row.total, unit_row.by_status.get("on_track", 0),
             unit_row.by_status.get("at_risk", 0), unit_row.by_status.get("off_track", 0),

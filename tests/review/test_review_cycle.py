@@ -36,9 +36,12 @@ def setup(make_unit, make_user, make_initiative):
     fine = make_initiative(unit, stage="approved", title="Baik-baik saja",
                            stage_entered_at=NOW - timedelta(days=1), created_at=NOW - timedelta(days=2))
     from quickwin_tracker.domain.activity import record
+    from quickwin_tracker.updates.services import UpdateData, post_update
 
     for i in (late, waiting, fine):
         record(staff, "created", i, now=NOW - timedelta(days=1))
+    for i in (late, waiting):  # (their owners report on time: no late update on the agenda)
+        post_update(staff, i, UpdateData("at_risk", "Berjalan."), now=NOW - timedelta(days=2))
     db.session.commit()
     return {"reviewer": reviewer, "staff": staff, "late": late, "waiting": waiting, "fine": fine}
 

@@ -115,8 +115,8 @@ def test_the_managers_digest_lists_the_weeks_updates_and_the_late_ones(team, ini
     from quickwin_tracker.digests.services import build_digest
     from quickwin_tracker.models import Milestone
 
-    quiet = make_initiative(team.unit, stage="pilot", title="Bank sampah", owner=team.staff,
-                            created_at=datetime(2026, 10, 21, 16, tzinfo=UTC))  # 22 Oct WITA
+    make_initiative(team.unit, stage="pilot", title="Bank sampah", owner=team.staff,
+                    created_at=datetime(2026, 10, 21, 16, tzinfo=UTC))  # 22 Oct WITA
     db.session.add(Milestone(initiative=initiative, title="Uji coba", due_date=date(2026, 11, 13)))
     post_update(team.staff, initiative, UpdateData("on_track", "Semua lancar."),
                 now=wita(date(2026, 11, 18), 10))
