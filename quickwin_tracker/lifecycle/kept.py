@@ -25,7 +25,8 @@ never serves a stale one:
   computed again on its next read.
 
 Refreshing writes in the reader's transaction (a GET of the summary writes here); the caller
-commits. Two readers refreshing the same rows at once both write the same answer (an upsert).
+commits (a page: ``keep_after_response``). Two readers refreshing the same rows at once both
+write the same answer (an upsert).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, after_this_request, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.clock import local_today
@@ -146,6 +147,16 @@ def _upsert(table: sa.Table, key: str) -> sa.Insert:
     stmt = insert(table)
     return stmt.on_conflict_do_update(index_elements=[key], set_={
         c.name: stmt.excluded[c.name] for c in table.columns if c.name != key})
+
+
+def keep_after_response() -> None:
+    """In a request that reads (a GET of the summary, its pack), commit what ``refresh`` wrote
+    once the response is made: committing earlier would expire every object the page still
+    reads, and a reader's refresh is a cache worth keeping for the next reader."""
+    @after_this_request
+    def _commit(response: Response) -> Response:
+        db.session.commit()
+        return response
 
 
 def refresh_statuses_job(now: datetime) -> dict[str, int]:

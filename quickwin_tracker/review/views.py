@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from flask import abort, after_this_request, current_app, request
+from flask import abort, current_app, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..domain.clock import local_today
 from ..domain.permissions import can_read_summary
-from ..extensions import db
+from ..lifecycle import kept
 from ..lifecycle.progress import bar_width
 from ..models import Health
 from ..web.actions import require
@@ -40,13 +40,8 @@ def requested_summary(attention_limit: int | None = None) -> tuple[Summary, str,
     descending = request.args.get("dir") == "desc"
     summary = build_summary(current_user, period, sort=sort, descending=descending,
                             attention_limit=attention_limit)
-    after_this_request(_keep_refreshed_statuses)
+    kept.keep_after_response()
     return summary, sort, descending
-
-
-def _keep_refreshed_statuses(response):
-    db.session.commit()
-    return response
 
 
 @bp.get("/summary")

@@ -184,15 +184,19 @@ class Samples:
                              "Samples.for_rule")
 
 
+BOOKKEEPING = {"change_clock", "initiative_status", "status_refresh"}
+
+
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of every table, as the database driver returns them, in a stable order; not the
     live board's ``change_clock``, which the database moves with any write a board shows
-    (migration 0012): bookkeeping, not data a form sets."""
+    (migration 0012), nor the kept statuses (``lifecycle.kept``), which any reader refreshes:
+    bookkeeping, not data a form sets."""
     rows = {}
     with db.engine.connect() as conn:
         cursor = conn.connection.cursor()
         for table in db.metadata.sorted_tables:
-            if table.name == "change_clock":
+            if table.name in BOOKKEEPING:
                 continue
             columns = ", ".join(f'"{c.name}"' for c in table.columns)
             order = ", ".join(str(n + 1) for n in range(len(table.columns)))
