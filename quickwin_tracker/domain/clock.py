@@ -16,6 +16,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware_utc(value: datetime | None) -> datetime | None:
+    """``value`` as an aware UTC datetime: an aggregate (max, a window) over a ``UTCDateTime``
+    column comes back naive on SQLite, where values are stored as naive UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def city_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 

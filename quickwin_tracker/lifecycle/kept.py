@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, after_this_request, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain.clock import local_today
+from ..domain.clock import aware_utc, local_today
 from ..extensions import db
 from ..models import Activity, Initiative, InitiativeStatus, Stage, change_clock, status_refresh
 from .stages import RolledOut, ordered_stages, rolled_out
@@ -123,8 +123,6 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
           rolled_out_at: datetime | None) -> dict[str, Any]:
     indicators = facts.indicator_progress
     measured = [p for p in indicators if p is not None]
-    if rolled_out_at is not None and rolled_out_at.tzinfo is None:  # (an aggregate, on SQLite)
-        rolled_out_at = rolled_out_at.replace(tzinfo=UTC)
     return {
         "initiative_id": row.id, "basis": current, "facts_version": row.facts_version,
         "stage_id": row.stage_id, "stage_entered_at": row.stage_entered_at,
@@ -135,7 +133,7 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
         "indicators_unmeasured": len(indicators) - len(measured),
         "measured": bool(facts.pending or facts.verified),
         "overdue_milestones": sum(1 for _title, due in facts.overdue if due < today),
-        "rolled_out_at": rolled_out_at,
+        "rolled_out_at": aware_utc(rolled_out_at),
     }
 
 

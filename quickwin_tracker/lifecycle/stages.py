@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from ..domain.clock import aware_utc
 from ..extensions import db
 from ..models import Activity, Stage
 
@@ -92,11 +93,4 @@ def rollout_dates(initiatives: Mapping[int, datetime], rolled: RolledOut) -> dic
         .where(Activity.initiative_id.in_(list(initiatives)), rolled.rollout_moves())
         .group_by(Activity.initiative_id)
     ).all())
-    return {i: _aware_utc(moved.get(i)) or entered for i, entered in initiatives.items()}
-
-
-def _aware_utc(value: datetime | None) -> datetime | None:
-    """An aggregate over a UTCDateTime column comes back naive on SQLite."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    return {i: aware_utc(moved.get(i)) or entered for i, entered in initiatives.items()}

@@ -36,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from ..domain.clock import local_midnight_utc, local_today, utcnow
+from ..domain.clock import aware_utc, local_midnight_utc, local_today, utcnow
 from ..extensions import db
 from ..lifecycle import kept
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
@@ -515,7 +515,7 @@ def _silent(owing: Owing, stages: list[Stage], today: date,
             .order_by(owing.last_at, Initiative.id))
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [Silent(i, title, code, _utc(at), bool(has)) for i, title, code, at, has
+    return [Silent(i, title, code, aware_utc(at), bool(has)) for i, title, code, at, has
             in db.session.execute(stmt)], total or 0
 
 
@@ -546,15 +546,8 @@ def _rosier(scope: Scope, limit: int | None) -> tuple[list[Rosier], int]:
     stmt = joined.order_by(derived.desc(), ranked.c.created_at, Initiative.id)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [Rosier(i, title, code, health, Status(status), _utc(at))
+    return [Rosier(i, title, code, health, Status(status), aware_utc(at))
             for i, title, code, health, status, at in db.session.execute(stmt)], total or 0
-
-
-def _utc(value: datetime) -> datetime:
-    """An aggregate over a UTC date-time comes back naive on SQLite."""
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- assembling (no queries)

@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..domain import activity
-from ..domain.clock import local_date, local_today, utcnow
+from ..domain.clock import aware_utc, local_date, local_today, utcnow
 from ..domain.errors import Forbidden, Invalid
 from ..domain.links import clean_link
 from ..domain.permissions import can_edit, can_edit_update
@@ -148,14 +148,8 @@ def latest_updates(initiatives: Iterable[int] | sa.Select[Any]) -> dict[int, Lat
                   ).label("n"))
         .where(ProgressUpdate.initiative_id.in_(wanted))
         .subquery())
-    return {row.initiative_id: Latest(row.initiative_id, row.health, _aware(row.created_at))
+    return {row.initiative_id: Latest(row.initiative_id, row.health, aware_utc(row.created_at))
             for row in db.session.execute(sa.select(ranked).where(ranked.c.n == 1))}
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- cadence
