@@ -11,6 +11,7 @@ from ..extensions import db
 from ..mail.cli import deliver_now
 from ..mail.outbox import already_queued
 from ..mail.planning import render_plan
+from ..updates.reminders import plan_update_reminders
 from . import jobs, services
 
 reminders_cli = AppGroup("reminders", help="Reminder and nudge emails.")
@@ -20,6 +21,8 @@ PLANNERS = (
     ("stale nudges", services.plan_stale_nudges),
     ("follow-up reminders", services.plan_followups),
     ("measurement nudges", services.plan_measurement_nudges),
+    ("progress update reminders", lambda now: [t.plan for t in plan_update_reminders(now)
+                                               if t.plan is not None]),
     ("mention emails", lambda now: [plan for _n, plan in services.plan_mention_emails(now)]),
 )
 

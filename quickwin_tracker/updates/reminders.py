@@ -97,15 +97,25 @@ def _email(kind: str, key: str, to: User, subject: str, context: dict) -> Planne
                         context=context, unsubscribe=REMINDERS)
 
 
-def send_update_reminders(now: datetime) -> dict[str, int]:
-    """Tell owners of due updates and heads of missed ones (see the module docstring)."""
+@dataclass
+class Telling:
+    """One person to tell of one owed update: the notification to add and, when they want
+    reminders, the email to queue."""
+    kind: str
+    item: OwedUpdate
+    person: User
+    plan: PlannedEmail | None
+
+
+def plan_update_reminders(now: datetime) -> list[Telling]:
+    """Who is told of which owed update now (see the module docstring); writes nothing."""
     grace = int(current_app.config["UPDATE_GRACE_DAYS"])
     owed = owed_updates(now)
     missed = [o for o in owed if o.due.missed(grace)]
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(
         User.id.in_({o.owner_id for o in owed} | {o.head_id for o in missed} - {None}),
         User.active.is_(True)))}
-    counts = {"due": len(owed), "missed": len(missed), "queued": 0, "notified": 0}
+    tellings = []
     for kind, items, person_of in ((UPDATE_DUE, owed, lambda o: o.owner_id),
                                    (UPDATE_MISSED, missed, lambda o: o.head_id)):
         told = _already_told(kind, [o for o in items if person_of(o) in people])
@@ -113,21 +123,33 @@ def send_update_reminders(now: datetime) -> dict[str, int]:
             person = people.get(person_of(item))
             if person is None or (item.initiative_id, person.id) in told:
                 continue
-            db.session.add(Notification(user=person, kind=kind,
-                                        initiative_id=item.initiative_id, created_at=now))
-            counts["notified"] += 1
-            if not wants_reminders(person):
-                continue
-            with force_locale(person.locale):
-                subject = (_("A progress update on “%(title)s” is due", title=item.title)
-                           if kind == UPDATE_DUE else
-                           _("No progress update on “%(title)s” since it was due",
-                             title=item.title))
-            plan = _email(kind, f"{kind.replace('_', '-')}:{item.initiative_id}:"
-                                f"{item.due.on.isoformat()}", person, subject,
-                          {"item": item, "grace_days": grace})
-            if queue_plan(plan, now) is not None:
-                counts["queued"] += 1
+            plan = None
+            if wants_reminders(person):
+                with force_locale(person.locale):
+                    subject = (_("A progress update on “%(title)s” is due", title=item.title)
+                               if kind == UPDATE_DUE else
+                               _("No progress update on “%(title)s” since it was due",
+                                 title=item.title))
+                plan = _email(kind, f"{kind.replace('_', '-')}:{item.initiative_id}:"
+                                    f"{item.due.on.isoformat()}", person, subject,
+                              {"item": item, "grace_days": grace})
+            tellings.append(Telling(kind, item, person, plan))
+    return tellings
+
+
+def send_update_reminders(now: datetime) -> dict[str, int]:
+    """Tell owners of due updates and heads of missed ones: a notification each, and an email
+    through the outbox to those who want reminders."""
+    tellings = plan_update_reminders(now)
+    plans = [t.plan for t in tellings if t.plan is not None]
+    queued = 0
+    for telling in tellings:
+        db.session.add(Notification(user=telling.person, kind=telling.kind,
+                                    initiative_id=telling.item.initiative_id, created_at=now))
+        if telling.plan is not None and queue_plan(telling.plan, now) is not None:
+            queued += 1
     db.session.flush()
+    counts = {"due": len(plans), "queued": queued, "already_queued": len(plans) - queued,
+              "notified": len(tellings)}
     log.info("update reminders: %s", counts)
     return counts

@@ -42,7 +42,7 @@ pytestmark = [
 
 BIN = Path(sys.executable).parent
 PASSWORD = "smoke-test-password-1"
-SLOTTED_JOBS = 5  # four daily jobs and the weekly digest (scheduler/registry.py)
+SLOTTED_JOBS = 7  # six daily jobs and the weekly digest (scheduler/registry.py)
 
 
 def _free_port() -> int:
@@ -183,6 +183,7 @@ def test_gunicorn_and_scheduler_on_postgresql(deploy_db, tmp_path):
         # the test): the first scheduler catches each of them up once, at start.
         QUICKWIN_TIMEZONE="UTC",
         QUICKWIN_REMINDER_TIME=f"{six_hours_ago:%H:%M}",
+        QUICKWIN_STATUS_REFRESH_TIME=f"{six_hours_ago:%H:%M}",
         QUICKWIN_DIGEST_DAY=f"{six_hours_ago:%a}".lower(),
         QUICKWIN_DIGEST_TIME=f"{six_hours_ago:%H:%M}",
         QUICKWIN_CATCHUP_HOURS="12",
@@ -304,3 +305,9 @@ def test_gunicorn_and_scheduler_on_postgresql(deploy_db, tmp_path):
     finally:
         procs.stop_all()
         engine.dispose()
+
+
+def test_the_smoke_test_counts_every_slotted_job():
+    from quickwin_tracker.scheduler.registry import JOBS
+
+    assert sum(1 for _target, trigger in JOBS.values() if trigger.slotted) == SLOTTED_JOBS
