@@ -74,7 +74,8 @@ STATUS_LABELS = {
 
 STATUS_ICONS = {Status.ON_TRACK: "●", Status.AT_RISK: "▲", Status.OFF_TRACK: "✖", Status.DONE: "✔"}
 
-_SEVERITY = {Status.ON_TRACK: 0, Status.AT_RISK: 1, Status.OFF_TRACK: 2}
+# How serious a status is (a reported health uses the same words: look it up by its value).
+SEVERITY = {Status.ON_TRACK: 0, Status.AT_RISK: 1, Status.OFF_TRACK: 2}
 
 
 class Reason(NamedTuple):
@@ -184,8 +185,8 @@ def assess(facts: Facts, stage: Stage | StageRule, done: Container[int], today: 
 
     if not reasons:
         return Assessment(Status.ON_TRACK)
-    worst = max((r.status for r in reasons), key=_SEVERITY.__getitem__)
-    reasons.sort(key=lambda r: -_SEVERITY[r.status])
+    worst = max((r.status for r in reasons), key=SEVERITY.__getitem__)
+    reasons.sort(key=lambda r: -SEVERITY[r.status])
     return Assessment(worst, reasons)
 
 

@@ -40,7 +40,7 @@ from ..domain.clock import aware_utc, local_midnight_utc, local_today, utcnow
 from ..extensions import db
 from ..lifecycle import kept
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
-from ..lifecycle.status import Assessment, Status, assess_many
+from ..lifecycle.status import SEVERITY, Assessment, Status, assess_many
 from ..models import (
     Activity,
     Comment,
@@ -519,9 +519,6 @@ def _silent(owing: Owing, stages: list[Stage], today: date,
             in db.session.execute(stmt)], total or 0
 
 
-_HEALTH_SEVERITY = {"on_track": 0, "at_risk": 1, "off_track": 2}
-
-
 def _rosier(scope: Scope, limit: int | None) -> tuple[list[Rosier], int]:
     """Initiatives whose latest update reports better than their kept status (the first
     ``limit``: the worst status first, then the oldest report), and how many; two queries."""
@@ -533,9 +530,9 @@ def _rosier(scope: Scope, limit: int | None) -> tuple[list[Rosier], int]:
                             order_by=(ProgressUpdate.created_at.desc(),
                                       ProgressUpdate.id.desc())).label("n"))
               .subquery())
-    reported = sa.case(*((ranked.c.health == h, n) for h, n in _HEALTH_SEVERITY.items()),
+    reported = sa.case(*((ranked.c.health == h.value, n) for h, n in SEVERITY.items()),
                        else_=0)
-    derived = sa.case(*((k.status == h, n) for h, n in _HEALTH_SEVERITY.items()), else_=-1)
+    derived = sa.case(*((k.status == h.value, n) for h, n in SEVERITY.items()), else_=-1)
     rosier = [*scope, ranked.c.n == 1, k.status != Status.DONE.value, reported < derived]
     joined = (sa.select(Initiative.id, Initiative.title, Unit.code, ranked.c.health, k.status,
                         ranked.c.created_at)

@@ -38,13 +38,12 @@ from ..domain.errors import Forbidden, Invalid
 from ..domain.links import clean_link
 from ..domain.permissions import can_edit, can_edit_update
 from ..extensions import db
-from ..lifecycle.status import Assessment, Status
+from ..lifecycle.status import SEVERITY, Assessment, Status
 from ..models import HEALTH_VALUES, Activity, Health, Initiative, ProgressUpdate, Stage, User
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
-_SEVERITY = {"on_track": 0, "at_risk": 1, "off_track": 2}
 
 
 @dataclass
@@ -191,7 +190,7 @@ def rosier(reported: str, derived: Status | None) -> bool:
     """Is the reported health better than the derived status? (Done and unknown: never.)"""
     if derived is None or derived == Status.DONE:
         return False
-    return _SEVERITY[reported] < _SEVERITY.get(derived.value, 0)
+    return SEVERITY[reported] < SEVERITY.get(derived, 0)
 
 
 def disagreement(latest: Latest | None, assessment: Assessment) -> str | None:
