@@ -126,15 +126,32 @@ class Site:
         return self.get(self.reviewer, "/summary", **GZIP)
 
     def forget_statuses(self) -> None:
-        """Drop the kept statuses (``lifecycle.kept``): the next summary computes every one, as
-        the first reader of a day would if the nightly refresh had not run."""
+        """Drop the kept statuses (``lifecycle.kept``) and the remembered summaries
+        (``review.remembered``): the next summary computes every status, as the first reader of
+        a day would if the nightly refresh had not run."""
         with self.app.app_context():
             db.session.execute(sa.delete(InitiativeStatus))
             db.session.execute(sa.delete(status_refresh))
             db.session.commit()
+        self.forget_summaries()
 
-    def summary_queries(self) -> int:
-        """How many SQL statements one (warm) summary runs."""
+    def forget_summaries(self) -> None:
+        """Drop the remembered summaries: the next one is counted, as after any change."""
+        self.app.extensions.pop("quickwin_summaries", None)
+
+    def change_one(self) -> None:
+        """One write the summary reads (a milestone saved, as its form does): the change clock
+        moves and that initiative's status is kept anew, so the next summary counts again."""
+        with self.app.app_context():
+            db.session.execute(sa.text(
+                "UPDATE milestone SET title = title WHERE id = (SELECT min(id) FROM milestone)"))
+            db.session.commit()
+
+    def summary_queries(self, counted: bool = False) -> int:
+        """How many SQL statements one warm summary runs (``counted``: one counted anew, as after
+        a change, rather than remembered)."""
+        if counted:
+            self.forget_summaries()
         statements = []
 
         def count(*_args: Any) -> None:

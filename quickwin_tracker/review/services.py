@@ -28,7 +28,7 @@ undoes the moves made since each week's end.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -159,6 +159,7 @@ class Summary:
     rosier_total: int = 0
     # The status words in the reader's language, looked up once.
     status_labels: dict[Status, str] = field(default_factory=dict)
+    rolled_out: RolledOut = field(default_factory=RolledOut)  # the stages that count as rolled out
 
     @property
     def attention_total(self) -> int:
@@ -239,6 +240,14 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     A constant number of queries, each counting in SQL; it writes the kept statuses it had to
     refresh (``lifecycle.kept``), which the caller commits."""
     now = now or utcnow()
+    return with_stale(count_summary(user, period, now, attention_limit), now, sort, descending)
+
+
+def count_summary(user: User, period: Period, now: datetime,
+                  attention_limit: int | None = None) -> Summary:
+    """``build_summary`` but for the stale counts (each unit row's ``stale`` is 0) and the sort:
+    every figure that only a change of the city can change (``review.remembered`` keeps it
+    until one does); ``with_stale`` adds the figures that the passing time changes."""
     today = local_today(now)
     unit = scope_unit(user)
     all_stages = ordered_stages()
@@ -257,8 +266,6 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
             overdue_by_unit[g.unit_id] += g.overdue
     else:
         overdue_by_unit = _overdue_by_unit(scope, period)
-    stale_cutoff = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
-    stale_by_unit = _stale_by_unit(scope, done, stale_cutoff)
     attention, attention_by_dimension = _attention(scope, dimensions, all_stages, today,
                                                    attention_limit)
     owing = _owing(scope, all_stages, done)
@@ -266,7 +273,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     silent, silent_total = _silent(owing, all_stages, today, attention_limit)
     rosier, rosier_total = _rosier(scope, attention_limit)
 
-    unit_rows = _unit_rows(units, groups, overdue_by_unit, stale_by_unit, fresh_by_unit)
+    unit_rows = _unit_rows(units, groups, overdue_by_unit, fresh_by_unit)
     matrix: Counter = Counter()
     matrix_attention: Counter = Counter()
     counts_by_dimension: dict[int, dict[Status, int]] = defaultdict(
@@ -281,7 +288,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         period=period, unit=unit, stages=stages, dimensions=dimensions,
         headline=_headline(groups, done, rollouts, overdue_by_unit, fresh_by_unit),
         matrix=dict(matrix), matrix_attention=dict(matrix_attention),
-        unit_rows=_sorted_units(unit_rows, sort, descending),
+        unit_rows=unit_rows,
         outcomes=_outcomes(dimensions, groups),
         attention=attention, attention_by_dimension=attention_by_dimension,
         attention_counts=counts, attention_counts_by_dimension=dict(counts_by_dimension),
@@ -290,7 +297,21 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         throughput=[p for p in _throughput(scope, dimensions, period) if p[0] <= today],
         silent=silent, silent_total=silent_total, rosier=rosier, rosier_total=rosier_total,
         status_labels={status: status.label for status in Status},
+        rolled_out=done,
     )
+
+
+def with_stale(summary: Summary, now: datetime, sort: str = "code",
+               descending: bool = False) -> Summary:
+    """``summary`` (from ``count_summary``, left as it is) with each unit's stale initiatives as
+    of ``now`` and its unit rows sorted by ``sort``: one query. Stale counts move with the time
+    alone (an initiative falls silent at an instant, with no write) and read what no change clock
+    follows (the trail, comments), so they are counted on every read."""
+    cutoff = now - timedelta(days=int(current_app.config.get("STALE_DAYS", 21)))
+    stale_by_unit = _stale_by_unit(_scope(summary.period, summary.unit), summary.rolled_out,
+                                   cutoff)
+    rows = [replace(row, stale=stale_by_unit.get(row.unit.id, 0)) for row in summary.unit_rows]
+    return replace(summary, unit_rows=_sorted_units(rows, sort, descending))
 
 
 # --------------------------------------------------------------------------- reading (one query each)
@@ -551,10 +572,9 @@ def _rosier(scope: Scope, limit: int | None) -> tuple[list[Rosier], int]:
 
 
 def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int, int],
-               stale_by_unit: dict[int, int],
                fresh_by_unit: dict[int, tuple[int, int]]) -> list[UnitRow]:
-    """The per-unit table: initiatives by stage and status, progress, stale initiatives and
-    overdue milestones."""
+    """The per-unit table: initiatives by stage and status, progress, overdue milestones and
+    updates on time (stale initiatives: ``with_stale``)."""
     unit_rows = {u.id: UnitRow(u) for u in units}
     for g in groups:
         unit_row = unit_rows.get(g.unit_id)
@@ -566,7 +586,6 @@ def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int
         unit_row.progress_count += g.progress_count
     for unit_id, unit_row in unit_rows.items():
         unit_row.overdue_milestones = overdue_by_unit.get(unit_id, 0)
-        unit_row.stale = stale_by_unit.get(unit_id, 0)
         unit_row.owing, unit_row.updated = fresh_by_unit.get(unit_id, (0, 0))
     return list(unit_rows.values())
 

@@ -18,6 +18,7 @@ from ..web.htmx import render
 from . import bp
 from .charts import stacked_area, stacked_bars
 from .periods import PRESET_LABELS, PeriodError, period_from_args
+from .remembered import remembered_summary
 from .services import SORT_KEYS, Summary, build_summary, previous_review
 
 LIST_CAP = 10  # the summary lists the ten most urgent; the board shows them all
@@ -26,7 +27,8 @@ LIST_CAP = 10  # the summary lists the ten most urgent; the board shows them all
 def requested_summary(attention_limit: int | None = None) -> tuple[Summary, str, bool]:
     """The summary the query string asks for (period, start, end, sort, dir), for the reader
     (``can_read_summary``, else 403): the page (its at-risk lists cut to ``attention_limit``) and
-    its stocktake pack (whole) read it alike. A bad period or sort is a 400 with its reason.
+    its stocktake pack (whole) read it alike; the page's is counted once per change of the city
+    (``remembered``). A bad period or sort is a 400 with its reason.
     The kept statuses the summary refreshed (``lifecycle.kept``) are committed once the response
     is made (committing earlier would expire every object the page still reads)."""
     require(can_read_summary(current_user))
@@ -38,8 +40,11 @@ def requested_summary(attention_limit: int | None = None) -> tuple[Summary, str,
     if sort not in SORT_KEYS:
         abort(400, description=_("Unknown sort column."))
     descending = request.args.get("dir") == "desc"
-    summary = build_summary(current_user, period, sort=sort, descending=descending,
-                            attention_limit=attention_limit)
+    if attention_limit is None:
+        summary = build_summary(current_user, period, sort=sort, descending=descending)
+    else:
+        summary = remembered_summary(current_user, period, sort=sort, descending=descending,
+                                     attention_limit=attention_limit)
     kept.keep_after_response()
     return summary, sort, descending
 
