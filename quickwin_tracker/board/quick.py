@@ -1,5 +1,6 @@
-"""A card's quick view: the summary the board opens beside itself (status and why, milestones,
-latest measurements, last comments), read in a few queries. The full story stays on the
+"""A card's quick view: the summary the board opens beside itself (status and why, the latest
+progress update and whether it is rosier than the data, milestones, latest measurements, last
+comments), read in a few queries. The full story stays on the
 initiative page; this is what a person needs to decide whether to open it."""
 
 from __future__ import annotations
@@ -8,12 +9,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..domain.clock import local_today
 from ..extensions import db
 from ..lifecycle.stages import active_stages
 from ..lifecycle.status import Assessment, Facts, assess_many
-from ..models import Comment, Indicator, Initiative, Measurement, MeasurementStatus, Milestone
+from ..models import (
+    Comment,
+    Indicator,
+    Initiative,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    ProgressUpdate,
+)
+from ..updates.services import Latest, disagreement
 
 OPEN_MILESTONES = 5
 COMMENTS = 3
@@ -43,6 +54,8 @@ class QuickView:
     done_milestones: int
     indicators: list[QuickIndicator] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)  # newest last
+    update: ProgressUpdate | None = None  # the latest progress update
+    update_flag: str | None = None  # it reports better than the data says (``disagreement``)
 
 
 def quick_view(initiative: Initiative, today: date | None = None) -> QuickView:
@@ -78,10 +91,16 @@ def quick_view(initiative: Initiative, today: date | None = None) -> QuickView:
         sa.select(Comment).where(Comment.initiative_id == initiative.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(COMMENTS)))
     comments.reverse()
+    update = db.session.scalar(
+        sa.select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
+        .where(ProgressUpdate.initiative_id == initiative.id)
+        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()).limit(1))
+    flag = (disagreement(Latest(initiative.id, update.health, update.created_at), assessment)
+            if update is not None else None)
     return QuickView(
         initiative=initiative, assessment=assessment, facts=facts,
         milestones=open_ones[:OPEN_MILESTONES], more_milestones=max(0, len(open_ones) - OPEN_MILESTONES),
         done_milestones=done,
         indicators=[QuickIndicator(i, latest[i.id]) for i in indicators],
-        comments=comments,
+        comments=comments, update=update, update_flag=flag,
     )

@@ -30,6 +30,13 @@ class Health(enum.StrEnum):
     def label(self) -> str:
         return str(HEALTH_LABELS[self])
 
+    @property
+    def icon(self) -> str:
+        """The derived status's symbol for the same word (never colour alone)."""
+        from ..lifecycle.status import STATUS_ICONS, Status
+
+        return STATUS_ICONS[Status(self.value)]
+
 
 HEALTH_LABELS = {Health.ON_TRACK: _l("on track"), Health.AT_RISK: _l("at risk"),
                  Health.OFF_TRACK: _l("off track")}

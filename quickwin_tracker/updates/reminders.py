@@ -2,7 +2,9 @@
 
 - **due**: on the due date (``services.next_due``) and after it, the initiative's owner gets an
   email (outbox dedupe key ``update-due:<initiative>:<due date>``) and a notification, once per
-  due date: posting an update moves the due date on, and the next cycle starts afresh;
+  due date: posting an update moves the due date on, and the next cycle starts afresh. An
+  initiative without an owner (or whose owner's account is closed) is the unit head's to
+  report on or to give an owner: the head gets this reminder, worded for them;
 - **missed**: ``UPDATE_GRACE_DAYS`` after the due date, the unit's head (``Unit.head``) is told
   likewise, once (``update-missed:<initiative>:<due date>``).
 
@@ -113,10 +115,14 @@ def plan_update_reminders(now: datetime) -> list[Telling]:
     owed = owed_updates(now)
     missed = [o for o in owed if o.due.missed(grace)]
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(
-        User.id.in_({o.owner_id for o in owed} | {o.head_id for o in missed} - {None}),
+        User.id.in_({o.owner_id for o in owed} | {o.head_id for o in owed} - {None}),
         User.active.is_(True)))}
+
+    def reporter(item: OwedUpdate) -> int | None:  # the owner, else the unit's head
+        return item.owner_id if item.owner_id in people else item.head_id
+
     tellings = []
-    for kind, items, person_of in ((UPDATE_DUE, owed, lambda o: o.owner_id),
+    for kind, items, person_of in ((UPDATE_DUE, owed, reporter),
                                    (UPDATE_MISSED, missed, lambda o: o.head_id)):
         told = _already_told(kind, [o for o in items if person_of(o) in people])
         for item in items:
@@ -132,7 +138,8 @@ def plan_update_reminders(now: datetime) -> list[Telling]:
                                  title=item.title))
                 plan = _email(kind, f"{kind.replace('_', '-')}:{item.initiative_id}:"
                                     f"{item.due.on.isoformat()}", person, subject,
-                              {"item": item, "grace_days": grace})
+                              {"item": item, "grace_days": grace,
+                               "as_head": person.id != item.owner_id})
             tellings.append(Telling(kind, item, person, plan))
     return tellings
 

@@ -79,6 +79,24 @@ def test_a_missed_update_tells_the_head_once_after_the_grace_period(team, initia
     assert len(sent("update_missed")) == 1 and len(told("update_missed")) == 1
 
 
+@pytest.mark.parametrize("why", ["no owner", "owner's account closed"])
+def test_without_an_owner_the_due_update_falls_to_the_head(team, initiative, why):
+    if why == "no owner":
+        initiative.owner = None
+    else:
+        team.staff.active = False
+    db.session.commit()
+    assert run(wita(date(2026, 10, 15), 7))["notified"] == 1
+    (email,) = sent("update_due")
+    assert email.to_user_id == team.manager.id
+    assert "tidak punya pemilik" in email.text_body and "kepala perangkat daerah Anda diberi" \
+        not in email.text_body
+    assert run(wita(date(2026, 10, 16), 7))["notified"] == 0  # once per due date
+    # After the grace period the head hears that it was missed as well, once.
+    assert run(wita(date(2026, 10, 22), 7))["notified"] == 1
+    assert [n.user_id for n in told("update_missed")] == [team.manager.id]
+
+
 def test_posting_an_update_starts_a_new_cycle(team, initiative):
     run(wita(date(2026, 10, 15), 7))
     post_update(team.staff, initiative, UpdateData("at_risk", "Server belum siap."),

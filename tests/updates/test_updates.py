@@ -217,3 +217,23 @@ def test_a_card_shows_the_latest_report_and_flags_a_rosier_one(team, initiative,
     card = card[:card.index("</li>")]
     assert 'class="card-report is-rosier"' in card
     assert "data menunjukkan tidak sesuai rencana" in card
+
+
+def test_the_quick_view_shows_the_latest_update_and_flags_a_rosier_one(team, initiative, auth,
+                                                                        client, hx):
+    auth.login(team.staff)
+    quick = client.get(f"/board/cards/{initiative.id}", headers=hx).get_data(as_text=True)
+    assert "Belum ada pembaruan kemajuan." in quick and "quick-update" not in quick
+    client.post(url(initiative), data=GOOD)
+    quick = client.get(f"/board/cards/{initiative.id}", headers=hx).get_data(as_text=True)
+    box = quick[quick.index('class="quick-update'):]
+    box = box[:box.index("</div>")]
+    assert GOOD["update-moved"] in box and f"Pembaruan kemajuan oleh {team.staff.name}" in box
+    assert "update-flag" not in box  # the data agrees
+    db.session.add(Milestone(initiative=initiative, title="Uji coba",
+                             due_date=date.today() - timedelta(days=9)))
+    db.session.commit()
+    quick = client.get(f"/board/cards/{initiative.id}", headers=hx).get_data(as_text=True)
+    box = quick[quick.index('class="quick-update'):]
+    assert re.search(r'class="update-flag"[^>]*>.*Dilaporkan sesuai rencana; data menunjukkan '
+                     r"berisiko: .*“Uji coba” terlambat \d+ hari", box)
