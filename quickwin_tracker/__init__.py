@@ -123,6 +123,7 @@ BLUEPRINTS = (
     ("updates", "bp", "/initiatives"),
     ("outcomes", "bp", "/initiatives"),
     ("outcomes", "evidence_bp", "/evidence"),
+    ("budget.views", "bp", "/initiatives"),
     ("notifications", "bp", "/notifications"),
     ("feed", "bp", "/activity"),
     ("calendar", "bp", "/calendar"),
@@ -154,10 +155,12 @@ def register_template_context(app: Flask) -> None:
     from .domain.activity import describe as describe_activity
     from .domain.clock import days_between, to_local
     from .models import role_label
+    from .budget import section as budget_section
     from .outcomes import section as outcomes_section
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(outcomes_section.TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(budget_section.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(texts.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(
         get_locale=get_locale,
