@@ -150,12 +150,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
+    from .budget import section as budget_section
     from .comments.text import linkify
     from .domain import texts
     from .domain.activity import describe as describe_activity
     from .domain.clock import days_between, to_local
     from .models import role_label
-    from .budget import section as budget_section
     from .outcomes import section as outcomes_section
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)

@@ -3,9 +3,9 @@
 includes render only what they are given.
 
 Each section has one builder (``updates.section``, ``milestones.section``,
-``outcomes.section``, ``budget.section``, ``comments.section``), which the section's own htmx answers use too, so
-page and fragment cannot drift. The status line and the trail refresh themselves after an in-place change
-(``?part=status``, ``?part=trail``) from :data:`PARTS`.
+``outcomes.section``, ``budget.section``, ``comments.section``), which the section's own htmx
+answers use too, so page and fragment cannot drift. The status line and the trail refresh
+themselves after an in-place change (``?part=status``, ``?part=trail``) from :data:`PARTS`.
 """
 
 from __future__ import annotations
