@@ -123,6 +123,7 @@ BLUEPRINTS = (
     ("updates", "bp", "/initiatives"),
     ("outcomes", "bp", "/initiatives"),
     ("outcomes", "evidence_bp", "/evidence"),
+    ("budget.views", "bp", "/initiatives"),
     ("notifications", "bp", "/notifications"),
     ("feed", "bp", "/activity"),
     ("calendar", "bp", "/calendar"),
@@ -149,6 +150,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
+    from .budget import section as budget_section
     from .comments.text import linkify
     from .domain import texts
     from .domain.activity import describe as describe_activity
@@ -158,6 +160,7 @@ def register_template_context(app: Flask) -> None:
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(outcomes_section.TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(budget_section.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(texts.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(
         get_locale=get_locale,

@@ -144,6 +144,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Open boards ask every this many seconds whether another user changed something.
         BOARD_POLL_SECONDS=_env_int("QUICKWIN_BOARD_POLL_SECONDS", 15),
         PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
+        # Budget and realisation (``budget/``): planned APBD budgets, spending with evidence, and
+        # absorption on the summary and in the pack. Off: no budget section, column or sheet.
+        BUDGET=_env_bool("QUICKWIN_BUDGET", True),
+        # The summary's "spent much, achieved little": absorption at or above this percentage
+        # and verified outcome progress below BUDGET_FLAG_PROGRESS percent (or none measured).
+        BUDGET_FLAG_ABSORPTION=_env_int("QUICKWIN_BUDGET_FLAG_ABSORPTION", 75),
+        BUDGET_FLAG_PROGRESS=_env_int("QUICKWIN_BUDGET_FLAG_PROGRESS", 25),
         # Evidence uploads (outcome measurements): the largest file accepted, in bytes.
         EVIDENCE_MAX_BYTES=_env_int("QUICKWIN_EVIDENCE_MAX_MB", 10) * 1024 * 1024,
         # Initiative imports (``transfer/imports/``): the largest XLSX/CSV file, in bytes.
@@ -246,6 +253,8 @@ def _validate(app: Flask) -> None:
         ("BOARD_PAGE_SIZE", "QUICKWIN_BOARD_PAGE_SIZE", 1, 10_000),
         ("BOARD_FIRST_PAINT_CARDS", "QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1, 100_000),
         ("BOARD_CELL_FIRST_CARDS", "QUICKWIN_BOARD_CELL_FIRST_CARDS", 1, 1_000),
+        ("BUDGET_FLAG_ABSORPTION", "QUICKWIN_BUDGET_FLAG_ABSORPTION", 1, 1000),
+        ("BUDGET_FLAG_PROGRESS", "QUICKWIN_BUDGET_FLAG_PROGRESS", 0, 1000),
     ):
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

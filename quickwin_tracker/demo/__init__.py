@@ -68,7 +68,8 @@ def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
     today = local_today(now)
     for initiative, spec in zip(created, specs, strict=True):
         _plan_and_outcomes(initiative, spec, today, now, reviewer, rng)
-    _progress_updates(created, lifecycle, now, rng)  # (drawn last: the rest stays as it was)
+    _progress_updates(created, lifecycle, now, rng)  # (drawn after the rest: it stays as it was)
+    _budgets(created, lifecycle, now, rng)  # (drawn last: the rest stays as it was)
     db.session.flush()
     log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
     return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
@@ -226,6 +227,43 @@ def _progress_updates(created: list[Initiative], lifecycle: _Lifecycle, now: dat
         trail.append(Activity(initiative=initiative, actor=initiative.owner,
                               verb="update_posted", created_at=at, data={"health": health}))
     db.session.add_all(rows + trail)
+
+
+def _budgets(created: list[Initiative], lifecycle: _Lifecycle, now: datetime,
+             rng: random.Random) -> None:
+    """Most initiatives have a planned budget with its code; the further along, the more of it is
+    realised (a few spent most of it before any verified outcome: the summary's flag)."""
+    from .. import models
+
+    order = {s.id: n for n, s in enumerate(lifecycle.stage_order)}
+    last = max(len(lifecycle.stage_order) - 1, 1)
+    today = local_today(now)
+    rows: list = []
+    for initiative in created:
+        if rng.random() > 0.8:
+            continue
+        planned = rng.choice(demo_data.BUDGET_PLANNED_JUTA) * 1_000_000
+        rows.append(models.InitiativeBudget(
+            initiative=initiative, planned=planned, updated_at=initiative.created_at,
+            program_code=demo_data.BUDGET_CODES.get(initiative.dimension.code, ""),
+            updated_by=initiative.owner))
+        stage = order.get(initiative.stage_id, 0)
+        share = stage / last * rng.uniform(0.6, 1.0)
+        if stage >= 2 and rng.random() < 0.25:  # spent ahead of its results
+            share = rng.uniform(0.8, 0.95)
+        entries = max(round(share * 4), 1) if share > 0 else 0
+        start = initiative.created_at.date()
+        days = max((today - start).days, 1)
+        for n in range(entries):
+            amount = round(planned * share / entries / 1000) * 1000
+            if amount <= 0:
+                continue
+            rows.append(models.Spending(
+                initiative=initiative, amount=amount,
+                spent_on=start + timedelta(days=days * (n + 1) // (entries + 1)),
+                note=demo_data.SPENDING_NOTES[n % len(demo_data.SPENDING_NOTES)],
+                recorded_by=initiative.owner, recorded_at=now - timedelta(days=entries - n)))
+    db.session.add_all(rows)
 
 
 def _plan_and_outcomes(initiative: Initiative, spec: dict, today: date, now: datetime,

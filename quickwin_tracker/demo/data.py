@@ -1156,3 +1156,22 @@ PLACES: list[str] = [
     # Balikpapan Barat
     "Baru Ilir", "Baru Tengah", "Baru Ulu", "Margasari", "Margo Mulyo", "Kariangau",
 ]
+
+# Budgets (``budget/``): a programme/sub-activity code per dimension (Permendagri 90/2019 style),
+# the planned amounts drawn from, and the notes on realised spending.
+BUDGET_CODES: dict[str, str] = {
+    "governance": "2.16.03.2.02.0005",
+    "branding": "3.26.02.2.01.0003",
+    "economy": "3.31.02.2.03.0001",
+    "living": "1.02.02.2.01.0001",
+    "society": "1.06.04.2.01.0002",
+    "environment": "2.11.03.2.02.0004",
+}
+BUDGET_PLANNED_JUTA: tuple[int, ...] = (45, 75, 120, 150, 250, 350, 500, 750)
+SPENDING_NOTES: tuple[str, ...] = (
+    "Pembayaran termin pertama kepada penyedia.",
+    "Pengadaan perangkat dan bahan habis pakai.",
+    "Honorarium narasumber dan tim pelaksana.",
+    "Sosialisasi kepada warga di kelurahan.",
+    "Pembayaran termin akhir setelah serah terima.",
+)

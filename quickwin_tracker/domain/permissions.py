@@ -19,6 +19,9 @@ The rules (issues #2 and #3):
   reviewers and admins correct or withdraw it, and a correction always sends it back to
   "submitted" for another reviewer to verify (``can_amend_measurement``);
 - every signed-in user may comment; authors edit their own comment for 15 minutes.
+- an initiative's budget (planned amount and code) is set, and its spending recorded or withdrawn
+  with a reason, by those who may edit it (``can_edit``), while it is not archived
+  (``can_edit_budget``); everyone signed in reads it.
 Every signed-in, active user may view the whole city's board and initiatives.
 """
 
@@ -196,6 +199,17 @@ def can_amend_measurement(user: User | None, initiative: Initiative,
     return can_edit(user, initiative)
 
 
+def can_edit_budget(user: User | None, initiative: Initiative) -> Decision:
+    """Set ``initiative``'s budget, record its spending or withdraw an entry (with a reason): its
+    editors (``can_edit``), admins included; reviewers read only. Not once it is archived."""
+    decision = can_edit(user, initiative)
+    if not decision:
+        return decision
+    if initiative.archived:
+        return deny(_l("This initiative is archived; bring it back to the board to change it."))
+    return ALLOW
+
+
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 
 
@@ -244,4 +258,5 @@ TEMPLATE_PREDICATES = {
     "can_comment": can_comment,
     "can_edit_comment": can_edit_comment,
     "can_edit_update": can_edit_update,
+    "can_edit_budget": can_edit_budget,
 }

@@ -3,15 +3,17 @@
 includes render only what they are given.
 
 Each section has one builder (``updates.section``, ``milestones.section``,
-``outcomes.section``, ``comments.section``), which the section's own htmx answers use too, so
-page and fragment cannot drift. The status line and the trail refresh themselves after an in-place change
-(``?part=status``, ``?part=trail``) from :data:`PARTS`.
+``outcomes.section``, ``budget.section``, ``comments.section``), which the section's own htmx
+answers use too, so page and fragment cannot drift. The status line and the trail refresh
+themselves after an in-place change (``?part=status``, ``?part=trail``) from :data:`PARTS`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..budget import section as budget
+from ..budget.services import enabled as budget_enabled
 from ..comments import section as comments
 from ..domain.clock import local_date
 from ..lifecycle.stages import active_stages
@@ -43,9 +45,11 @@ PARTS = {"status": ("status_line", status_context), "trail": ("trail", trail_con
 
 
 def page_context(initiative: Initiative,
-                 outcomes_section: outcomes.OutcomesSection | None = None) -> dict[str, Any]:
-    """Everything the page shows; ``outcomes_section`` replaces a fresh one (a form sent without
-    JavaScript, shown again with its messages)."""
+                 outcomes_section: outcomes.OutcomesSection | None = None,
+                 budget_section: budget.BudgetSection | None = None) -> dict[str, Any]:
+    """Everything the page shows; ``outcomes_section`` and ``budget_section`` replace fresh ones
+    (a form sent without JavaScript, shown again with its messages). No budget section when the
+    deployment does not track budgets (``QUICKWIN_BUDGET``)."""
     status = status_context(initiative)
     return {
         **status,
@@ -56,9 +60,12 @@ def page_context(initiative: Initiative,
         "milestones_section": milestones.build_section(initiative),
         "outcomes_section": outcomes_section or outcomes.build_section(initiative),
         "comments_section": comments.build_section(initiative),
+        "budget_section": ((budget_section or budget.build_section(initiative))
+                           if budget_enabled() else None),
     }
 
 
 def render_initiative_page(initiative: Initiative,
-                           outcomes_section: outcomes.OutcomesSection | None = None) -> str:
-    return render_page(TEMPLATE, **page_context(initiative, outcomes_section))
+                           outcomes_section: outcomes.OutcomesSection | None = None,
+                           budget_section: budget.BudgetSection | None = None) -> str:
+    return render_page(TEMPLATE, **page_context(initiative, outcomes_section, budget_section))

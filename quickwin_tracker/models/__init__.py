@@ -9,6 +9,7 @@
 - ``boards``: what a person keeps of the board (saved views);
 - ``reviews``: the Sekda's periodic reviews and their decisions;
 - ``updates``: progress updates, the owners' own account on a cadence;
+- ``budget``: planned budgets and realised spending (optional per deployment);
 - ``mail``: the mail outbox and the scheduler's bookkeeping.
 
 Everything public is importable from here (``from quickwin_tracker.models import User``).
@@ -20,6 +21,7 @@ reviewed revision (``quickwin db migrate``), and ``tests/app/test_migrations.py`
 from .activity import Activity, Comment, Notification
 from .base import MAX_ID, JSONType, LocalizedName, UTCDateTime
 from .boards import SavedView, change_clock
+from .budget import InitiativeBudget, Spending
 from .initiatives import (
     Initiative,
     InitiativeStatus,
@@ -71,6 +73,7 @@ __all__ = [
     "Evidence",
     "Indicator",
     "Initiative",
+    "InitiativeBudget",
     "InitiativeStatus",
     "JSONType",
     "JobRun",
@@ -88,6 +91,7 @@ __all__ = [
     "Role",
     "SavedView",
     "SchedulerLease",
+    "Spending",
     "Stage",
     "Tag",
     "TagKind",

@@ -3,7 +3,9 @@
 
 What it holds, in order: the headline figures, the dimension × stage matrix, the table per OPD,
 outcome achievement per dimension, the initiatives at risk or off track with their reasons, and
-review decisions. Nothing is computed here that the pages do not show:
+review decisions; then, when the deployment tracks budgets, absorption per OPD and per dimension
+and "spent much, achieved little" (``budget/pack.py``; the summary's pack only: a review's frozen
+snapshot holds no budget figures). Nothing is computed here that the pages do not show:
 
 * for the summary (``summary_pack``), every figure comes from ``services.build_summary`` (the
   call the page makes, for the same period and sort), and the decisions are the latest review's
@@ -244,6 +246,10 @@ def summary_pack(summary: Summary, now: datetime | None = None) -> Pack:
                            a.reasons_text) for row, a in summary.attention]),
         _decisions_table(latest_review(), summary.unit),
     ]
+    if summary.budget is not None:  # the deployment tracks budgets (``budget/pack.py``)
+        from ..budget.pack import budget_tables
+
+        pack.tables += budget_tables(summary.budget)
     return pack
 
 

@@ -3,11 +3,13 @@
 The summary's figures (``services.count_summary``) change only when the city does, or when a new
 day begins. Both are known without counting anything: the database moves the ``change_clock``
 tick on every write to what the summary reads (initiatives, milestones, indicators, measurements,
-progress updates, stages, dimensions, units, people; migrations 0012 and 0014), and the kept
+progress updates, budgets and spending, stages, dimensions, units, people; migrations 0012,
+0014 and 0016), and the kept
 statuses' basis (``lifecycle.kept.basis``) names the city's day, time zone, the status rule's
 version and the stages' settings. So each process remembers the last few summaries it counted,
 keyed by that tick, that basis, the reader's scope (the city or a manager's unit), the period,
-the list cap, the language (reasons and status words are in it) and the update cadence; a read
+the list cap, the language (reasons and status words are in it) and the settings the figures
+read (``SETTINGS``: the update cadence, the budget's switch and flag thresholds); a read
 that finds its key costs two small queries, the stale counts (``services.with_stale``, which
 move with the time alone and read the trail and comments, which no clock follows) and the
 template. Any write anywhere makes the next read count again, exactly as before.
@@ -42,6 +44,8 @@ from .periods import Period
 from .services import Summary, count_summary, scope_unit, with_stale
 
 REMEMBERED = 16  # summaries kept per process (a key per scope, period and language in use)
+# The settings the counted figures read: part of the key, so a change (in a test, say) counts anew.
+SETTINGS = ("UPDATE_CADENCE_DAYS", "BUDGET", "BUDGET_FLAG_ABSORPTION", "BUDGET_FLAG_PROGRESS")
 EXTENSION = "quickwin_summaries"
 
 
@@ -103,7 +107,7 @@ def _key(user: User, period: Period, attention_limit: int, now: datetime) -> Has
     unit = scope_unit(user)
     return (tick, kept.basis(ordered_stages(), local_today(now)),
             unit.id if unit is not None else None, period, attention_limit, str(get_locale()),
-            current_app.config["UPDATE_CADENCE_DAYS"])
+            tuple(repr(current_app.config.get(name)) for name in SETTINGS))
 
 
 def _rebound(summary: Summary) -> Summary:

@@ -36,6 +36,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from ..budget.services import enabled as budget_enabled
+from ..budget.summary import BudgetSummary, build_budget_summary
 from ..domain.clock import aware_utc, local_midnight_utc, local_today, utcnow
 from ..extensions import db
 from ..lifecycle import kept
@@ -160,6 +162,9 @@ class Summary:
     # The status words in the reader's language, looked up once.
     status_labels: dict[Status, str] = field(default_factory=dict)
     rolled_out: RolledOut = field(default_factory=RolledOut)  # the stages that count as rolled out
+    # Absorption beside outcome progress, and "spent much, achieved little" (``budget.summary``);
+    # None when the deployment does not track budgets (``QUICKWIN_BUDGET``).
+    budget: BudgetSummary | None = None
 
     @property
     def attention_total(self) -> int:
@@ -298,6 +303,8 @@ def count_summary(user: User, period: Period, now: datetime,
         silent=silent, silent_total=silent_total, rosier=rosier, rosier_total=rosier_total,
         status_labels={status: status.label for status in Status},
         rolled_out=done,
+        budget=(build_budget_summary(scope, units, dimensions, attention_limit)
+                if budget_enabled() else None),
     )
 
 

@@ -17,7 +17,16 @@ from quickwin_tracker.demo import DEMO_PASSWORD, seed_demo
 from quickwin_tracker.digests.services import build_digest
 from quickwin_tracker.domain.clock import local_today, utcnow
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import Indicator, Initiative, Measurement, Milestone, Stage, User
+from quickwin_tracker.models import (
+    Indicator,
+    Initiative,
+    InitiativeBudget,
+    Measurement,
+    Milestone,
+    Spending,
+    Stage,
+    User,
+)
 
 MANAGER = "kepala.diskominfo@quickwin.balikpapan.go.id"
 REVIEWER = "reviewer.setda@quickwin.balikpapan.go.id"
@@ -29,6 +38,10 @@ def _grow_to(total: int) -> None:
     originals = list(db.session.scalars(sa.select(Initiative).order_by(Initiative.id)))
     milestones = {i.id: list(i.milestones) for i in originals}
     indicators = {i.id: [(ind, list(ind.measurements)) for ind in i.indicators] for i in originals}
+    budgets = {b.initiative_id: b for b in db.session.scalars(sa.select(InitiativeBudget))}
+    spending: dict[int, list[Spending]] = {}
+    for entry in db.session.scalars(sa.select(Spending)):
+        spending.setdefault(entry.initiative_id, []).append(entry)
     count, n = len(originals), 0
     while count < total:
         source = originals[n % len(originals)]
@@ -55,6 +68,14 @@ def _grow_to(total: int) -> None:
             for ind, measurements in indicators[source.id]
         ]
         db.session.add(copy)
+        budget = budgets.get(source.id)
+        if budget is not None:  # (issue 14: the summary's budget block reads these)
+            db.session.flush()
+            db.session.add(InitiativeBudget(initiative_id=copy.id, planned=budget.planned,
+                                            program_code=budget.program_code))
+            db.session.add_all(Spending(initiative_id=copy.id, amount=s.amount,
+                                        spent_on=s.spent_on, note=s.note)
+                               for s in spending.get(source.id, []))
         count += 1
     db.session.commit()
 

@@ -19,13 +19,20 @@ from tests.review.test_summary import NOW, city  # noqa: F401  (the known city)
 YEAR = Period("custom", date(2026, 1, 1), date(2026, 12, 31))
 YEAR_ARGS = "period=custom&start=2026-01-01&end=2026-12-31"
 SHEETS = ["Ringkasan", "Matriks", "Per OPD", "Capaian", "Perhatian", "Keputusan"]
+# The summary's pack when the deployment tracks budgets (QUICKWIN_BUDGET, on by default); a
+# review's pack is its frozen snapshot, which holds no budget figures.
+BUDGET_SHEETS = ["Anggaran per OPD", "Anggaran per Dimensi", "Serapan tinggi"]
 
 
-def _sheets(response) -> dict[str, list[tuple]]:
+def _sheets(response, budget: bool | None = None) -> dict[str, list[tuple]]:
+    """The workbook's rows by sheet; ``budget``: whether it holds the budget sheets (by default,
+    a summary's pack does and a review's does not)."""
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == SHEETS
+    if budget is None:
+        budget = "/summary/" in response.request.path
+    assert wb.sheetnames == SHEETS + (BUDGET_SHEETS if budget else [])
     for ws in wb.worksheets:
         assert ws.freeze_panes == f"A{HEADER_ROW + 1}"  # title block and header stay in view
         assert "Kota Balikpapan" in ws["A1"].value

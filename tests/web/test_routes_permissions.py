@@ -33,6 +33,7 @@ from quickwin_tracker.models import (
     OutboxMessage,
     ProgressUpdate,
     SavedView,
+    Spending,
     Tag,
     Unit,
     User,
@@ -99,6 +100,7 @@ RULES: dict[str, str] = {
     "comments.index": "signed_in",
     "comments.add": "signed_in",
     "updates.index": "signed_in",
+    "budget.index": "signed_in",
     "feed.index": "signed_in",
     "evidence.download": "signed_in",
     "notifications.index": "signed_in",
@@ -135,6 +137,9 @@ RULES: dict[str, str] = {
     "outcomes.withdraw_measurement": "edit_initiative",
     "comments.edit": "comment_author",
     "updates.add": "edit_initiative",
+    "budget.set_budget": "edit_initiative",
+    "budget.record_spending": "edit_initiative",
+    "budget.withdraw_spending": "edit_initiative",
     "updates.edit": "update_author",
     # the Sekda's office
     "review.summary": "summary",
@@ -207,7 +212,10 @@ def build_world(make_initiative) -> World:
     update = ProgressUpdate(initiative=initiative, author=staff, health="on_track",
                             moved="Uji coba berjalan.")
     tag = Tag(kind="sdg", code=f"T{n}", name="Tag")
-    db.session.add_all([milestone, indicator, evidence, measurement, comment, update, tag])
+    spending = Spending(initiative=initiative, spent_on=date(2026, 11, 2), amount=1_500_000,
+                        evidence=evidence, recorded_by=staff)
+    db.session.add_all([milestone, indicator, evidence, measurement, comment, update, tag,
+                        spending])
     db.session.flush()
     notification = Notification(user=staff, kind="mention", initiative=initiative, comment=comment)
     message = OutboxMessage(kind="test", dedupe_key=f"route-test:{n}", to_address=staff.email,
@@ -220,7 +228,7 @@ def build_world(make_initiative) -> World:
     params = {
         "initiative_id": initiative.id, "milestone_id": milestone.id, "indicator_id": indicator.id,
         "measurement_id": measurement.id, "comment_id": comment.id, "evidence_id": evidence.id,
-        "update_id": update.id,
+        "update_id": update.id, "spending_id": spending.id,
         "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
         "message_id": message.id, "view_id": saved_view.id,
         "user_id": people["other_staff"].id, "unit_id": other_unit.id,
