@@ -22,14 +22,19 @@ class Activity(db.Model):
     (see ``activity.py``) and database triggers refuse them too (migration 0001)."""
 
     __tablename__ = "activity"
-    __table_args__ = (sa.Index("ix_activity_initiative_created", "initiative_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_activity_initiative_created", "initiative_id", "created_at"),
+        # What happened lately, and to which initiative, read from the index alone (the feed, the
+        # digests, the summary's stale counts; migration 0017).
+        sa.Index("ix_activity_created_initiative", "created_at", "initiative_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("initiative.id"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     verb: Mapped[str] = mapped_column(sa.String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     initiative: Mapped[Initiative | None] = relationship()
     actor: Mapped[User | None] = relationship()

@@ -437,7 +437,7 @@ def _stale_by_unit(scope: Scope, done: RolledOut, cutoff: datetime) -> dict[int,
     ``domain.activity.last_sign_of_life`` (no trail entry, measurement recorded or comment since,
     and created before), asked of what happened since the cutoff rather than of every
     initiative's history."""
-    alive = sa.union(
+    alive = sa.union_all(  # (NOT IN needs no duplicates removed first)
         sa.select(Activity.initiative_id)
         .where(Activity.created_at >= cutoff, Activity.initiative_id.is_not(None)),
         sa.select(Indicator.initiative_id)
