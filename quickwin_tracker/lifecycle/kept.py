@@ -20,7 +20,9 @@ never serves a stale one:
   0012) and a refresh is one small query.
 - Besides the status, a kept row holds what the summary counts: outcome progress and the
   indicators met, behind and unmeasured, a standing measurement, the overdue milestones, and the
-  latest rollout from the trail (a rollout moves the stage, so it is never missed).
+  latest rollout from the trail (a rollout moves the stage, so it is never missed), and the
+  outcome against its plan for the basis's date (``planned_progress``, ``progress_variance``:
+  means over the measured indicators with a planned path, ``Facts.against_plan``).
 - Bump ``RULE_VERSION`` whenever ``assess`` or the kept figures change meaning: every row is then
   computed again on its next read.
 
@@ -46,7 +48,7 @@ from ..models import Activity, Initiative, InitiativeStatus, Stage, change_clock
 from .stages import RolledOut, ordered_stages, rolled_out
 from .status import Facts, assess_many
 
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: outcome progress judged against the planned path (issue 14)
 FACTS_FOR_SCOPE = 200  # more stale rows than this: read facts for the scope, not an id list
 UPSERT_BATCH = 500
 
@@ -123,11 +125,13 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
           rolled_out_at: datetime | None) -> dict[str, Any]:
     indicators = facts.indicator_progress
     measured = [p for p in indicators if p is not None]
+    planned, variance = facts.against_plan(today)
     return {
         "initiative_id": row.id, "basis": current, "facts_version": row.facts_version,
         "stage_id": row.stage_id, "stage_entered_at": row.stage_entered_at,
         "target_date": row.target_date, "status": assessment.status.value,
         "progress": facts.progress,
+        "planned_progress": planned, "progress_variance": variance,
         "indicators_met": sum(1 for p in measured if p >= 100),
         "indicators_behind": sum(1 for p in measured if p < 100),
         "indicators_unmeasured": len(indicators) - len(measured),

@@ -34,8 +34,10 @@ from .outcomes import (
     Direction,
     Evidence,
     Indicator,
+    IndicatorPlan,
     Measurement,
     MeasurementStatus,
+    PlanPeriod,
 )
 from .people import (
     LOCALES,
@@ -70,6 +72,7 @@ __all__ = [
     "Direction",
     "Evidence",
     "Indicator",
+    "IndicatorPlan",
     "Initiative",
     "InitiativeStatus",
     "JSONType",
@@ -82,6 +85,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "OutboxStatus",
+    "PlanPeriod",
     "Review",
     "ReviewDecision",
     "ReviewDecisionKind",

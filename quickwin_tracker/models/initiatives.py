@@ -102,6 +102,11 @@ class InitiativeStatus(db.Model):
     target_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(16))
     progress: Mapped[float | None]  # mean verified outcome progress, None: nothing measured
+    # Over the measured indicators that have a planned path (``outcomes.trajectory``): the mean
+    # planned progress for the basis's date, and the mean of (verified − planned) progress, in
+    # points (negative: behind the plan). None: no measured indicator with a plan.
+    planned_progress: Mapped[float | None]
+    progress_variance: Mapped[float | None]
     indicators_met: Mapped[int] = mapped_column(default=0)
     indicators_behind: Mapped[int] = mapped_column(default=0)
     indicators_unmeasured: Mapped[int] = mapped_column(default=0)

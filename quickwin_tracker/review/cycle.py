@@ -75,9 +75,11 @@ def snapshot_of(summary: Summary) -> dict[str, Any]:
             "overdue_milestones": row.overdue_milestones, "stale": row.stale,
             "average_progress": row.average_progress,
             "updates_on_time": row.updates_on_time,
+            "average_variance": row.average_variance,
         } for row in summary.unit_rows if row.total],
         "outcomes": [{"dimension": o.dimension.code, "met": o.met, "behind": o.behind,
-                      "unmeasured": o.unmeasured} for o in summary.outcomes],
+                      "unmeasured": o.unmeasured, "average_variance": o.average_variance}
+                     for o in summary.outcomes],
     }
 
 

@@ -155,6 +155,7 @@ def unit_columns(stage_names: list[str]) -> list[Column]:
         Column(_("Stale"), "int", 8),
         Column(_("Average outcome progress"), "percent", 12),
         Column(_("Updates on time"), "percent", 10),
+        Column(_("Against plan (points)"), "number", 10),
     ]
 
 
@@ -163,17 +164,20 @@ def _units_table(stages: list[tuple[str, str]], units: list[dict[str, Any]]) -> 
     rows = [[u["code"], u["name"], *[u["by_stage"].get(code, 0) for code, _n in stages],
              u["total"], u["by_status"].get("on_track", 0), u["by_status"].get("at_risk", 0),
              u["by_status"].get("off_track", 0), u["overdue_milestones"], u["stale"],
-             _progress(u["average_progress"]), u.get("updates_on_time")] for u in units]
+             _progress(u["average_progress"]), u.get("updates_on_time"),
+             u.get("average_variance")] for u in units]
     return Table("units", _("By OPD"), _("By unit (OPD)"),
                  unit_columns([name for _c, name in stages]), rows, landscape=True)
 
 
-def _outcomes_table(outcomes: list[tuple[str, int, int, int]]) -> Table:
+def _outcomes_table(outcomes: list[tuple[str, int, int, int, float | None]]) -> Table:
     return Table("outcomes", _("Outcomes"), _("Outcome achievement by dimension"),
                  [Column(_("Dimension"), "text", 28), Column(_("Target met"), "int", 14),
-                  Column(_("Behind target"), "int", 14), Column(_("Not measured yet"), "int", 16)],
+                  Column(_("Behind target"), "int", 14), Column(_("Not measured yet"), "int", 16),
+                  Column(_("Against plan (points)"), "number", 14)],
                  [list(o) for o in outcomes],
-                 note=_("Indicators counted by their latest verified measurement."))
+                 note=_("Indicators counted by their latest verified measurement; against plan: "
+                        "mean of verified minus planned progress for today, in points."))
 
 
 def _attention_table(items: list[tuple[str, int, str, str, str]]) -> Table:
@@ -231,6 +235,7 @@ def summary_pack(summary: Summary, now: datetime | None = None) -> Pack:
         "by_status": {str(k): v for k, v in r.by_status.items()},
         "overdue_milestones": r.overdue_milestones, "stale": r.stale,
         "average_progress": r.average_progress, "updates_on_time": r.updates_on_time,
+        "average_variance": r.average_variance,
     } for r in summary.unit_rows if r.total or not summary.unit]
     pack.tables = [
         _headline_table(vars(h)),
@@ -238,7 +243,7 @@ def summary_pack(summary: Summary, now: datetime | None = None) -> Pack:
                                      for (d, s), n in summary.matrix.items()
                                      if d in dim_codes and s in stage_codes}),
         _units_table(stages, units),
-        _outcomes_table([(o.dimension.name, o.met, o.behind, o.unmeasured)
+        _outcomes_table([(o.dimension.name, o.met, o.behind, o.unmeasured, o.average_variance)
                          for o in summary.outcomes]),
         _attention_table([(summary.status_labels[a.status], row.id, row.title, row.unit_code,
                            a.reasons_text) for row, a in summary.attention]),
@@ -265,7 +270,8 @@ def review_pack(review: Review, now: datetime | None = None) -> Pack:
                                      for c in snapshot.get("matrix", [])}),
         _units_table(stages, snapshot.get("units", [])),
         _outcomes_table([(dim_names.get(o["dimension"], o["dimension"]), o["met"], o["behind"],
-                          o["unmeasured"]) for o in snapshot.get("outcomes", [])]),
+                          o["unmeasured"], o.get("average_variance"))
+                         for o in snapshot.get("outcomes", [])]),
         _attention_table(attention),
         _decisions_table(review, None),
     ]

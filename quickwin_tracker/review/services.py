@@ -73,6 +73,14 @@ class UnitRow:
     progress_count: int = 0
     owing: int = 0  # active initiatives, which owe progress updates
     updated: int = 0  # of them, with an update within their cadence
+    variance_sum: float = 0.0  # over the initiatives measured against a plan (kept rows)
+    variance_count: int = 0
+
+    @property
+    def average_variance(self) -> float | None:
+        """Mean of its initiatives' outcome variance against the plan for today (verified −
+        planned progress, points; ``lifecycle.trajectory``); None: none measured against one."""
+        return self.variance_sum / self.variance_count if self.variance_count else None
 
     @property
     def updates_on_time(self) -> float | None:
@@ -95,6 +103,13 @@ class DimensionOutcome:
     met: int = 0
     behind: int = 0
     unmeasured: int = 0
+    variance_sum: float = 0.0
+    variance_count: int = 0
+
+    @property
+    def average_variance(self) -> float | None:
+        """As ``UnitRow.average_variance``, over the dimension's initiatives."""
+        return self.variance_sum / self.variance_count if self.variance_count else None
 
 
 @dataclass
@@ -327,6 +342,8 @@ class Group:
     unmeasured: int
     measured: int  # initiatives with a standing measurement
     overdue: int  # their open milestones due before today
+    variance_sum: float = 0.0  # outcome variance against the plan, over ``variance_count``
+    variance_count: int = 0
 
 
 def _groups(scope: Scope) -> list[Group]:
@@ -335,15 +352,17 @@ def _groups(scope: Scope) -> list[Group]:
     k = InitiativeStatus
     return [Group(unit_id, dimension_id, stage_id, Status(status), n, progress_sum or 0.0,
                   progress_count, met or 0, behind or 0, unmeasured or 0, measured or 0,
-                  overdue or 0)
+                  overdue or 0, variance_sum or 0.0, variance_count or 0)
             for unit_id, dimension_id, stage_id, status, n, progress_sum, progress_count, met,
-            behind, unmeasured, measured, overdue in db.session.execute(
+            behind, unmeasured, measured, overdue, variance_sum, variance_count
+            in db.session.execute(
                 sa.select(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status, sa.func.count(), sa.func.sum(k.progress),
                           sa.func.count(k.progress), sa.func.sum(k.indicators_met),
                           sa.func.sum(k.indicators_behind), sa.func.sum(k.indicators_unmeasured),
                           sa.func.sum(sa.case((k.measured, 1), else_=0)),
-                          sa.func.sum(k.overdue_milestones))
+                          sa.func.sum(k.overdue_milestones), sa.func.sum(k.progress_variance),
+                          sa.func.count(k.progress_variance))
                 .join(k, k.initiative_id == Initiative.id)
                 .where(*scope)
                 .group_by(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
@@ -564,6 +583,8 @@ def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int
         unit_row.by_status[g.status] += g.n
         unit_row.progress_sum += g.progress_sum
         unit_row.progress_count += g.progress_count
+        unit_row.variance_sum += g.variance_sum
+        unit_row.variance_count += g.variance_count
     for unit_id, unit_row in unit_rows.items():
         unit_row.overdue_milestones = overdue_by_unit.get(unit_id, 0)
         unit_row.stale = stale_by_unit.get(unit_id, 0)
@@ -580,6 +601,8 @@ def _outcomes(dimensions: list[Dimension], groups: list[Group]) -> list[Dimensio
             outcome.met += g.met
             outcome.behind += g.behind
             outcome.unmeasured += g.unmeasured
+            outcome.variance_sum += g.variance_sum
+            outcome.variance_count += g.variance_count
     return list(outcomes.values())
 
 
@@ -619,6 +642,7 @@ SORT_KEYS = {
     "overdue": lambda r: r.overdue_milestones,
     "stale": lambda r: r.stale,
     "progress": lambda r: (r.average_progress is not None, r.average_progress or 0),
+    "variance": lambda r: (r.average_variance is not None, r.average_variance or 0),
     "updates": lambda r: (r.updates_on_time is not None, r.updates_on_time or 0),
 }
 
