@@ -6,10 +6,11 @@ The status rule stays the one in ``status.py``; this module only remembers its a
 never serves a stale one:
 
 - A kept row records what it was computed from: the **basis** (``RULE_VERSION``, the city's date
-  and time zone, and the stages' settings that the rule reads: position, retired, rollout stage,
-  expected days) and the initiative's **inputs** (``facts_version``, which the database bumps on
-  every change of its milestones, indicators or measurements, see migration 0008; its stage, stage
-  entry and target date; its creation never changes).
+  and time zone, the stages' settings that the rule reads: position, retired, rollout stage,
+  expected days, and the achievement bands, ``QUICKWIN_ACHIEVEMENT_BANDS``) and the
+  initiative's **inputs** (``facts_version``, which the database bumps on every change of its
+  milestones, indicators, their plans or measurements, see migrations 0008 and 0015; its stage,
+  stage entry and target date; its creation never changes).
 - ``refresh`` recomputes, before any read, the rows whose basis or inputs differ from today's: in
   the morning every row (the date is in the basis: "3 days overdue" becomes 4), during the day
   only the initiatives someone changed. The nightly job (``refresh_statuses_job``, daily at
@@ -23,6 +24,9 @@ never serves a stale one:
   latest rollout from the trail (a rollout moves the stage, so it is never missed), and the
   outcome against its plan for the basis's date (``planned_progress``, ``progress_variance``:
   means over the measured indicators with a planned path, ``Facts.against_plan``).
+- Each indicator's achievement and band for the basis's date (``bands.py``) are kept beside it
+  in ``indicator_achievement``, refreshed with their initiative's row (one more query, for the
+  stale initiatives only), so the summary counts bands per OPD and dimension in SQL.
 - Bump ``RULE_VERSION`` whenever ``assess`` or the kept figures change meaning: every row is then
   computed again on its next read.
 
@@ -42,13 +46,24 @@ import sqlalchemy as sa
 from flask import Response, after_this_request, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain.clock import aware_utc, local_today
+from ..domain.clock import aware_utc, city_tz, local_date, local_today
 from ..extensions import db
-from ..models import Activity, Initiative, InitiativeStatus, Stage, change_clock, status_refresh
+from ..models import (
+    Activity,
+    Indicator,
+    IndicatorAchievement,
+    Initiative,
+    InitiativeStatus,
+    Stage,
+    change_clock,
+    status_refresh,
+)
+from .bands import band_of, configured_bands, indicator_achievement
 from .stages import RolledOut, ordered_stages, rolled_out
-from .status import Facts, assess_many
+from .status import Facts, assess_many, edited_plan, latest_verified_value, parse_plan
+from .trajectory import trajectory
 
-RULE_VERSION = 2  # 2: outcome progress judged against the planned path (issue 14)
+RULE_VERSION = 3  # 2: outcome judged against the planned path; 3: bands kept (issue 14)
 FACTS_FOR_SCOPE = 200  # more stale rows than this: read facts for the scope, not an id list
 UPSERT_BATCH = 500
 
@@ -57,6 +72,7 @@ def basis(stages: Sequence[Stage], today: date) -> str:
     """What every kept status of ``today`` was computed under (see the module docstring)."""
     settings = ";".join(f"{s.id},{s.position},{int(s.retired)},{int(s.rollout)},{s.expected_days}"
                         for s in sorted(stages, key=lambda s: s.id))
+    settings += "|" + current_app.config["ACHIEVEMENT_BANDS"]
     digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
     return f"{RULE_VERSION}|{today.isoformat()}|{current_app.config['TIMEZONE']}|{digest}"[:80]
 
@@ -105,8 +121,43 @@ def refresh(today: date | None = None, stages: Sequence[Stage] | None = None) ->
         for start in range(0, len(rows), UPSERT_BATCH):
             db.session.execute(_upsert(InitiativeStatus.__table__, "initiative_id"),
                                rows[start:start + UPSERT_BATCH])
+        _keep_achievements(stale, today, facts_scope)
     db.session.execute(_upsert(status_refresh, "id"), [{"id": 1, "basis": current, "tick": tick}])
     return len(stale)
+
+
+def _keep_achievements(stale: Sequence[Any], today: date,
+                       scope: sa.Select[Any] | None) -> None:
+    """Each indicator of the ``stale`` initiatives: its achievement and band for ``today``
+    (``bands.indicator_achievement``), replacing what was kept of those initiatives. One query
+    (indicators with their latest verified value and edited plan), then the writes."""
+    by_id = {row.id: row for row in stale}
+    ids = list(by_id)
+    indicators = db.session.execute(
+        sa.select(Indicator.id, Indicator.initiative_id, Indicator.baseline, Indicator.target,
+                  Indicator.direction, Indicator.target_date, latest_verified_value(),
+                  edited_plan())
+        .where(Indicator.initiative_id.in_(ids if scope is None else scope))
+    ).all()
+    bands, tz = configured_bands(), city_tz()
+    rows = []
+    for (indicator_id, initiative_id, baseline, target, direction, due, value,
+         plan) in indicators:
+        row = by_id.get(initiative_id)
+        if row is None:
+            continue
+        path = trajectory(baseline, target, direction, local_date(row.created_at, tz),
+                          due or row.target_date, parse_plan(plan))
+        achieved = indicator_achievement(value, path, target, direction, today)
+        band = band_of(achieved, bands)
+        rows.append({"indicator_id": indicator_id, "initiative_id": initiative_id,
+                     "achievement": achieved, "band": band.key if band else None})
+    table = IndicatorAchievement.__table__
+    for start in range(0, len(ids), UPSERT_BATCH):
+        db.session.execute(sa.delete(table).where(
+            table.c.initiative_id.in_(ids[start:start + UPSERT_BATCH])))
+    for start in range(0, len(rows), UPSERT_BATCH):
+        db.session.execute(sa.insert(table), rows[start:start + UPSERT_BATCH])
 
 
 def _last_rollouts(ids: list[int], done: RolledOut,

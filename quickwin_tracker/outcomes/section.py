@@ -27,6 +27,8 @@ from ..domain.clock import local_date, local_today
 from ..domain.permissions import can_amend_measurement, can_edit, can_verify
 from ..domain.texts import number
 from ..extensions import db
+from ..lifecycle.bands import Band, band_of, indicator_achievement
+from ..lifecycle.bands import rounded as rounded_achievement
 from ..lifecycle.progress import bar_width, mean_progress
 from ..lifecycle.trajectory import Trajectory, planned_progress, rounded, variance
 from ..models import Indicator, Initiative, Measurement, MeasurementStatus
@@ -104,6 +106,9 @@ class IndicatorRow:
     plan_rows: list[tuple[date, object]] = field(default_factory=list)
     plan_open: bool = False
     plan_blocked: str | None = None
+    # Achievement for today (``lifecycle.bands``: percent, rounded as banded) and its band.
+    achievement: float | None = None
+    band: Band | None = None
 
 
 @dataclass
@@ -217,6 +222,11 @@ def _row(initiative: Initiative, indicator: Indicator, forms: Forms, editable: b
     row.variance = variance(value, row.planned_today)
     if path is not None:
         row.planned_on = {m.id: path.value_on(m.measured_on) for m in measurements}
+    latest = services.latest_verified(measurements)
+    achieved = indicator_achievement(latest.value if latest is not None else None, path,
+                                     indicator.target, indicator.direction, today)
+    row.band = band_of(achieved)
+    row.achievement = None if achieved is None else rounded_achievement(achieved)
     if editable:
         _edit_forms(row, forms, today)
         _plan_form(row, forms)

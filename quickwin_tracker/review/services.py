@@ -12,7 +12,9 @@ What the period filter means (it applies to every block):
 - "overdue milestones" are open milestones due before the end of the period (or before today,
   whichever is earlier);
 - statuses are as of today (the rule in ``lifecycle/status.py``, kept per initiative by
-  ``lifecycle/kept.py`` and refreshed here before they are counted);
+  ``lifecycle/kept.py`` and refreshed here before they are counted), and so are the outcome's
+  variance against its plan and each indicator's achievement band (``lifecycle/bands.py``,
+  kept beside the statuses and counted per OPD and dimension in one grouped query);
 - trends cover the period week by week (cumulative flow) and month by month (throughput), up to
   the week and month of today.
 
@@ -39,6 +41,7 @@ from flask import current_app
 from ..domain.clock import aware_utc, local_midnight_utc, local_today, utcnow
 from ..extensions import db
 from ..lifecycle import kept
+from ..lifecycle.bands import Band, configured_bands
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
 from ..lifecycle.status import SEVERITY, Assessment, Status, assess_many
 from ..models import (
@@ -46,6 +49,7 @@ from ..models import (
     Comment,
     Dimension,
     Indicator,
+    IndicatorAchievement,
     Initiative,
     InitiativeStatus,
     Measurement,
@@ -174,6 +178,19 @@ class Summary:
     rosier_total: int = 0
     # The status words in the reader's language, looked up once.
     status_labels: dict[Status, str] = field(default_factory=dict)
+    # Achievement bands (``lifecycle.bands``): the configured bands, highest first, and how many
+    # indicators fall in each (by band key; None: not banded) per unit id and per dimension id.
+    bands: list[Band] = field(default_factory=list)
+    bands_by_unit: dict[int, Counter] = field(default_factory=dict)
+    bands_by_dimension: dict[int, Counter] = field(default_factory=dict)
+
+    @cached_property
+    def bands_total(self) -> Counter:
+        """Indicators per band over the whole scope."""
+        total: Counter = Counter()
+        for counts in self.bands_by_dimension.values():
+            total.update(counts)
+        return total
 
     @property
     def attention_total(self) -> int:
@@ -280,6 +297,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     fresh_by_unit = _updates_by_unit(owing, all_stages, today)
     silent, silent_total = _silent(owing, all_stages, today, attention_limit)
     rosier, rosier_total = _rosier(scope, attention_limit)
+    bands_by_unit, bands_by_dimension = _bands(scope)
 
     unit_rows = _unit_rows(units, groups, overdue_by_unit, stale_by_unit, fresh_by_unit)
     matrix: Counter = Counter()
@@ -305,6 +323,8 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         throughput=[p for p in _throughput(scope, dimensions, period) if p[0] <= today],
         silent=silent, silent_total=silent_total, rosier=rosier, rosier_total=rosier_total,
         status_labels={status: status.label for status in Status},
+        bands=list(configured_bands()), bands_by_unit=bands_by_unit,
+        bands_by_dimension=bands_by_dimension,
     )
 
 
@@ -367,6 +387,22 @@ def _groups(scope: Scope) -> list[Group]:
                 .where(*scope)
                 .group_by(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status))]
+
+
+def _bands(scope: Scope) -> tuple[dict[int, Counter], dict[int, Counter]]:
+    """Indicators of the scope's initiatives by kept achievement band (None: not banded), per
+    unit and per dimension: one grouped query over the kept rows."""
+    a = IndicatorAchievement
+    by_unit: dict[int, Counter] = defaultdict(Counter)
+    by_dimension: dict[int, Counter] = defaultdict(Counter)
+    for unit_id, dimension_id, band, n in db.session.execute(
+            sa.select(Initiative.unit_id, Initiative.dimension_id, a.band, sa.func.count())
+            .join(a, a.initiative_id == Initiative.id)
+            .where(*scope)
+            .group_by(Initiative.unit_id, Initiative.dimension_id, a.band)):
+        by_unit[unit_id][band] += n
+        by_dimension[dimension_id][band] += n
+    return dict(by_unit), dict(by_dimension)
 
 
 def _year_and_quarter(today: date) -> tuple[date, Period]:
