@@ -5,9 +5,10 @@ statuses' planned progress and variance (``initiative_status.planned_progress``,
 ``progress_variance``), which the summary averages in SQL. See
 ``quickwin_tracker.lifecycle.trajectory``.
 
-Achievement bands (item 5): ``indicator_achievement``, each indicator's achievement and band as
-``lifecycle.kept`` last computed them (bookkeeping like ``initiative_status``: no triggers),
-which the summary counts per OPD and dimension. See ``quickwin_tracker.lifecycle.bands``.
+Achievement bands (item 5): ``initiative_status.band_1`` … ``band_8`` and ``unbanded``, how
+many of the initiative's indicators fall in each configured band (at most eight), kept with its
+status, which the summary sums per OPD and dimension in its one grouped query. See
+``quickwin_tracker.lifecycle.bands``.
 
 ``indicator_plan`` is an input of the status rule: its changes bump the initiative's
 ``facts_version`` (0008's triggers, for this table) and move the ``change_clock`` (0012's).
@@ -31,6 +32,7 @@ down_revision = '0014'
 branch_labels = None
 depends_on = None
 
+BAND_COLUMNS = (*(f"band_{n}" for n in range(1, 9)), "unbanded")
 PLAN_INITIATIVE = ("(SELECT indicator.initiative_id FROM indicator "
                    "WHERE indicator.id = {row}.indicator_id)")
 
@@ -69,27 +71,14 @@ def upgrade():
         sa.UniqueConstraint('indicator_id', 'period_end',
                             name=op.f('uq_indicator_plan_indicator_id')),
     )
-    op.create_table(
-        'indicator_achievement',
-        sa.Column('indicator_id', sa.Integer(), nullable=False),
-        sa.Column('initiative_id', sa.Integer(), nullable=False),
-        sa.Column('achievement', sa.Double(), nullable=True),
-        sa.Column('band', sa.String(length=20), nullable=True),
-        sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'],
-                                name=op.f('fk_indicator_achievement_indicator_id_indicator'),
-                                ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['initiative_id'], ['initiative.id'],
-                                name=op.f('fk_indicator_achievement_initiative_id_initiative'),
-                                ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('indicator_id', name=op.f('pk_indicator_achievement')),
-    )
-    op.create_index(op.f('ix_indicator_achievement_initiative_id'), 'indicator_achievement',
-                    ['initiative_id'], unique=False)
     # (ADD COLUMN, never a batch "move and copy": that would drop the tables' triggers)
     op.add_column('indicator', sa.Column('plan_period', sa.String(length=8),
                                          server_default='quarter', nullable=False))
     op.add_column('initiative_status', sa.Column('planned_progress', sa.Double(), nullable=True))
     op.add_column('initiative_status', sa.Column('progress_variance', sa.Double(), nullable=True))
+    for column in BAND_COLUMNS:
+        op.add_column('initiative_status', sa.Column(column, sa.Integer(), server_default='0',
+                                                     nullable=False))
     _facts().create_facts_triggers()
     _clock().create_clock_triggers(["indicator_plan"])
 
@@ -98,11 +87,10 @@ def downgrade():
     _clock().drop_clock_triggers(["indicator_plan"])
     _facts().drop_facts_triggers()
     with op.batch_alter_table('initiative_status', schema=None, recreate='never') as batch_op:
+        for column in reversed(BAND_COLUMNS):
+            batch_op.drop_column(column)
         batch_op.drop_column('progress_variance')
         batch_op.drop_column('planned_progress')
     with op.batch_alter_table('indicator', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('plan_period')
-    op.drop_index(op.f('ix_indicator_achievement_initiative_id'),
-                  table_name='indicator_achievement')
-    op.drop_table('indicator_achievement')
     op.drop_table('indicator_plan')

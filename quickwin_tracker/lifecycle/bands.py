@@ -30,7 +30,8 @@ negative very poor. The SAKIP table's "76–90" leaves 90–91 unwritten; readin
 lower bounds closes that gap without a second rounding rule.
 
 **Format** of ``QUICKWIN_ACHIEVEMENT_BANDS``: comma-separated ``lower bound:key``, bounds
-strictly descending, keys lowercase words (``a-z``, digits, ``_``), unique. The five SAKIP keys
+strictly descending, keys lowercase words (``a-z``, digits, ``_``), unique, at most eight bands
+(each initiative's kept row counts its indicators per band in a column of its own). The five SAKIP keys
 have translated labels (Sangat Baik, Baik, Cukup, Kurang, Sangat Kurang); another key is shown
 as written, with ``_`` as spaces.
 """
@@ -38,6 +39,7 @@ as written, with ``_`` as spaces.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,6 +50,7 @@ from flask_babel import lazy_gettext as _l
 from .trajectory import Trajectory
 
 DEFAULT_BANDS = "91:very_good,76:good,66:fair,51:poor,0:very_poor"
+MAX_BANDS = 8  # kept per initiative in as many columns (``InitiativeStatus.band_1`` …)
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 LABELS = {
     "very_good": _l("very good"),
@@ -75,6 +78,8 @@ def parse_bands(text: str) -> tuple[Band, ...]:
     items = [item.strip() for item in (text or "").split(",") if item.strip()]
     if not items:
         raise ValueError("give at least one band, e.g. " + DEFAULT_BANDS)
+    if len(items) > MAX_BANDS:
+        raise ValueError(f"at most {MAX_BANDS} bands")
     bands: list[Band] = []
     for item in items:
         bound, sep, key = item.partition(":")
@@ -142,3 +147,19 @@ def indicator_achievement(realisation: float | None, path: Trajectory | None,
                           target: float | None, direction: str, day: date) -> float | None:
     """``achievement`` of the realisation against the value planned for ``day``."""
     return achievement(realisation, planned_for(path, target, day), direction)
+
+
+def band_counts(achievements: Iterable[float | None],
+                bands: tuple[Band, ...] | None = None) -> tuple[list[int], int]:
+    """How many of ``achievements`` fall in each band (in the bands' order), and how many have
+    none."""
+    bands = bands if bands is not None else configured_bands()
+    counts = [0] * len(bands)
+    unbanded = 0
+    for value in achievements:
+        band = band_of(value, bands)
+        if band is None:
+            unbanded += 1
+        else:
+            counts[bands.index(band)] += 1
+    return counts, unbanded

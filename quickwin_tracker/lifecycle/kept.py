@@ -24,9 +24,9 @@ never serves a stale one:
   latest rollout from the trail (a rollout moves the stage, so it is never missed), and the
   outcome against its plan for the basis's date (``planned_progress``, ``progress_variance``:
   means over the measured indicators with a planned path, ``Facts.against_plan``).
-- Each indicator's achievement and band for the basis's date (``bands.py``) are kept beside it
-  in ``indicator_achievement``, refreshed with their initiative's row (one more query, for the
-  stale initiatives only), so the summary counts bands per OPD and dimension in SQL.
+- It also counts the initiative's indicators per achievement band for the basis's date
+  (``bands.py``: ``band_1`` the first configured band … ``unbanded``), so the summary sums bands
+  per OPD and dimension in its one grouped query; the bands are in the basis.
 - Bump ``RULE_VERSION`` whenever ``assess`` or the kept figures change meaning: every row is then
   computed again on its next read.
 
@@ -46,22 +46,12 @@ import sqlalchemy as sa
 from flask import Response, after_this_request, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain.clock import aware_utc, city_tz, local_date, local_today
+from ..domain.clock import aware_utc, local_today
 from ..extensions import db
-from ..models import (
-    Activity,
-    Indicator,
-    IndicatorAchievement,
-    Initiative,
-    InitiativeStatus,
-    Stage,
-    change_clock,
-    status_refresh,
-)
-from .bands import band_of, configured_bands, indicator_achievement
+from ..models import Activity, Initiative, InitiativeStatus, Stage, change_clock, status_refresh
+from .bands import MAX_BANDS, band_counts
 from .stages import RolledOut, ordered_stages, rolled_out
-from .status import Facts, assess_many, edited_plan, latest_verified_value, parse_plan
-from .trajectory import trajectory
+from .status import Facts, assess_many
 
 RULE_VERSION = 3  # 2: outcome judged against the planned path; 3: bands kept (issue 14)
 FACTS_FOR_SCOPE = 200  # more stale rows than this: read facts for the scope, not an id list
@@ -121,43 +111,8 @@ def refresh(today: date | None = None, stages: Sequence[Stage] | None = None) ->
         for start in range(0, len(rows), UPSERT_BATCH):
             db.session.execute(_upsert(InitiativeStatus.__table__, "initiative_id"),
                                rows[start:start + UPSERT_BATCH])
-        _keep_achievements(stale, today, facts_scope)
     db.session.execute(_upsert(status_refresh, "id"), [{"id": 1, "basis": current, "tick": tick}])
     return len(stale)
-
-
-def _keep_achievements(stale: Sequence[Any], today: date,
-                       scope: sa.Select[Any] | None) -> None:
-    """Each indicator of the ``stale`` initiatives: its achievement and band for ``today``
-    (``bands.indicator_achievement``), replacing what was kept of those initiatives. One query
-    (indicators with their latest verified value and edited plan), then the writes."""
-    by_id = {row.id: row for row in stale}
-    ids = list(by_id)
-    indicators = db.session.execute(
-        sa.select(Indicator.id, Indicator.initiative_id, Indicator.baseline, Indicator.target,
-                  Indicator.direction, Indicator.target_date, latest_verified_value(),
-                  edited_plan())
-        .where(Indicator.initiative_id.in_(ids if scope is None else scope))
-    ).all()
-    bands, tz = configured_bands(), city_tz()
-    rows = []
-    for (indicator_id, initiative_id, baseline, target, direction, due, value,
-         plan) in indicators:
-        row = by_id.get(initiative_id)
-        if row is None:
-            continue
-        path = trajectory(baseline, target, direction, local_date(row.created_at, tz),
-                          due or row.target_date, parse_plan(plan))
-        achieved = indicator_achievement(value, path, target, direction, today)
-        band = band_of(achieved, bands)
-        rows.append({"indicator_id": indicator_id, "initiative_id": initiative_id,
-                     "achievement": achieved, "band": band.key if band else None})
-    table = IndicatorAchievement.__table__
-    for start in range(0, len(ids), UPSERT_BATCH):
-        db.session.execute(sa.delete(table).where(
-            table.c.initiative_id.in_(ids[start:start + UPSERT_BATCH])))
-    for start in range(0, len(rows), UPSERT_BATCH):
-        db.session.execute(sa.insert(table), rows[start:start + UPSERT_BATCH])
 
 
 def _last_rollouts(ids: list[int], done: RolledOut,
@@ -183,6 +138,7 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
         "target_date": row.target_date, "status": assessment.status.value,
         "progress": facts.progress,
         "planned_progress": planned, "progress_variance": variance,
+        **band_columns(facts.indicator_achievements),
         "indicators_met": sum(1 for p in measured if p >= 100),
         "indicators_behind": sum(1 for p in measured if p < 100),
         "indicators_unmeasured": len(indicators) - len(measured),
@@ -190,6 +146,15 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
         "overdue_milestones": sum(1 for _title, due in facts.overdue if due < today),
         "rolled_out_at": aware_utc(rolled_out_at),
     }
+
+
+def band_columns(achievements: Sequence[float | None]) -> dict[str, int]:
+    """``band_1`` … ``band_8`` and ``unbanded`` of a kept row (``bands.band_counts``)."""
+    counts, unbanded = band_counts(achievements)
+    columns = {f"band_{n}": 0 for n in range(1, MAX_BANDS + 1)}
+    columns.update({f"band_{n}": k for n, k in enumerate(counts, start=1)})
+    columns["unbanded"] = unbanded
+    return columns
 
 
 def _upsert(table: sa.Table, key: str) -> sa.Insert:

@@ -55,6 +55,7 @@ from ..models import (
     Milestone,
     Stage,
 )
+from .bands import indicator_achievement
 from .progress import mean_progress, progress
 from .stages import rolled_out
 from .trajectory import Trajectory, mean_pairs, planned_progress, trajectory
@@ -132,6 +133,8 @@ class Facts:
     # Each indicator's planned path (``trajectory.Trajectory``; None: nothing planned), in the
     # order of ``indicator_progress``.
     indicator_paths: list[Trajectory | None] = field(default_factory=list)
+    # Each indicator's achievement for the day the facts were read (``bands``; None: none).
+    indicator_achievements: list[float | None] = field(default_factory=list)
     entered_on: date | None = None  # the city's date of ``stage_entered_at`` (set by assess_many)
     pending: int = 0  # measurements recorded and awaiting verification (they count nowhere yet)
     verified: int = 0  # indicators with a verified measurement
@@ -285,8 +288,12 @@ def gather_facts(holders: Mapping[int, Any], today: date | None = None,
             start = starts.get(initiative_id)
             if start is None:
                 start = starts[initiative_id] = local_date(f.created_at, tz)
-            f.indicator_paths.append(trajectory(baseline, target, direction, start,
-                                                due or f.target_date, parse_plan(plan)))
+            path = trajectory(baseline, target, direction, start, due or f.target_date,
+                              parse_plan(plan))
+            f.indicator_paths.append(path)
+            achieved = getattr(f, "indicator_achievements", None)  # (a Facts: the board's
+            if achieved is not None:                               # cards do not need it)
+                achieved.append(indicator_achievement(value, path, target, direction, today))
 
 
 def edited_plan() -> sa.ScalarSelect[str]:

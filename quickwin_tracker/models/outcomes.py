@@ -88,21 +88,6 @@ class IndicatorPlan(db.Model):
         return f"<IndicatorPlan {self.indicator_id} {self.period_end} {self.planned}>"
 
 
-class IndicatorAchievement(db.Model):
-    """An indicator's achievement and band as last computed (``lifecycle.bands``), kept with its
-    initiative's kept status (``lifecycle.kept``, same basis and inputs) so the summary counts
-    bands per OPD and dimension in SQL. Written only by ``lifecycle.kept``; not clocked."""
-
-    __tablename__ = "indicator_achievement"
-
-    indicator_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True)
-    initiative_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
-    achievement: Mapped[float | None]  # percent, unrounded; None: not banded
-    band: Mapped[str | None] = mapped_column(sa.String(20))
-
-
 class MeasurementStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     VERIFIED = "verified"

@@ -13,8 +13,8 @@ What the period filter means (it applies to every block):
   whichever is earlier);
 - statuses are as of today (the rule in ``lifecycle/status.py``, kept per initiative by
   ``lifecycle/kept.py`` and refreshed here before they are counted), and so are the outcome's
-  variance against its plan and each indicator's achievement band (``lifecycle/bands.py``,
-  kept beside the statuses and counted per OPD and dimension in one grouped query);
+  variance against its plan and its indicators' achievement bands (``lifecycle/bands.py``,
+  kept with the statuses and summed per OPD and dimension in the same grouped query);
 - trends cover the period week by week (cumulative flow) and month by month (throughput), up to
   the week and month of today.
 
@@ -41,7 +41,7 @@ from flask import current_app
 from ..domain.clock import aware_utc, local_midnight_utc, local_today, utcnow
 from ..extensions import db
 from ..lifecycle import kept
-from ..lifecycle.bands import Band, configured_bands
+from ..lifecycle.bands import MAX_BANDS, Band, configured_bands
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
 from ..lifecycle.status import SEVERITY, Assessment, Status, assess_many
 from ..models import (
@@ -49,7 +49,6 @@ from ..models import (
     Comment,
     Dimension,
     Indicator,
-    IndicatorAchievement,
     Initiative,
     InitiativeStatus,
     Measurement,
@@ -297,7 +296,8 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
     fresh_by_unit = _updates_by_unit(owing, all_stages, today)
     silent, silent_total = _silent(owing, all_stages, today, attention_limit)
     rosier, rosier_total = _rosier(scope, attention_limit)
-    bands_by_unit, bands_by_dimension = _bands(scope)
+    bands = list(configured_bands())
+    bands_by_unit, bands_by_dimension = _band_counts(groups, bands)
 
     unit_rows = _unit_rows(units, groups, overdue_by_unit, stale_by_unit, fresh_by_unit)
     matrix: Counter = Counter()
@@ -323,7 +323,7 @@ def build_summary(user: User, period: Period, now: datetime | None = None,
         throughput=[p for p in _throughput(scope, dimensions, period) if p[0] <= today],
         silent=silent, silent_total=silent_total, rosier=rosier, rosier_total=rosier_total,
         status_labels={status: status.label for status in Status},
-        bands=list(configured_bands()), bands_by_unit=bands_by_unit,
+        bands=bands, bands_by_unit=bands_by_unit,
         bands_by_dimension=bands_by_dimension,
     )
 
@@ -364,17 +364,21 @@ class Group:
     overdue: int  # their open milestones due before today
     variance_sum: float = 0.0  # outcome variance against the plan, over ``variance_count``
     variance_count: int = 0
+    bands: tuple[int, ...] = ()  # indicators per configured band (kept ``band_1`` …)
+    unbanded: int = 0
 
 
 def _groups(scope: Scope) -> list[Group]:
     """The scope's initiatives counted by unit, dimension, stage and kept status: at most
     units × dimensions × stages × 4 rows, whatever the number of initiatives."""
     k = InitiativeStatus
+    band_sums = [sa.func.sum(getattr(k, f"band_{n}")) for n in range(1, MAX_BANDS + 1)]
     return [Group(unit_id, dimension_id, stage_id, Status(status), n, progress_sum or 0.0,
                   progress_count, met or 0, behind or 0, unmeasured or 0, measured or 0,
-                  overdue or 0, variance_sum or 0.0, variance_count or 0)
+                  overdue or 0, variance_sum or 0.0, variance_count or 0,
+                  tuple(b or 0 for b in bands), unbanded or 0)
             for unit_id, dimension_id, stage_id, status, n, progress_sum, progress_count, met,
-            behind, unmeasured, measured, overdue, variance_sum, variance_count
+            behind, unmeasured, measured, overdue, variance_sum, variance_count, unbanded, *bands
             in db.session.execute(
                 sa.select(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status, sa.func.count(), sa.func.sum(k.progress),
@@ -382,26 +386,26 @@ def _groups(scope: Scope) -> list[Group]:
                           sa.func.sum(k.indicators_behind), sa.func.sum(k.indicators_unmeasured),
                           sa.func.sum(sa.case((k.measured, 1), else_=0)),
                           sa.func.sum(k.overdue_milestones), sa.func.sum(k.progress_variance),
-                          sa.func.count(k.progress_variance))
+                          sa.func.count(k.progress_variance), sa.func.sum(k.unbanded),
+                          *band_sums)
                 .join(k, k.initiative_id == Initiative.id)
                 .where(*scope)
                 .group_by(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status))]
 
 
-def _bands(scope: Scope) -> tuple[dict[int, Counter], dict[int, Counter]]:
-    """Indicators of the scope's initiatives by kept achievement band (None: not banded), per
-    unit and per dimension: one grouped query over the kept rows."""
-    a = IndicatorAchievement
+def _band_counts(groups: list[Group], bands: list[Band],
+                 ) -> tuple[dict[int, Counter], dict[int, Counter]]:
+    """Indicators by band key (None: not banded) per unit id and per dimension id, from the
+    grouped kept rows (``band_1`` is the first configured band)."""
     by_unit: dict[int, Counter] = defaultdict(Counter)
     by_dimension: dict[int, Counter] = defaultdict(Counter)
-    for unit_id, dimension_id, band, n in db.session.execute(
-            sa.select(Initiative.unit_id, Initiative.dimension_id, a.band, sa.func.count())
-            .join(a, a.initiative_id == Initiative.id)
-            .where(*scope)
-            .group_by(Initiative.unit_id, Initiative.dimension_id, a.band)):
-        by_unit[unit_id][band] += n
-        by_dimension[dimension_id][band] += n
+    for g in groups:
+        counts = {band.key: n for band, n in zip(bands, g.bands, strict=False) if n}
+        if g.unbanded:
+            counts[None] = g.unbanded
+        by_unit[g.unit_id].update(counts)
+        by_dimension[g.dimension_id].update(counts)
     return dict(by_unit), dict(by_dimension)
 
 

@@ -18,7 +18,8 @@ from tests.review.test_summary import NOW, city  # noqa: F401  (the known city)
 
 YEAR = Period("custom", date(2026, 1, 1), date(2026, 12, 31))
 YEAR_ARGS = "period=custom&start=2026-01-01&end=2026-12-31"
-SHEETS = ["Ringkasan", "Matriks", "Per OPD", "Capaian", "Perhatian", "Keputusan"]
+SHEETS = ["Ringkasan", "Matriks", "Per OPD", "Capaian", "Predikat per OPD", "Predikat per dimensi",
+          "Perhatian", "Keputusan"]
 
 
 def _sheets(response) -> dict[str, list[tuple]]:

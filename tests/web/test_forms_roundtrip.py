@@ -184,7 +184,7 @@ class Samples:
                              "Samples.for_rule")
 
 
-BOOKKEEPING = {"change_clock", "initiative_status", "status_refresh", "indicator_achievement"}
+BOOKKEEPING = {"change_clock", "initiative_status", "status_refresh"}
 
 
 def snapshot() -> dict[str, list[tuple]]:
