@@ -189,6 +189,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # (``clock.date_window``); a typo such as 2207 is refused with a message.
         DATE_MIN_YEAR=_env_int("QUICKWIN_DATE_MIN_YEAR", 2000),
         DATE_MAX_YEAR=_env_int("QUICKWIN_DATE_MAX_YEAR", 2100),
+        # Achievement bands (``lifecycle/bands.py``): "lower bound:key", highest first; by
+        # default the SAKIP scale. Checked at start-up into ACHIEVEMENT_BAND_LIST.
+        ACHIEVEMENT_BANDS=os.environ.get("QUICKWIN_ACHIEVEMENT_BANDS",
+                                         "91:very_good,76:good,66:fair,51:poor,0:very_poor"),
     )
     if "SECRET_KEY" not in test_config:
         app.config["SECRET_KEY"] = _secret_key(instance)
@@ -227,6 +231,13 @@ def _derive_session_settings(app: Flask, test_config: dict[str, Any]) -> None:
 
 
 def _validate(app: Flask) -> None:
+    from .lifecycle.bands import parse_bands
+
+    try:
+        app.config["ACHIEVEMENT_BAND_LIST"] = parse_bands(app.config["ACHIEVEMENT_BANDS"])
+    except ValueError as exc:
+        raise ConfigError(f"QUICKWIN_ACHIEVEMENT_BANDS={app.config['ACHIEVEMENT_BANDS']!r}: "
+                          f"{exc}") from exc
     try:
         ZoneInfo(app.config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

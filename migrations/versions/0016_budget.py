@@ -4,7 +4,7 @@ evidence; withdrawn with a reason, never edited). Both move the ``change_clock``
 tables a page or the summary reads. New tables only: no batch rebuild of a clocked table.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 21:30:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

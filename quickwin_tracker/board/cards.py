@@ -26,6 +26,7 @@ from ..domain.clock import local_date
 from ..domain.texts import Texts
 from ..lifecycle.progress import bar_width
 from ..lifecycle.status import STATUS_ICONS, Assessment, Status
+from ..lifecycle.trajectory import Trajectory
 from .filters import BoardFilters
 
 PLACEHOLDER_ID = 2_000_000_000  # stands for the card's id while a link template is built
@@ -54,6 +55,7 @@ class Card:
     overdue: list[tuple[str, date]] = field(default_factory=list)
     next_milestone: tuple[str, date] | None = None  # (title, due date)
     indicator_progress: list[float | None] = field(default_factory=list)
+    indicator_paths: list[Trajectory | None] = field(default_factory=list)
     entered_on: date | None = None
     progress: float | None = None  # outcome progress, percent; may pass 100 or go below 0
     status: Status | None = None

@@ -34,7 +34,8 @@ from ..models import Stage
 from .cards import PRESENTED, Card
 
 # What is kept of a card: its facts (from the status queries) and what was presented.
-KEPT = ("overdue", "next_milestone", "indicator_progress", "pending", *PRESENTED)
+KEPT = ("overdue", "next_milestone", "indicator_progress", "indicator_paths", "pending",
+        *PRESENTED)
 _kept_of = operator.attrgetter(*KEPT)
 
 

@@ -287,6 +287,7 @@ def assess_cards(cards: Iterable[Card], stages: list[Stage], scope: sa.Select[An
     for card in cards:
         if not looks.restore(card):
             card.overdue, card.indicator_progress, card.next_milestone = [], [], None
+            card.indicator_paths = []
             card.pending = 0
             fresh[card.id] = card
     if fresh:

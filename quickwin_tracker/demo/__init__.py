@@ -69,7 +69,8 @@ def seed_demo(initiatives: int | None = None, password: str = DEMO_PASSWORD,
     for initiative, spec in zip(created, specs, strict=True):
         _plan_and_outcomes(initiative, spec, today, now, reviewer, rng)
     _progress_updates(created, lifecycle, now, rng)  # (drawn after the rest: it stays as it was)
-    _budgets(created, lifecycle, now, rng)  # (drawn last: the rest stays as it was)
+    _budgets(created, lifecycle, now, rng)  # (drawn after the updates: the rest stays as it was)
+    _edited_plans(created, rng)  # (drawn last, after the budgets)
     db.session.flush()
     log.info("demo data: %d units, %d users, %d initiatives", len(units), len(users), len(created))
     return SeedResult(users=list(users.values()), initiatives=len(created), password=password)
@@ -264,6 +265,33 @@ def _budgets(created: list[Initiative], lifecycle: _Lifecycle, now: datetime,
                 note=demo_data.SPENDING_NOTES[n % len(demo_data.SPENDING_NOTES)],
                 recorded_by=initiative.owner, recorded_at=now - timedelta(days=entries - n)))
     db.session.add_all(rows)
+
+
+def _edited_plans(created: list[Initiative], rng: random.Random) -> None:
+    """Every third initiative's first indicator gets an edited trajectory (issue 14): a slow
+    start and a steeper finish (value = baseline + change × share of time ^ k, k drawn from 1.5
+    to 2.5), by quarter, so the planned path on its page is not the straight line."""
+    from ..domain.clock import local_date
+    from ..lifecycle.trajectory import QUARTER, period_ends
+    from ..models import IndicatorPlan
+
+    for n, initiative in enumerate(created):
+        if n % 3 or not initiative.indicators:
+            continue
+        indicator = initiative.indicators[0]
+        due = indicator.target_date or initiative.target_date
+        start = local_date(initiative.created_at)
+        if indicator.baseline is None or indicator.target is None or due is None:
+            continue
+        ends = period_ends(start, due, QUARTER)
+        if len(ends) < 2:
+            continue
+        k = rng.uniform(1.5, 2.5)
+        span = (due - start).days
+        change = indicator.target - indicator.baseline
+        indicator.plan_period = QUARTER
+        indicator.plan = [IndicatorPlan(period_end=day, planned=round(
+            indicator.baseline + change * ((day - start).days / span) ** k, 2)) for day in ends]
 
 
 def _plan_and_outcomes(initiative: Initiative, spec: dict, today: date, now: datetime,

@@ -6,10 +6,11 @@ The status rule stays the one in ``status.py``; this module only remembers its a
 never serves a stale one:
 
 - A kept row records what it was computed from: the **basis** (``RULE_VERSION``, the city's date
-  and time zone, and the stages' settings that the rule reads: position, retired, rollout stage,
-  expected days) and the initiative's **inputs** (``facts_version``, which the database bumps on
-  every change of its milestones, indicators or measurements, see migration 0008; its stage, stage
-  entry and target date; its creation never changes).
+  and time zone, the stages' settings that the rule reads: position, retired, rollout stage,
+  expected days, and the achievement bands, ``QUICKWIN_ACHIEVEMENT_BANDS``) and the
+  initiative's **inputs** (``facts_version``, which the database bumps on every change of its
+  milestones, indicators, their plans or measurements, see migrations 0008 and 0015; its stage,
+  stage entry and target date; its creation never changes).
 - ``refresh`` recomputes, before any read, the rows whose basis or inputs differ from today's: in
   the morning every row (the date is in the basis: "3 days overdue" becomes 4), during the day
   only the initiatives someone changed. The nightly job (``refresh_statuses_job``, daily at
@@ -20,7 +21,12 @@ never serves a stale one:
   0012) and a refresh is one small query.
 - Besides the status, a kept row holds what the summary counts: outcome progress and the
   indicators met, behind and unmeasured, a standing measurement, the overdue milestones, and the
-  latest rollout from the trail (a rollout moves the stage, so it is never missed).
+  latest rollout from the trail (a rollout moves the stage, so it is never missed), and the
+  outcome against its plan for the basis's date (``planned_progress``, ``progress_variance``:
+  means over the measured indicators with a planned path, ``Facts.against_plan``).
+- It also counts the initiative's indicators per achievement band for the basis's date
+  (``bands.py``: ``band_1`` the first configured band … ``unbanded``), so the summary sums bands
+  per OPD and dimension in its one grouped query; the bands are in the basis.
 - Bump ``RULE_VERSION`` whenever ``assess`` or the kept figures change meaning: every row is then
   computed again on its next read.
 
@@ -43,10 +49,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..domain.clock import aware_utc, local_today
 from ..extensions import db
 from ..models import Activity, Initiative, InitiativeStatus, Stage, change_clock, status_refresh
+from .bands import MAX_BANDS, band_counts
 from .stages import RolledOut, ordered_stages, rolled_out
 from .status import Facts, assess_many
 
-RULE_VERSION = 1
+RULE_VERSION = 3  # 2: outcome judged against the planned path; 3: bands kept (issue 14)
 FACTS_FOR_SCOPE = 200  # more stale rows than this: read facts for the scope, not an id list
 UPSERT_BATCH = 500
 
@@ -55,6 +62,7 @@ def basis(stages: Sequence[Stage], today: date) -> str:
     """What every kept status of ``today`` was computed under (see the module docstring)."""
     settings = ";".join(f"{s.id},{s.position},{int(s.retired)},{int(s.rollout)},{s.expected_days}"
                         for s in sorted(stages, key=lambda s: s.id))
+    settings += "|" + current_app.config["ACHIEVEMENT_BANDS"]
     digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
     return f"{RULE_VERSION}|{today.isoformat()}|{current_app.config['TIMEZONE']}|{digest}"[:80]
 
@@ -123,11 +131,14 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
           rolled_out_at: datetime | None) -> dict[str, Any]:
     indicators = facts.indicator_progress
     measured = [p for p in indicators if p is not None]
+    planned, variance = facts.against_plan(today)
     return {
         "initiative_id": row.id, "basis": current, "facts_version": row.facts_version,
         "stage_id": row.stage_id, "stage_entered_at": row.stage_entered_at,
         "target_date": row.target_date, "status": assessment.status.value,
         "progress": facts.progress,
+        "planned_progress": planned, "progress_variance": variance,
+        **band_columns(facts.indicator_achievements),
         "indicators_met": sum(1 for p in measured if p >= 100),
         "indicators_behind": sum(1 for p in measured if p < 100),
         "indicators_unmeasured": len(indicators) - len(measured),
@@ -135,6 +146,15 @@ def _kept(row: Any, current: str, today: date, assessment: Any, facts: Facts,
         "overdue_milestones": sum(1 for _title, due in facts.overdue if due < today),
         "rolled_out_at": aware_utc(rolled_out_at),
     }
+
+
+def band_columns(achievements: Sequence[float | None]) -> dict[str, int]:
+    """``band_1`` … ``band_8`` and ``unbanded`` of a kept row (``bands.band_counts``)."""
+    counts, unbanded = band_counts(achievements)
+    columns = {f"band_{n}": 0 for n in range(1, MAX_BANDS + 1)}
+    columns.update({f"band_{n}": k for n, k in enumerate(counts, start=1)})
+    columns["unbanded"] = unbanded
+    return columns
 
 
 def _upsert(table: sa.Table, key: str) -> sa.Insert:

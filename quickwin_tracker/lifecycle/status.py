@@ -9,12 +9,19 @@ The rule (``assess``), in order:
    - longer in the current stage than the stage's expected duration: at risk; twice as long or
      more: off track;
    - the target rollout date has passed: off track;
-   - outcome progress (verified measurements only) behind the share of time elapsed from the
-     start to the target date by more than 25 points: at risk; by more than 50: off track.
+   - outcome progress (verified measurements only) behind the *planned* progress for today by
+     more than 25 points: at risk; by more than 50: off track. Planned progress is each
+     indicator's trajectory (``trajectory.py``: its edited plan, else the straight line from the
+     baseline at the initiative's start to the target at its target date) read for today and
+     expressed as progress from the baseline; both sides are means over the indicators that
+     have a verified measurement *and* a planned path (an indicator with no baseline, target or
+     target date is not judged against a plan). Before issue 14 the comparison was with the
+     share of time elapsed, which is what the straight line still gives.
 3. No reason: **on track**.
 
 ``load_facts`` gathers what the rule needs for many initiatives in a constant number of queries
-(open milestones, the latest verified measurement per indicator), for the board, pages and digests.
+(open milestones; per indicator the latest verified measurement and its edited plan, folded into
+the same query), for the board, pages and digests.
 
 **Rolled out** is a property of a stage, not a position: admins mark one active stage as the
 rollout stage (``Stage.rollout``). ``rolled_out(stages)`` is the one answer every feature asks
@@ -40,9 +47,18 @@ from flask_babel import lazy_gettext as _l
 from ..domain.clock import city_tz, local_date, local_today
 from ..domain.texts import Texts
 from ..extensions import db
-from ..models import Indicator, Measurement, MeasurementStatus, Milestone, Stage
+from ..models import (
+    Indicator,
+    IndicatorPlan,
+    Measurement,
+    MeasurementStatus,
+    Milestone,
+    Stage,
+)
+from .bands import indicator_achievement
 from .progress import mean_progress, progress
 from .stages import rolled_out
+from .trajectory import Trajectory, mean_pairs, planned_progress, trajectory
 
 OVERDUE_OFF_TRACK_DAYS = 14
 BEHIND_AT_RISK_POINTS = 25.0
@@ -114,6 +130,11 @@ class Facts:
     overdue: list[tuple[str, date]] = field(default_factory=list)  # (title, due date), oldest first
     next_milestone: tuple[str, date] | None = None
     indicator_progress: list[float | None] = field(default_factory=list)
+    # Each indicator's planned path (``trajectory.Trajectory``; None: nothing planned), in the
+    # order of ``indicator_progress``.
+    indicator_paths: list[Trajectory | None] = field(default_factory=list)
+    # Each indicator's achievement for the day the facts were read (``bands``; None: none).
+    indicator_achievements: list[float | None] = field(default_factory=list)
     entered_on: date | None = None  # the city's date of ``stage_entered_at`` (set by assess_many)
     pending: int = 0  # measurements recorded and awaiting verification (they count nowhere yet)
     verified: int = 0  # indicators with a verified measurement
@@ -121,6 +142,18 @@ class Facts:
     @property
     def progress(self) -> float | None:
         return mean_progress(self.indicator_progress)
+
+    def against_plan(self, today: date) -> tuple[float | None, float | None]:
+        """(mean planned progress, mean variance) for ``today``: see ``plan_standing``."""
+        return plan_standing(self, today)
+
+
+def plan_standing(facts: Any, today: date) -> tuple[float | None, float | None]:
+    """Over the indicators with a verified measurement and a planned path: the mean planned
+    progress for ``today`` and the mean variance (verified − planned, in points). ``facts``: a
+    ``Facts`` or a board card."""
+    planned = [planned_progress(path, today) for path in facts.indicator_paths]
+    return mean_pairs(facts.indicator_progress, planned)
 
 
 class StageRule(NamedTuple):
@@ -170,18 +203,12 @@ def assess(facts: Facts, stage: Stage | StageRule, done: Container[int], today: 
         reasons.append(Reason(Status.OFF_TRACK, "target_passed", texts.gettext(
             "the target rollout date %(date)s has passed", date=texts.date(facts.target_date))))
 
-    measured = facts.progress
-    if measured is not None and facts.target_date:
-        start = local_date(facts.created_at, tz)
-        span = (facts.target_date - start).days
-        if span > 0:
-            elapsed = max(0.0, min(100.0, (today - start).days / span * 100.0))
-            gap = elapsed - measured
-            if gap > BEHIND_AT_RISK_POINTS:
-                severity = Status.OFF_TRACK if gap > BEHIND_OFF_TRACK_POINTS else Status.AT_RISK
-                reasons.append(Reason(severity, "outcome_behind", texts.gettext(
-                    "outcome at %(progress)d%% while %(elapsed)d%% of the time to the target "
-                    "date has passed", progress=round(measured), elapsed=round(elapsed))))
+    planned, variance = plan_standing(facts, today)
+    if planned is not None and variance is not None and -variance > BEHIND_AT_RISK_POINTS:
+        severity = Status.OFF_TRACK if -variance > BEHIND_OFF_TRACK_POINTS else Status.AT_RISK
+        reasons.append(Reason(severity, "outcome_behind", texts.gettext(
+            "outcome at %(progress)d%% while the plan expects %(planned)d%% by today",
+            progress=round(planned + variance), planned=round(planned))))
 
     if not reasons:
         return Assessment(Status.ON_TRACK)
@@ -219,9 +246,10 @@ def load_facts(initiatives: Sequence[_Row], today: date | None = None,
 
 def gather_facts(holders: Mapping[int, Any], today: date | None = None,
                  scope: sa.Select[Any] | None = None) -> None:
-    """``load_facts``' two queries, appended to ``holders`` (id -> anything with ``overdue`` and
-    ``indicator_progress`` lists, a ``next_milestone`` of None and ``pending`` of 0): a ``Facts``
-    each, or the board's cards, which carry these fields themselves."""
+    """``load_facts``' two queries, appended to ``holders`` (id -> anything with ``overdue``,
+    ``indicator_progress`` and ``indicator_paths`` lists, a ``next_milestone`` of None,
+    ``pending`` of 0, and ``created_at`` and ``target_date``): a ``Facts`` each, or the board's
+    cards, which carry these fields themselves."""
     if not holders:
         return
     today = today or local_today()
@@ -243,16 +271,54 @@ def gather_facts(holders: Mapping[int, Any], today: date | None = None,
 
     indicators = db.session.execute(
         sa.select(Indicator.initiative_id, Indicator.baseline, Indicator.target,
-                  Indicator.direction, latest_verified_value(), awaiting_verification())
+                  Indicator.direction, Indicator.target_date, latest_verified_value(),
+                  awaiting_verification(), edited_plan())
         .where(Indicator.initiative_id.in_(wanted))
         .order_by(Indicator.initiative_id, Indicator.position, Indicator.id)
     )
-    for initiative_id, baseline, target, direction, value, pending in indicators.all():
+    tz = city_tz()
+    starts: dict[int, date] = {}
+    for (initiative_id, baseline, target, direction, due, value, pending,
+         plan) in indicators.all():
         f = holders.get(initiative_id)
         if f is not None:
             f.indicator_progress.append(progress(baseline, target, direction, value))
             f.pending += pending or 0
             f.verified += value is not None
+            start = starts.get(initiative_id)
+            if start is None:
+                start = starts[initiative_id] = local_date(f.created_at, tz)
+            path = trajectory(baseline, target, direction, start, due or f.target_date,
+                              parse_plan(plan))
+            f.indicator_paths.append(path)
+            achieved = getattr(f, "indicator_achievements", None)  # (a Facts: the board's
+            if achieved is not None:                               # cards do not need it)
+                achieved.append(indicator_achievement(value, path, target, direction, today))
+
+
+def edited_plan() -> sa.ScalarSelect[str]:
+    """The edited plan of ``Indicator`` as one text, ``date:value;date:value…`` (None: no edited
+    plan), correlated like ``latest_verified_value``: folded into the indicators' query, so the
+    status rule's facts stay two queries (``parse_plan`` reads it)."""
+    row = (sa.cast(IndicatorPlan.period_end, sa.String) + ":"
+           + sa.cast(IndicatorPlan.planned, sa.String))
+    if db.session.get_bind().dialect.name == "postgresql":
+        joined = sa.func.string_agg(row, ";")
+    else:
+        joined = sa.func.group_concat(row, ";")
+    return (sa.select(joined).where(IndicatorPlan.indicator_id == Indicator.id)
+            .correlate(Indicator).scalar_subquery())
+
+
+def parse_plan(text: str | None) -> list[tuple[date, float]]:
+    """``edited_plan``'s text as (period end, planned value) pairs, by date."""
+    if not text:
+        return []
+    points = []
+    for item in text.split(";"):
+        day, _sep, value = item.partition(":")
+        points.append((date.fromisoformat(day.strip()[:10]), float(value)))
+    return sorted(points)
 
 
 def awaiting_verification() -> sa.ScalarSelect[int]:

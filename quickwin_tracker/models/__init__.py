@@ -36,8 +36,10 @@ from .outcomes import (
     Direction,
     Evidence,
     Indicator,
+    IndicatorPlan,
     Measurement,
     MeasurementStatus,
+    PlanPeriod,
 )
 from .people import (
     LOCALES,
@@ -72,6 +74,7 @@ __all__ = [
     "Direction",
     "Evidence",
     "Indicator",
+    "IndicatorPlan",
     "Initiative",
     "InitiativeBudget",
     "InitiativeStatus",
@@ -85,6 +88,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "OutboxStatus",
+    "PlanPeriod",
     "Review",
     "ReviewDecision",
     "ReviewDecisionKind",

@@ -102,6 +102,24 @@ class InitiativeStatus(db.Model):
     target_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(16))
     progress: Mapped[float | None]  # mean verified outcome progress, None: nothing measured
+    # Over the measured indicators that have a planned path (``outcomes.trajectory``): the mean
+    # planned progress for the basis's date, and the mean of (verified − planned) progress, in
+    # points (negative: behind the plan). None: no measured indicator with a plan.
+    planned_progress: Mapped[float | None]
+    progress_variance: Mapped[float | None]
+    # Its indicators by achievement band (``lifecycle.bands``) for the basis's date: ``band_1``
+    # counts those in the first configured band (the highest), and so on (at most
+    # ``bands.MAX_BANDS``; the bands are in the basis, so a row always means the current ones);
+    # ``unbanded``: those with no achievement (nothing verified, nothing to compare with).
+    band_1: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_2: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_3: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_4: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_5: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_6: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_7: Mapped[int] = mapped_column(default=0, server_default="0")
+    band_8: Mapped[int] = mapped_column(default=0, server_default="0")
+    unbanded: Mapped[int] = mapped_column(default=0, server_default="0")
     indicators_met: Mapped[int] = mapped_column(default=0)
     indicators_behind: Mapped[int] = mapped_column(default=0)
     indicators_unmeasured: Mapped[int] = mapped_column(default=0)

@@ -23,6 +23,13 @@ class Direction(enum.StrEnum):
     LOWER = "lower"  # lower values are better
 
 
+class PlanPeriod(enum.StrEnum):
+    """How an indicator's trajectory is planned: a value at the end of each month or quarter."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
 class Indicator(db.Model):
     """An outcome indicator: what citizens feel, measured (baseline → target)."""
 
@@ -42,15 +49,43 @@ class Indicator(db.Model):
     target_date: Mapped[date | None]
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The periods its trajectory is planned in (``outcomes.trajectory``); the planned values
+    # themselves are ``plan`` rows, only once someone edited them (none: a straight line).
+    plan_period: Mapped[str] = mapped_column(sa.String(8), default=PlanPeriod.QUARTER.value,
+                                             server_default=PlanPeriod.QUARTER.value)
 
     initiative: Mapped[Initiative] = relationship(back_populates="indicators")
     measurements: Mapped[list[Measurement]] = relationship(
         back_populates="indicator", order_by=lambda: (Measurement.measured_on, Measurement.id),
         cascade="all, delete-orphan",
     )
+    plan: Mapped[list[IndicatorPlan]] = relationship(
+        back_populates="indicator", order_by=lambda: IndicatorPlan.period_end,
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
 
     def __repr__(self) -> str:
         return f"<Indicator {self.id} {self.name!r}>"
+
+
+class IndicatorPlan(db.Model):
+    """A planned value of an indicator at the end of a period (its trajectory, edited). An
+    indicator without rows follows the straight line from its baseline to its target
+    (``outcomes.trajectory``). Changes bump the initiative's ``facts_version`` and move the
+    ``change_clock`` (migration 0015), as indicator changes do."""
+
+    __tablename__ = "indicator_plan"
+    __table_args__ = (sa.UniqueConstraint("indicator_id", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator.id", ondelete="CASCADE"))
+    period_end: Mapped[date]
+    planned: Mapped[float]
+
+    indicator: Mapped[Indicator] = relationship(back_populates="plan")
+
+    def __repr__(self) -> str:
+        return f"<IndicatorPlan {self.indicator_id} {self.period_end} {self.planned}>"
 
 
 class MeasurementStatus(enum.StrEnum):

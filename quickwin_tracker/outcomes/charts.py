@@ -2,9 +2,11 @@
 
 x: dates, from the indicator's start (the initiative's creation or the first measurement,
 whichever is earlier) to its target date (the indicator's, else the initiative's); measurements
-after that, or today, widen it. y: values. Dashed lines mark the baseline and the target; a
-straight "planned" line goes from the baseline at the start to the target at the target date,
-and a vertical line marks today. The solid line joins verified measurements only (what counts);
+after that, or today, widen it. y: values. Dashed lines mark the baseline and the target; the
+planned path (``lifecycle.trajectory``: the edited plan through its period ends, else the
+straight line from the baseline at the start to the target at the target date) is a dotted
+green line, its edited points marked, its last value held to the right edge; a vertical line
+marks today. The solid line joins verified measurements only (what counts);
 verified points are filled, submitted ones (awaiting verification) hollow and joined to the last
 verified one by a faint dashed segment, returned ones drawn as a cross; withdrawn ones are left
 out (the table lists them). It fills its container's width (a ``viewBox`` and no width or height
@@ -25,6 +27,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..domain.clock import local_today
+from ..lifecycle.trajectory import Trajectory, trajectory
 from ..models import Indicator, Measurement, MeasurementStatus
 
 MUTED = "#52606d"
@@ -141,13 +144,17 @@ class _Frame:
 
 
 def _frame(indicator: Indicator, ordered: Sequence[Measurement], width: int, height: int,
-           start: date | None, due: date | None, today: date) -> _Frame:
-    """Values: the measurements, baseline and target. Dates: from the earlier of ``start`` and
-    the first measurement to the later of ``due`` (the target date), the last measurement and
-    ``today``; without a start or a due date, the measurements and today."""
+           start: date | None, due: date | None, today: date,
+           path: Trajectory | None = None) -> _Frame:
+    """Values: the measurements, baseline, target and the planned path. Dates: from the earlier
+    of ``start`` and the first measurement to the later of ``due`` (the target date), the path's
+    end, the last measurement and ``today``; without a start or a due date, the measurements and
+    today."""
     refs = [v for v in (indicator.baseline, indicator.target) if v is not None]
-    lo, hi = value_range([m.value for m in ordered] + refs)
+    nodes = list(path.nodes) if path is not None else []
+    lo, hi = value_range([m.value for m in ordered] + refs + [v for _d, v in nodes])
     days = [m.measured_on for m in ordered] + [d for d in (start, due, today) if d is not None]
+    days += [d for d, _v in nodes]
     first, last = min(days), max(days)
     return _Frame(width, height, lo, hi, first, (last - first).days)
 
@@ -197,20 +204,44 @@ def _date_axis(f: _Frame, ordered: Sequence[Measurement]) -> list[str]:
     return out
 
 
-def _plan(f: _Frame, indicator: Indicator, due: date | None) -> list[str]:
-    """The planned path: a straight line from the baseline at the start to the target at the
-    target date (when both values and the date are known)."""
-    if indicator.baseline is None or indicator.target is None or due is None:
+def _plan(f: _Frame, path: Trajectory | None) -> list[str]:
+    """The planned path: from the baseline at the start through the edited plan's points (each
+    marked, with its value as a tooltip), or straight to the target at the target date; the
+    last value held to the right edge when the path ends before it."""
+    if path is None or f.first_day is None:
         return []
-    x1, y1 = _fmt(f.x(f.first_day)), _fmt(f.y(indicator.baseline))
-    x2, y2 = _fmt(f.x(due)), _fmt(f.y(indicator.target))
-    tip = escape(_("Planned: from %(baseline)s to %(target)s by %(date)s",
-                   baseline=format_decimal(indicator.baseline),
-                   target=format_decimal(indicator.target), date=format_date(due)))
-    return [f'<g class="chart-plan"><title>{tip}</title>'
-            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{PLAN}" stroke-width="2"'
-            f' stroke-dasharray="2 4" stroke-linecap="round"/>'
-            f'<circle cx="{x2}" cy="{y2}" r="3.5" fill="{PLAN}"/></g>']
+    nodes = path.nodes
+    last_day = date.fromordinal(f.first_day.toordinal() + f.span_days)
+    coords = [(_fmt(f.x(d)), _fmt(f.y(v))) for d, v in nodes]
+    end_day, end_value = nodes[-1]
+    if path.edited:
+        tip = escape(_("Planned path (edited): from %(baseline)s to %(value)s by %(date)s",
+                       baseline=format_decimal(path.baseline), value=format_decimal(end_value),
+                       date=format_date(end_day)))
+    else:
+        tip = escape(_("Planned: from %(baseline)s to %(target)s by %(date)s",
+                       baseline=format_decimal(path.baseline),
+                       target=format_decimal(path.target), date=format_date(end_day)))
+    dash = 'stroke-width="2" stroke-dasharray="2 4" stroke-linecap="round"'
+    out = [f'<g class="chart-plan"><title>{tip}</title>']
+    if len(coords) == 2:
+        (x1, y1), (x2, y2) = coords
+        out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{PLAN}" {dash}/>')
+    else:
+        points = " ".join(f"{x},{y}" for x, y in coords)
+        out.append(f'<polyline points="{points}" fill="none" stroke="{PLAN}" {dash}/>')
+    if end_day < last_day:
+        x2, y2 = coords[-1]
+        out.append(f'<line class="chart-plan-held" x1="{x2}" y1="{y2}" x2="{_fmt(f.right)}"'
+                   f' y2="{y2}" stroke="{PLAN}" {dash} stroke-opacity="0.6"/>')
+    for (d, v), (x, y) in list(zip(nodes, coords, strict=True))[1:]:
+        if path.edited or (d, v) == nodes[-1]:
+            label = escape(_("planned %(value)s by %(date)s", value=format_decimal(v),
+                             date=format_date(d)))
+            out.append(f'<circle class="chart-plan-point" cx="{x}" cy="{y}" r="3.5"'
+                       f' fill="{PLAN}"><title>{label}</title></circle>')
+    out.append("</g>")
+    return out
 
 
 def _today(f: _Frame, today: date) -> list[str]:
@@ -285,14 +316,16 @@ def _points(f: _Frame, ordered: Sequence[Measurement], unit: str) -> list[str]:
 def indicator_chart_svg(indicator: Indicator, measurements: Iterable[Measurement], *,
                         start: date | None = None, due: date | None = None,
                         today: date | None = None, width: int = WIDTH,
-                        height: int = HEIGHT) -> Markup:
+                        height: int = HEIGHT, path: Trajectory | None = None) -> Markup:
     """The chart; ``start`` is when the indicator's story begins (the initiative's creation
     day), ``due`` its target date (the indicator's, else the initiative's), ``today`` the city's
-    today."""
+    today, ``path`` the planned path (by default the straight line from ``start`` to ``due``)."""
     today = today or local_today()
     ordered = sorted((m for m in measurements if m.status != MeasurementStatus.WITHDRAWN.value),
                      key=lambda m: (m.measured_on, m.id or 0))
-    f = _frame(indicator, ordered, width, height, start, due, today)
+    if path is None and start is not None and due is not None:
+        path = trajectory(indicator.baseline, indicator.target, indicator.direction, start, due)
+    f = _frame(indicator, ordered, width, height, start, due, today, path)
     label = _summary(indicator, ordered, due)
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}"'
@@ -303,7 +336,7 @@ def indicator_chart_svg(indicator: Indicator, measurements: Iterable[Measurement
         f' stroke="{GRID}"/>',
         *_grid(f),
         *_references(f, indicator),
-        *_plan(f, indicator, due),
+        *_plan(f, path),
         *_today(f, today),
         *_date_axis(f, ordered),
         *_line(f, ordered),

@@ -9,12 +9,15 @@ message is next to the field before anything else is checked.
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     Field,
+    FieldList,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -24,7 +27,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
-from ..models import Direction
+from ..models import Direction, PlanPeriod
 from ..web.forms import BaseForm, DateField
 from .evidence import ACCEPT
 
@@ -81,6 +84,33 @@ class IndicatorForm(BaseForm):
                 and field.data == self.baseline.data:
             raise ValidationError(_("The target must differ from the baseline: progress is "
                                     "measured from one to the other."))
+
+
+PLAN_PERIOD_CHOICES = [
+    SelectChoice(PlanPeriod.QUARTER.value, _l("Quarters")),
+    SelectChoice(PlanPeriod.MONTH.value, _l("Months")),
+]
+
+
+class PlanForm(BaseForm):
+    """An indicator's trajectory: one planned value per period end (``ends``, the dates the
+    editor showed, ISO, comma-separated; ``values`` in the same order). Another ``plan_period``
+    than the stored one re-plans the sent path by that period (``outcomes.plans``)."""
+
+    plan_period = SelectField(_l("Plan by"), choices=PLAN_PERIOD_CHOICES,
+                              default=PlanPeriod.QUARTER.value, validators=[InputRequired()])
+    ends = HiddenField()
+    values = FieldList(NumberField(_l("Planned value"), validators=[InputRequired()]))
+
+    def end_dates(self) -> list[date | None]:
+        """``ends`` as dates (None for anything that is not one)."""
+        days: list[date | None] = []
+        for text in (self.ends.data or "").split(","):
+            try:
+                days.append(date.fromisoformat(text.strip()))
+            except ValueError:
+                days.append(None)
+        return days
 
 
 class MeasurementForm(BaseForm):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -26,11 +27,21 @@ from ..domain.clock import local_date, local_today
 from ..domain.permissions import can_amend_measurement, can_edit, can_verify
 from ..domain.texts import number
 from ..extensions import db
+from ..lifecycle.bands import Band, band_of, indicator_achievement
+from ..lifecycle.bands import rounded as rounded_achievement
 from ..lifecycle.progress import bar_width, mean_progress
+from ..lifecycle.trajectory import Trajectory, planned_progress, rounded, variance
 from ..models import Indicator, Initiative, Measurement, MeasurementStatus
-from . import evidence, services
+from . import evidence, plans, services
 from .charts import indicator_chart_svg, progress_bar_svg
-from .forms import CorrectionForm, IndicatorForm, MeasurementForm, ReturnForm, WithdrawForm
+from .forms import (
+    CorrectionForm,
+    IndicatorForm,
+    MeasurementForm,
+    PlanForm,
+    ReturnForm,
+    WithdrawForm,
+)
 
 NEW_INDICATOR = "new-indicator"
 
@@ -41,6 +52,10 @@ def indicator_prefix(indicator_id: int) -> str:
 
 def measurement_prefix(indicator_id: int) -> str:
     return f"measurement-{indicator_id}"
+
+
+def plan_prefix(indicator_id: int) -> str:
+    return f"plan-{indicator_id}"
 
 
 def return_prefix(measurement_id: int) -> str:
@@ -78,6 +93,22 @@ class IndicatorRow:
     withdraw_forms: dict[int, WithdrawForm] = field(default_factory=dict)
     edit_open: bool = False
     record_open: bool = False
+    # The trajectory (``lifecycle.trajectory``): the path (None: nothing planned), planned
+    # progress for today, verified progress minus it (points), the planned value of each
+    # measurement's date (by measurement id), and the plan editor with its rows (period end,
+    # value field) or why there is none.
+    path: Trajectory | None = None
+    planned_today: float | None = None
+    planned_value_today: float | None = None
+    variance: float | None = None
+    planned_on: dict[int, float] = field(default_factory=dict)
+    plan_form: PlanForm | None = None
+    plan_rows: list[tuple[date, object]] = field(default_factory=list)
+    plan_open: bool = False
+    plan_blocked: str | None = None
+    # Achievement for today (``lifecycle.bands``: percent, rounded as banded) and its band.
+    achievement: float | None = None
+    band: Band | None = None
 
 
 @dataclass
@@ -106,7 +137,7 @@ def _indicators(initiative: Initiative) -> list[Indicator]:
     return list(db.session.scalars(
         sa.select(Indicator)
         .where(Indicator.initiative_id == initiative.id)
-        .options(selectinload(Indicator.measurements).options(
+        .options(selectinload(Indicator.plan), selectinload(Indicator.measurements).options(
             joinedload(Measurement.recorded_by), joinedload(Measurement.reviewed_by),
             joinedload(Measurement.corrected_by), joinedload(Measurement.withdrawn_by),
             joinedload(Measurement.evidence)))
@@ -125,6 +156,30 @@ def _edit_forms(row: IndicatorRow, forms: Forms, today: date) -> None:
     row.record_open = key in forms
     row.measurement_form = _sent_or(forms, key, lambda: MeasurementForm(
         formdata=None, prefix=key, data={"measured_on": today}))
+
+
+def _plan_form(row: IndicatorRow, forms: Forms) -> None:
+    """The plan editor: a row per period end, prefilled with the stored path (or the straight
+    line, rounded as ``trajectory.rounded``)."""
+    indicator = row.indicator
+    row.plan_blocked = plans.cannot_plan(indicator)
+    if row.plan_blocked is not None or row.path is None:
+        return
+    key = plan_prefix(indicator.id)
+    row.plan_open = key in forms
+    ends = plans.editor_ends(indicator)
+    path = row.path
+
+    def fresh() -> PlanForm:
+        values = [path.value_on(d) if path.edited else rounded(path.value_on(d)) for d in ends]
+        return PlanForm(formdata=None, prefix=key, data={
+            "plan_period": indicator.plan_period, "ends": ",".join(d.isoformat() for d in ends),
+            "values": values})
+
+    form = _sent_or(forms, key, fresh)
+    row.plan_form = form
+    days = form.end_dates() if key in forms else ends
+    row.plan_rows = list(zip(days, form.values, strict=False))
 
 
 def _measurement_forms(row: IndicatorRow, initiative: Initiative, m: Measurement, forms: Forms,
@@ -153,14 +208,28 @@ def _row(initiative: Initiative, indicator: Indicator, forms: Forms, editable: b
     value = services.indicator_progress(indicator, measurements)
     pending = services.latest_pending(measurements)
     pending_value = services.pending_progress(indicator, measurements)
+    path = plans.path_of(indicator)
     chart = indicator_chart_svg(indicator, measurements, start=local_date(initiative.created_at),
-                                due=indicator.target_date or initiative.target_date, today=today)
+                                due=indicator.target_date or initiative.target_date, today=today,
+                                path=path)
     bar = progress_bar_svg(str(indicator.id), None if value is None else bar_width(value),
                            None if pending_value is None else bar_width(pending_value))
     row = IndicatorRow(indicator, measurements, value, bar_width(value), chart, pending,
                        pending_value, bar)
+    row.path = path
+    row.planned_today = planned_progress(path, today)
+    row.planned_value_today = path.value_on(today) if path is not None else None
+    row.variance = variance(value, row.planned_today)
+    if path is not None:
+        row.planned_on = {m.id: path.value_on(m.measured_on) for m in measurements}
+    latest = services.latest_verified(measurements)
+    achieved = indicator_achievement(latest.value if latest is not None else None, path,
+                                     indicator.target, indicator.direction, today)
+    row.band = band_of(achieved)
+    row.achievement = None if achieved is None else rounded_achievement(achieved)
     if editable:
         _edit_forms(row, forms, today)
+        _plan_form(row, forms)
     for m in measurements:
         _measurement_forms(row, initiative, m, forms, verifier)
     return row
@@ -184,7 +253,35 @@ def build_section(initiative: Initiative, forms: Forms | None = None, message: s
     return section
 
 
+def plan_variance_words(points: float | None) -> str:
+    """Verified minus planned progress in words: "12 points behind the plan", "5 points ahead
+    of the plan", "on plan" (within half a point), "—" when unknown. Whole points, in the
+    reader's number format."""
+    if points is None:
+        return number(None)
+    whole = round(abs(points))
+    if whole == 0:
+        return gettext("on plan")
+    if points < 0:
+        return ngettext("%(points)s point behind the plan", "%(points)s points behind the plan",
+                        whole, points=number(whole))
+    return ngettext("%(points)s point ahead of the plan", "%(points)s points ahead of the plan",
+                    whole, points=number(whole))
+
+
+def signed_points(points: float | None) -> str:
+    """Variance in a table cell: "−12", "+5", "0" (whole points), "—" when unknown."""
+    if points is None:
+        return number(None)
+    whole = round(points)
+    if whole == 0:
+        return "0"
+    return ("+" if whole > 0 else "−") + number(abs(whole))
+
+
 TEMPLATE_HELPERS = {
+    "plan_variance_words": plan_variance_words,
+    "signed_points": signed_points,
     "outcome_number": number,
     "evidence_size": evidence.size_label,
     "outcome_labels": {"status": services.STATUS_LABELS, "icons": services.STATUS_ICONS,

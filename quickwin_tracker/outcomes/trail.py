@@ -141,3 +141,26 @@ def _measurement_returned(entry: Activity) -> str:
     data = entry.data or {}
     return _("returned %(value)s for “%(indicator)s” (measured %(date)s): %(reason)s",
              reason=data.get("reason", ""), **_measured(data))
+
+
+PLAN_PERIOD_WORDS = {"month": _l("by month"), "quarter": _l("by quarter")}
+
+
+@activity.describer("indicator_plan_saved")
+def _indicator_plan_saved(entry: Activity) -> str:
+    data = entry.data or {}
+    points = data.get("points") or []
+    if not points:
+        return _("set the plan of “%(name)s” to the straight line from the baseline to the "
+                 "target (%(period)s)", name=data.get("name", "?"),
+                 period=str(PLAN_PERIOD_WORDS.get(data.get("period"), data.get("period", ""))))
+    planned = ", ".join(f"{trail_date(day)}: {number(value)}" for day, value in points)
+    return _("planned “%(name)s” %(period)s: %(points)s", name=data.get("name", "?"),
+             period=str(PLAN_PERIOD_WORDS.get(data.get("period"), data.get("period", ""))),
+             points=planned)
+
+
+@activity.describer("indicator_plan_reset")
+def _indicator_plan_reset(entry: Activity) -> str:
+    return _("reset the plan of “%(name)s” to the straight line from the baseline to the target",
+             name=(entry.data or {}).get("name", "?"))

@@ -32,8 +32,15 @@ from ..models import Evidence, Indicator, Initiative, Measurement
 from ..web.actions import attach_error, user_action
 from ..web.htmx import changed, redirect_to, wants_fragment
 from ..web.pages import render_page
-from . import bp, evidence, evidence_bp, services
-from .forms import CorrectionForm, IndicatorForm, MeasurementForm, ReturnForm, WithdrawForm
+from . import bp, evidence, evidence_bp, plans, services
+from .forms import (
+    CorrectionForm,
+    IndicatorForm,
+    MeasurementForm,
+    PlanForm,
+    ReturnForm,
+    WithdrawForm,
+)
 from .section import (
     NEW_INDICATOR,
     OutcomesSection,
@@ -41,6 +48,7 @@ from .section import (
     correct_prefix,
     indicator_prefix,
     measurement_prefix,
+    plan_prefix,
     return_prefix,
     withdraw_prefix,
 )
@@ -138,6 +146,34 @@ def delete_indicator(initiative_id: int, indicator_id: int):
     return _run(initiative, can_edit(current_user, initiative),
                 lambda: services.delete_indicator(current_user, indicator),
                 lambda _result: _("Indicator “%(name)s” deleted.", name=name))
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@bp.post("/<int:initiative_id>/indicators/<int:indicator_id>/plan")
+@login_required
+def save_plan(initiative_id: int, indicator_id: int):
+    """The trajectory editor: a planned value per period end (``outcomes.plans.save_plan``)."""
+    initiative, indicator = _load_indicator(initiative_id, indicator_id)
+    return _run(initiative, can_edit(current_user, initiative),
+                lambda form: plans.save_plan(current_user, indicator, form.plan_period.data,
+                                             form.end_dates(), list(form.values.data)),
+                lambda changed_: (_("Plan of “%(name)s” saved.", name=indicator.name)
+                                  if changed_ else _("Nothing changed.")),
+                PlanForm, plan_prefix(indicator.id))
+
+
+@bp.post("/<int:initiative_id>/indicators/<int:indicator_id>/plan/reset")
+@login_required
+def reset_plan(initiative_id: int, indicator_id: int):
+    """Back to the straight line from the baseline to the target."""
+    initiative, indicator = _load_indicator(initiative_id, indicator_id)
+    return _run(initiative, can_edit(current_user, initiative),
+                lambda: plans.reset_plan(current_user, indicator),
+                lambda changed_: (_("“%(name)s” follows the straight line again.",
+                                    name=indicator.name)
+                                  if changed_ else _("Nothing changed.")))
 
 
 # --------------------------------------------------------------------------- measurements

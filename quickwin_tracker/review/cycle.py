@@ -75,9 +75,19 @@ def snapshot_of(summary: Summary) -> dict[str, Any]:
             "overdue_milestones": row.overdue_milestones, "stale": row.stale,
             "average_progress": row.average_progress,
             "updates_on_time": row.updates_on_time,
+            "average_variance": row.average_variance,
         } for row in summary.unit_rows if row.total],
+        "bands": [{"key": b.key, "minimum": b.minimum} for b in summary.bands],
+        "bands_by_unit": [{"code": row.unit.code, "name": row.unit.name, "counts": {
+            str(k) if k is not None else "": n
+            for k, n in summary.bands_by_unit.get(row.unit.id, {}).items()}}
+            for row in summary.unit_rows if row.total],
+        "bands_by_dimension": [{"dimension": dims[d]["code"], "counts": {
+            str(k) if k is not None else "": n for k, n in counts.items()}}
+            for d, counts in sorted(summary.bands_by_dimension.items()) if d in dims],
         "outcomes": [{"dimension": o.dimension.code, "met": o.met, "behind": o.behind,
-                      "unmeasured": o.unmeasured} for o in summary.outcomes],
+                      "unmeasured": o.unmeasured, "average_variance": o.average_variance}
+                     for o in summary.outcomes],
     }
 
 

@@ -2,9 +2,10 @@
 (``pack_xlsx``) and the PDF (``pack_pdf``).
 
 What it holds, in order: the headline figures, the dimension × stage matrix, the table per OPD,
-outcome achievement per dimension, the initiatives at risk or off track with their reasons, and
-review decisions; then, when the deployment tracks budgets, absorption per OPD and per dimension
-and "spent much, achieved little" (``budget/pack.py``; the summary's pack only: a review's frozen
+outcome achievement per dimension, indicators by achievement band (``lifecycle.bands``) per OPD
+and per dimension, the initiatives at risk or off track with their reasons, and review
+decisions; then, when the deployment tracks budgets, absorption per OPD and per dimension and
+"spent much, achieved little" (``budget/pack.py``; the summary's pack only: a review's frozen
 snapshot holds no budget figures). Nothing is computed here that the pages do not show:
 
 * for the summary (``summary_pack``), every figure comes from ``services.build_summary`` (the
@@ -30,6 +31,7 @@ from flask_babel import gettext as _
 
 from ..domain.clock import utcnow
 from ..extensions import db
+from ..lifecycle.bands import Band
 from ..lifecycle.status import Status
 from ..models import Initiative, Review, ReviewDecision, Unit, User
 from .services import Summary
@@ -157,6 +159,7 @@ def unit_columns(stage_names: list[str]) -> list[Column]:
         Column(_("Stale"), "int", 8),
         Column(_("Average outcome progress"), "percent", 12),
         Column(_("Updates on time"), "percent", 10),
+        Column(_("Against plan (points)"), "number", 10),
     ]
 
 
@@ -165,17 +168,53 @@ def _units_table(stages: list[tuple[str, str]], units: list[dict[str, Any]]) -> 
     rows = [[u["code"], u["name"], *[u["by_stage"].get(code, 0) for code, _n in stages],
              u["total"], u["by_status"].get("on_track", 0), u["by_status"].get("at_risk", 0),
              u["by_status"].get("off_track", 0), u["overdue_milestones"], u["stale"],
-             _progress(u["average_progress"]), u.get("updates_on_time")] for u in units]
+             _progress(u["average_progress"]), u.get("updates_on_time"),
+             u.get("average_variance")] for u in units]
     return Table("units", _("By OPD"), _("By unit (OPD)"),
                  unit_columns([name for _c, name in stages]), rows, landscape=True)
 
 
-def _outcomes_table(outcomes: list[tuple[str, int, int, int]]) -> Table:
+def _outcomes_table(outcomes: list[tuple[str, int, int, int, float | None]]) -> Table:
     return Table("outcomes", _("Outcomes"), _("Outcome achievement by dimension"),
                  [Column(_("Dimension"), "text", 28), Column(_("Target met"), "int", 14),
-                  Column(_("Behind target"), "int", 14), Column(_("Not measured yet"), "int", 16)],
+                  Column(_("Behind target"), "int", 14), Column(_("Not measured yet"), "int", 16),
+                  Column(_("Against plan (points)"), "number", 14)],
                  [list(o) for o in outcomes],
-                 note=_("Indicators counted by their latest verified measurement."))
+                 note=_("Indicators counted by their latest verified measurement; against plan: "
+                        "mean of verified minus planned progress for today, in points."))
+
+
+def _bands_table(key: str, sheet: str, title: str, heads: list[Column],
+                 bands: list[tuple[str, str]], rows: list[tuple[list[Any], dict[str, int]]]) -> Table:
+    """Indicators by achievement band: ``heads`` (the row's names), a column per band of
+    ``bands`` (key, label), not banded, total; ``rows``: (names, counts by band key, "" for not
+    banded)."""
+    columns = [*heads, *[Column(label, "int", max(10, min(len(label) + 2, 16)))
+                         for _k, label in bands],
+               Column(_("Not banded"), "int", 12), Column(_("Total"), "int", 8)]
+    body = []
+    for names, counts in rows:
+        values = [counts.get(k, 0) for k, _label in bands] + [counts.get("", 0)]
+        body.append([*names, *values, sum(values)])
+    return Table(key, sheet, title, columns, body,
+                 note=_("Indicators by achievement (latest verified value against the value "
+                        "planned for today) in the configured bands."))
+
+
+def _band_tables(bands: list[tuple[str, str]], by_unit: list[tuple[str, str, dict[str, int]]],
+                 by_dimension: list[tuple[str, dict[str, int]]]) -> list[Table]:
+    return [
+        _bands_table("bands_units", _("Bands by OPD"), _("Achievement bands by unit (OPD)"),
+                     [Column(_("Unit"), "text", 12), Column(_("Unit name"), "text", 30)],
+                     bands, [([code, name], counts) for code, name, counts in by_unit]),
+        _bands_table("bands_dimensions", _("Bands by dimension"),
+                     _("Achievement bands by dimension"), [Column(_("Dimension"), "text", 28)],
+                     bands, [([name], counts) for name, counts in by_dimension]),
+    ]
+
+
+def _band_counts(counts: dict[Any, int]) -> dict[str, int]:
+    return {(str(k) if k is not None else ""): n for k, n in counts.items()}
 
 
 def _attention_table(items: list[tuple[str, int, str, str, str]]) -> Table:
@@ -233,6 +272,7 @@ def summary_pack(summary: Summary, now: datetime | None = None) -> Pack:
         "by_status": {str(k): v for k, v in r.by_status.items()},
         "overdue_milestones": r.overdue_milestones, "stale": r.stale,
         "average_progress": r.average_progress, "updates_on_time": r.updates_on_time,
+        "average_variance": r.average_variance,
     } for r in summary.unit_rows if r.total or not summary.unit]
     pack.tables = [
         _headline_table(vars(h)),
@@ -240,8 +280,14 @@ def summary_pack(summary: Summary, now: datetime | None = None) -> Pack:
                                      for (d, s), n in summary.matrix.items()
                                      if d in dim_codes and s in stage_codes}),
         _units_table(stages, units),
-        _outcomes_table([(o.dimension.name, o.met, o.behind, o.unmeasured)
+        _outcomes_table([(o.dimension.name, o.met, o.behind, o.unmeasured, o.average_variance)
                          for o in summary.outcomes]),
+        *_band_tables([(b.key, b.label) for b in summary.bands],
+                      [(r.unit.code, r.unit.name,
+                        _band_counts(summary.bands_by_unit.get(r.unit.id, {})))
+                       for r in summary.unit_rows if r.total or not summary.unit],
+                      [(d.name, _band_counts(summary.bands_by_dimension.get(d.id, {})))
+                       for d in summary.dimensions]),
         _attention_table([(summary.status_labels[a.status], row.id, row.title, row.unit_code,
                            a.reasons_text) for row, a in summary.attention]),
         _decisions_table(latest_review(), summary.unit),
@@ -271,7 +317,15 @@ def review_pack(review: Review, now: datetime | None = None) -> Pack:
                                      for c in snapshot.get("matrix", [])}),
         _units_table(stages, snapshot.get("units", [])),
         _outcomes_table([(dim_names.get(o["dimension"], o["dimension"]), o["met"], o["behind"],
-                          o["unmeasured"]) for o in snapshot.get("outcomes", [])]),
+                          o["unmeasured"], o.get("average_variance"))
+                         for o in snapshot.get("outcomes", [])]),
+        *(_band_tables([(b["key"], Band(b["key"], b["minimum"]).label)
+                        for b in snapshot["bands"]],
+                       [(u["code"], u["name"], u["counts"])
+                        for u in snapshot.get("bands_by_unit", [])],
+                       [(dim_names.get(d["dimension"], d["dimension"]), d["counts"])
+                        for d in snapshot.get("bands_by_dimension", [])])
+          if snapshot.get("bands") else []),
         _attention_table(attention),
         _decisions_table(review, None),
     ]

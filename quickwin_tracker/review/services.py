@@ -12,7 +12,9 @@ What the period filter means (it applies to every block):
 - "overdue milestones" are open milestones due before the end of the period (or before today,
   whichever is earlier);
 - statuses are as of today (the rule in ``lifecycle/status.py``, kept per initiative by
-  ``lifecycle/kept.py`` and refreshed here before they are counted);
+  ``lifecycle/kept.py`` and refreshed here before they are counted), and so are the outcome's
+  variance against its plan and its indicators' achievement bands (``lifecycle/bands.py``,
+  kept with the statuses and summed per OPD and dimension in the same grouped query);
 - trends cover the period week by week (cumulative flow) and month by month (throughput), up to
   the week and month of today.
 
@@ -41,6 +43,7 @@ from ..budget.summary import BudgetSummary, build_budget_summary
 from ..domain.clock import aware_utc, local_midnight_utc, local_today, utcnow
 from ..extensions import db
 from ..lifecycle import kept
+from ..lifecycle.bands import MAX_BANDS, Band, configured_bands
 from ..lifecycle.stages import RolledOut, ordered_stages, rolled_out
 from ..lifecycle.status import SEVERITY, Assessment, Status, assess_many
 from ..models import (
@@ -75,6 +78,14 @@ class UnitRow:
     progress_count: int = 0
     owing: int = 0  # active initiatives, which owe progress updates
     updated: int = 0  # of them, with an update within their cadence
+    variance_sum: float = 0.0  # over the initiatives measured against a plan (kept rows)
+    variance_count: int = 0
+
+    @property
+    def average_variance(self) -> float | None:
+        """Mean of its initiatives' outcome variance against the plan for today (verified −
+        planned progress, points; ``lifecycle.trajectory``); None: none measured against one."""
+        return self.variance_sum / self.variance_count if self.variance_count else None
 
     @property
     def updates_on_time(self) -> float | None:
@@ -97,6 +108,13 @@ class DimensionOutcome:
     met: int = 0
     behind: int = 0
     unmeasured: int = 0
+    variance_sum: float = 0.0
+    variance_count: int = 0
+
+    @property
+    def average_variance(self) -> float | None:
+        """As ``UnitRow.average_variance``, over the dimension's initiatives."""
+        return self.variance_sum / self.variance_count if self.variance_count else None
 
 
 @dataclass
@@ -165,6 +183,19 @@ class Summary:
     # Absorption beside outcome progress, and "spent much, achieved little" (``budget.summary``);
     # None when the deployment does not track budgets (``QUICKWIN_BUDGET``).
     budget: BudgetSummary | None = None
+    # Achievement bands (``lifecycle.bands``): the configured bands, highest first, and how many
+    # indicators fall in each (by band key; None: not banded) per unit id and per dimension id.
+    bands: list[Band] = field(default_factory=list)
+    bands_by_unit: dict[int, Counter] = field(default_factory=dict)
+    bands_by_dimension: dict[int, Counter] = field(default_factory=dict)
+
+    @cached_property
+    def bands_total(self) -> Counter:
+        """Indicators per band over the whole scope."""
+        total: Counter = Counter()
+        for counts in self.bands_by_dimension.values():
+            total.update(counts)
+        return total
 
     @property
     def attention_total(self) -> int:
@@ -277,6 +308,8 @@ def count_summary(user: User, period: Period, now: datetime,
     fresh_by_unit = _updates_by_unit(owing, all_stages, today)
     silent, silent_total = _silent(owing, all_stages, today, attention_limit)
     rosier, rosier_total = _rosier(scope, attention_limit)
+    bands = list(configured_bands())
+    bands_by_unit, bands_by_dimension = _band_counts(groups, bands)
 
     unit_rows = _unit_rows(units, groups, overdue_by_unit, fresh_by_unit)
     matrix: Counter = Counter()
@@ -305,6 +338,8 @@ def count_summary(user: User, period: Period, now: datetime,
         rolled_out=done,
         budget=(build_budget_summary(scope, units, dimensions, attention_limit)
                 if budget_enabled() else None),
+        bands=bands, bands_by_unit=bands_by_unit,
+        bands_by_dimension=bands_by_dimension,
     )
 
 
@@ -355,27 +390,51 @@ class Group:
     unmeasured: int
     measured: int  # initiatives with a standing measurement
     overdue: int  # their open milestones due before today
+    variance_sum: float = 0.0  # outcome variance against the plan, over ``variance_count``
+    variance_count: int = 0
+    bands: tuple[int, ...] = ()  # indicators per configured band (kept ``band_1`` …)
+    unbanded: int = 0
 
 
 def _groups(scope: Scope) -> list[Group]:
     """The scope's initiatives counted by unit, dimension, stage and kept status: at most
     units × dimensions × stages × 4 rows, whatever the number of initiatives."""
     k = InitiativeStatus
+    band_sums = [sa.func.sum(getattr(k, f"band_{n}")) for n in range(1, MAX_BANDS + 1)]
     return [Group(unit_id, dimension_id, stage_id, Status(status), n, progress_sum or 0.0,
                   progress_count, met or 0, behind or 0, unmeasured or 0, measured or 0,
-                  overdue or 0)
+                  overdue or 0, variance_sum or 0.0, variance_count or 0,
+                  tuple(b or 0 for b in bands), unbanded or 0)
             for unit_id, dimension_id, stage_id, status, n, progress_sum, progress_count, met,
-            behind, unmeasured, measured, overdue in db.session.execute(
+            behind, unmeasured, measured, overdue, variance_sum, variance_count, unbanded, *bands
+            in db.session.execute(
                 sa.select(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status, sa.func.count(), sa.func.sum(k.progress),
                           sa.func.count(k.progress), sa.func.sum(k.indicators_met),
                           sa.func.sum(k.indicators_behind), sa.func.sum(k.indicators_unmeasured),
                           sa.func.sum(sa.case((k.measured, 1), else_=0)),
-                          sa.func.sum(k.overdue_milestones))
+                          sa.func.sum(k.overdue_milestones), sa.func.sum(k.progress_variance),
+                          sa.func.count(k.progress_variance), sa.func.sum(k.unbanded),
+                          *band_sums)
                 .join(k, k.initiative_id == Initiative.id)
                 .where(*scope)
                 .group_by(Initiative.unit_id, Initiative.dimension_id, Initiative.stage_id,
                           k.status))]
+
+
+def _band_counts(groups: list[Group], bands: list[Band],
+                 ) -> tuple[dict[int, Counter], dict[int, Counter]]:
+    """Indicators by band key (None: not banded) per unit id and per dimension id, from the
+    grouped kept rows (``band_1`` is the first configured band)."""
+    by_unit: dict[int, Counter] = defaultdict(Counter)
+    by_dimension: dict[int, Counter] = defaultdict(Counter)
+    for g in groups:
+        counts = {band.key: n for band, n in zip(bands, g.bands, strict=False) if n}
+        if g.unbanded:
+            counts[None] = g.unbanded
+        by_unit[g.unit_id].update(counts)
+        by_dimension[g.dimension_id].update(counts)
+    return dict(by_unit), dict(by_dimension)
 
 
 def _year_and_quarter(today: date) -> tuple[date, Period]:
@@ -591,6 +650,8 @@ def _unit_rows(units: list[Unit], groups: list[Group], overdue_by_unit: dict[int
         unit_row.by_status[g.status] += g.n
         unit_row.progress_sum += g.progress_sum
         unit_row.progress_count += g.progress_count
+        unit_row.variance_sum += g.variance_sum
+        unit_row.variance_count += g.variance_count
     for unit_id, unit_row in unit_rows.items():
         unit_row.overdue_milestones = overdue_by_unit.get(unit_id, 0)
         unit_row.owing, unit_row.updated = fresh_by_unit.get(unit_id, (0, 0))
@@ -606,6 +667,8 @@ def _outcomes(dimensions: list[Dimension], groups: list[Group]) -> list[Dimensio
             outcome.met += g.met
             outcome.behind += g.behind
             outcome.unmeasured += g.unmeasured
+            outcome.variance_sum += g.variance_sum
+            outcome.variance_count += g.variance_count
     return list(outcomes.values())
 
 
@@ -645,6 +708,7 @@ SORT_KEYS = {
     "overdue": lambda r: r.overdue_milestones,
     "stale": lambda r: r.stale,
     "progress": lambda r: (r.average_progress is not None, r.average_progress or 0),
+    "variance": lambda r: (r.average_variance is not None, r.average_variance or 0),
     "updates": lambda r: (r.updates_on_time is not None, r.updates_on_time or 0),
 }
 

@@ -136,7 +136,8 @@ def test_version_is_one_query_whatever_the_board_size(team, auth, client, count_
 CLOCKED = ("initiative", "milestone", "indicator", "measurement", "initiative_member",
            "initiative_tag", "stage", "dimension", "unit", "tag", "user",
            "progress_update",  # (migration 0014: a card shows the latest update)
-           "initiative_budget", "spending")  # (0016: the page and the summary read them)
+           "initiative_budget", "spending",  # (0016: the page and the summary read them)
+           "indicator_plan")  # (migration 0015: an indicator's planned path, a status input)
 
 
 def _tick() -> int:

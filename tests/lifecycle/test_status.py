@@ -7,6 +7,7 @@ from flask_babel import force_locale
 
 from quickwin_tracker import create_app
 from quickwin_tracker.lifecycle.status import Facts, Status, assess
+from quickwin_tracker.lifecycle.trajectory import trajectory
 from quickwin_tracker.models import Stage
 from tests.conftest import base_config
 
@@ -29,13 +30,18 @@ def stage(expected_days: int | None = 30, id_: int = 2) -> Stage:
 
 
 def facts(stage_id: int = 2, *, entered: date = TODAY, created: date = TODAY - timedelta(days=10),
-          target: date | None = TODAY + timedelta(days=90), overdue=(), progress=()) -> Facts:
+          target: date | None = TODAY + timedelta(days=90), overdue=(), progress=(),
+          paths=None) -> Facts:
+    """``paths``: each indicator's planned path; by default the straight line from 0 to 100
+    between the creation and the target date (planned progress = the share of time elapsed)."""
     # Noon WITA (04:00 UTC): the local date is the given one.
     def at(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
 
+    if paths is None:
+        paths = [trajectory(0.0, 100.0, "higher", created, target) for _p in progress]
     return Facts(1, stage_id, at(entered), at(created), target, overdue=list(overdue),
-                 indicator_progress=list(progress))
+                 indicator_progress=list(progress), indicator_paths=list(paths))
 
 
 def days_ago(n: int) -> date:
@@ -126,15 +132,15 @@ def test_target_date(english_context):
     (-1.0, Status.OFF_TRACK),  # 51 behind
     (130.0, Status.ON_TRACK),  # over-achieved
 ])
-def test_outcome_behind_time_elapsed(english_context, measured, status):
-    # Created 100 days ago, target in 100 days: half the time has passed.
+def test_outcome_behind_the_straight_line_plan(english_context, measured, status):
+    # Created 100 days ago, target in 100 days: the straight line plans 50% by today.
     f = facts(created=days_ago(100), entered=TODAY, target=TODAY + timedelta(days=100),
               progress=[measured])
     result = assess(f, stage(), DONE, TODAY)
     assert result.status == status
     if status != Status.ON_TRACK:
         assert [r.kind for r in result.reasons] == ["outcome_behind"]
-        assert "50% of the time" in result.reasons[0].text
+        assert "the plan expects 50% by today" in result.reasons[0].text
 
 
 def test_outcome_is_the_mean_of_measured_indicators(english_context):

@@ -18,7 +18,8 @@ from tests.review.test_summary import NOW, city  # noqa: F401  (the known city)
 
 YEAR = Period("custom", date(2026, 1, 1), date(2026, 12, 31))
 YEAR_ARGS = "period=custom&start=2026-01-01&end=2026-12-31"
-SHEETS = ["Ringkasan", "Matriks", "Per OPD", "Capaian", "Perhatian", "Keputusan"]
+SHEETS = ["Ringkasan", "Matriks", "Per OPD", "Capaian", "Predikat per OPD", "Predikat per dimensi",
+          "Perhatian", "Keputusan"]
 # The summary's pack when the deployment tracks budgets (QUICKWIN_BUDGET, on by default); a
 # review's pack is its frozen snapshot, which holds no budget figures.
 BUDGET_SHEETS = ["Anggaran per OPD", "Anggaran per Dimensi", "Serapan tinggi"]
@@ -79,8 +80,10 @@ def test_summary_workbook_equals_the_page(city, auth, client):  # noqa: F811
     for row, unit_row in zip(units, s.unit_rows, strict=True):
         stage_counts = row[2:2 + len(s.stages)]
         assert stage_counts == tuple(unit_row.by_stage.get(st.id, 0) for st in s.stages)
-        total, on_track, at_risk, off_track, overdue, stale, progress, updates = row[
+        total, on_track, at_risk, off_track, overdue, stale, progress, updates, variance = row[
             2 + len(s.stages):]
+        assert variance == (None if unit_row.average_variance is None
+                            else pytest.approx(unit_row.average_variance))
         assert updates == (None if unit_row.updates_on_time is None
                            else pytest.approx(unit_row.updates_on_time))
         assert (total, on_track, at_risk, off_track, overdue, stale) == (
@@ -94,7 +97,9 @@ def test_summary_workbook_equals_the_page(city, auth, client):  # noqa: F811
 
     outcomes = _body(sheets["Capaian"])
     for o in s.outcomes:
-        assert outcomes[o.dimension.name] == (o.met, o.behind, o.unmeasured)
+        assert outcomes[o.dimension.name][:3] == (o.met, o.behind, o.unmeasured)
+        assert outcomes[o.dimension.name][3] == (None if o.average_variance is None
+                                                 else pytest.approx(o.average_variance))
 
     attention = sheets["Perhatian"][1:]
     assert [(r[1], r[2], r[3], r[4]) for r in attention] == [

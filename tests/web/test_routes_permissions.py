@@ -130,6 +130,8 @@ RULES: dict[str, str] = {
     "outcomes.add_indicator": "edit_initiative",
     "outcomes.edit_indicator": "edit_initiative",
     "outcomes.delete_indicator": "edit_initiative",
+    "outcomes.save_plan": "edit_initiative",  # who may edit indicators may edit their plans
+    "outcomes.reset_plan": "edit_initiative",
     "outcomes.record_measurement": "edit_initiative",
     # the world's measurement is submitted: its unit corrects or withdraws it (a verified one:
     # reviewers and admins, see test_a_verified_measurement_is_amended_by_reviewers_and_admins)
