@@ -16,6 +16,7 @@ from .base import UTCDateTime
 
 if TYPE_CHECKING:
     from .initiatives import Initiative
+    from .outcomes import Evidence
     from .people import User
 
 
@@ -44,7 +45,7 @@ HEALTH_VALUES = tuple(h.value for h in Health)
 
 
 class ProgressUpdate(db.Model):
-    """An update: the reported health, what moved, what blocks, what comes next, and a link.
+    """An update: the reported health, what moved, what blocks, what comes next, a link and a file.
     Part of the trail (an "update_posted" entry); its author may edit it for 15 minutes."""
 
     __tablename__ = "progress_update"
@@ -61,11 +62,15 @@ class ProgressUpdate(db.Model):
     blocks: Mapped[str] = mapped_column(sa.Text, default="")
     next_steps: Mapped[str] = mapped_column(sa.Text, default="")
     link: Mapped[str] = mapped_column(sa.String(500), default="")
+    # A file that shows it (a report, photos as PDF), attached when posting (migration 0018).
+    evidence_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evidence.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     initiative: Mapped[Initiative] = relationship()
     author: Mapped[User | None] = relationship()
+    evidence: Mapped[Evidence | None] = relationship()
 
     @property
     def reported(self) -> Health:

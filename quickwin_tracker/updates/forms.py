@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import RadioField, TextAreaField, URLField
 
 from ..domain.links import LINK_MAX
 from ..models import HEALTH_LABELS
+from ..outcomes.evidence import ACCEPT
 from ..web.forms import BaseForm
 from .services import MAX_TEXT
 
@@ -24,3 +26,9 @@ class UpdateForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.health.choices = [(h.value, str(label)) for h, label in HEALTH_LABELS.items()]
+
+
+class NewUpdateForm(UpdateForm):
+    """Posting an update may attach a file (checked by ``outcomes.evidence``); an edit keeps it."""
+
+    evidence = FileField(_l("File (optional)"), render_kw={"accept": ACCEPT})

@@ -12,7 +12,7 @@ from ..domain.permissions import can_edit
 from ..lifecycle.stages import active_stages
 from ..lifecycle.status import Assessment, Status, assess_many
 from ..models import Initiative, ProgressUpdate
-from .forms import UpdateForm
+from .forms import NewUpdateForm
 from .services import Due, Latest, disagreement, list_updates, next_due
 
 ADD_PREFIX = "update"
@@ -25,18 +25,18 @@ class UpdatesSection:
     due: Due | None  # None: rolled out, no update owed
     grace_days: int
     flag: str | None  # the latest update is rosier than the data
-    add_form: UpdateForm | None  # None when the current user may not post
+    add_form: NewUpdateForm | None  # None when the current user may not post
 
     @property
     def latest(self) -> ProgressUpdate | None:
         return self.updates[0] if self.updates else None
 
 
-def add_form() -> UpdateForm:
-    return UpdateForm(formdata=None, prefix=ADD_PREFIX)
+def add_form() -> NewUpdateForm:
+    return NewUpdateForm(formdata=None, prefix=ADD_PREFIX)
 
 
-def build_section(initiative: Initiative, form: UpdateForm | None = None,
+def build_section(initiative: Initiative, form: NewUpdateForm | None = None,
                   assessment: Assessment | None = None) -> UpdatesSection:
     """``form``: the add form as sent (shown again with its messages); ``assessment``: the
     initiative's status when the caller has it."""

@@ -40,6 +40,7 @@ from ..domain.permissions import can_edit, can_edit_update
 from ..extensions import db
 from ..lifecycle.status import SEVERITY, Assessment, Status
 from ..models import HEALTH_VALUES, Activity, Health, Initiative, ProgressUpdate, Stage, User
+from ..outcomes.evidence import Upload, check_upload, save_evidence
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +79,22 @@ def _clean(data: UpdateData) -> dict[str, str]:
 
 
 def post_update(actor: User, initiative: Initiative, data: UpdateData,
-                now: datetime | None = None) -> ProgressUpdate:
+                upload: Upload | None = None, now: datetime | None = None) -> ProgressUpdate:
+    """Post an update, with an optional file (``upload``: a ``FileStorage``, checked by content
+    and stored as evidence; its file goes if the transaction does)."""
     now = now or utcnow()
     decision = can_edit(actor, initiative)
     if not decision:
         raise Forbidden(decision.reason)
-    update = ProgressUpdate(initiative=initiative, author=actor, created_at=now, **_clean(data))
+    fields = _clean(data)
+    checked = check_upload(upload)  # (before anything is written: a bad file writes nothing)
+    evidence = save_evidence(actor, checked, now=now) if checked is not None else None
+    update = ProgressUpdate(initiative=initiative, author=actor, created_at=now,
+                            evidence=evidence, **fields)
     db.session.add(update)
     db.session.flush()
     activity.record(actor, "update_posted", initiative, now=now, update_id=update.id,
-                    health=update.health)
+                    health=update.health, evidence=evidence is not None)
     db.session.flush()
     log.info("%s posted update %s on initiative %s (%s)", actor.email, update.id,
              initiative.id, update.health)
@@ -117,7 +124,7 @@ def list_updates(initiative: Initiative) -> list[ProgressUpdate]:
     """The initiative's updates, newest first, with their authors (one query)."""
     return list(db.session.scalars(
         sa.select(ProgressUpdate).where(ProgressUpdate.initiative_id == initiative.id)
-        .options(joinedload(ProgressUpdate.author))
+        .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.evidence))
         .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())))
 
 

@@ -17,7 +17,7 @@ from ..web.actions import require, user_action
 from ..web.htmx import changed, is_htmx, render, wants_fragment
 from ..web.pages import render_page
 from . import bp, services
-from .forms import UpdateForm
+from .forms import NewUpdateForm, UpdateForm
 from .section import ADD_PREFIX, build_section
 
 
@@ -25,7 +25,7 @@ def _detail_url(initiative: Initiative) -> str:
     return url_for("initiatives.detail", initiative_id=initiative.id, _anchor="updates")
 
 
-def _section(initiative: Initiative, form: UpdateForm | None = None) -> str:
+def _section(initiative: Initiative, form: NewUpdateForm | None = None) -> str:
     return render_template("updates/_section.html", initiative=initiative,
                            updates_section=build_section(initiative, form))
 
@@ -66,9 +66,9 @@ def index(initiative_id: int):
 def add(initiative_id: int):
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_edit(current_user, initiative))
-    form = UpdateForm(prefix=ADD_PREFIX)  # CSRFProtect has checked the token already
+    form = NewUpdateForm(prefix=ADD_PREFIX)  # CSRFProtect has checked the token already
     with user_action(form) as action:
-        services.post_update(current_user, initiative, _data(form))
+        services.post_update(current_user, initiative, _data(form), form.evidence.data)
     if not action.done:
         return _refused("updates/_form.html", "#update-form", action.error.status,
                         initiative=initiative, update_form=form)

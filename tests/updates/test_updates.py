@@ -4,6 +4,7 @@ flag when the owner's account is rosier than the data."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,7 +15,7 @@ from quickwin_tracker.domain.activity import describe
 from quickwin_tracker.domain.errors import Forbidden
 from quickwin_tracker.extensions import db
 from quickwin_tracker.lifecycle.status import Assessment, Reason, Status
-from quickwin_tracker.models import Activity, Milestone, ProgressUpdate
+from quickwin_tracker.models import Activity, Evidence, Milestone, ProgressUpdate
 from quickwin_tracker.updates.services import (
     Latest,
     UpdateData,
@@ -56,7 +57,7 @@ def test_staff_post_an_update_and_it_leads_the_page_and_the_trail(team, initiati
     assert (update.health, update.author_id, update.link) == (
         "on_track", team.staff.id, GOOD["update-link"])
     entry = db.session.scalar(sa.select(Activity).where(Activity.verb == "update_posted"))
-    assert entry.data == {"update_id": update.id, "health": "on_track"}
+    assert entry.data == {"update_id": update.id, "health": "on_track", "evidence": False}
     assert "posted a progress update" in describe(entry) or "pembaruan" in describe(entry)
     page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     main = page[page.index('class="initiative-main"'):]
@@ -237,3 +238,46 @@ def test_the_quick_view_shows_the_latest_update_and_flags_a_rosier_one(team, ini
     box = quick[quick.index('class="quick-update'):]
     assert re.search(r'class="update-flag"[^>]*>.*Dilaporkan sesuai rencana; data menunjukkan '
                      r"berisiko: .*“Uji coba” terlambat \d+ hari", box)
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_an_update_may_carry_a_file(app, team, initiative, auth, client, hx):
+    auth.login(team.staff)
+    response = client.post(url(initiative), headers=hx, content_type="multipart/form-data",
+                           data={**GOOD, "update-evidence": (io.BytesIO(PDF), "laporan.pdf")})
+    assert response.status_code == 200
+    update = db.session.scalar(sa.select(ProgressUpdate))
+    assert update.evidence is not None and update.evidence.content_type == "application/pdf"
+    assert update.evidence.uploaded_by_id == team.staff.id
+    html = response.get_data(as_text=True)
+    link = f"/evidence/{update.evidence.id}"
+    assert link in html and "laporan.pdf" in html
+    download = client.get(link)
+    assert download.status_code == 200 and download.data == PDF
+    entry = db.session.scalar(sa.select(Activity).where(Activity.verb == "update_posted"))
+    assert entry.data["evidence"] is True
+    # The add form offers the file field, and posts as multipart (htmx too).
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
+    form = page[page.index('id="update-form"'):]
+    form = form[:form.index("</form>")]
+    assert 'enctype="multipart/form-data"' in form and 'data-hx-encoding="multipart/form-data"' \
+        in form and 'name="update-evidence"' in form
+
+
+def test_a_file_that_is_not_accepted_writes_nothing(app, team, initiative, auth, client, hx):
+    auth.login(team.staff)
+    response = client.post(url(initiative), headers=hx, content_type="multipart/form-data",
+                           data={**GOOD, "update-evidence": (io.BytesIO(b"MZ\x90 program"),
+                                                              "laporan.pdf")})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field = html[html.index('name="update-evidence"') - 600:html.index('name="update-evidence"') + 600]
+    assert "Hanya berkas PDF, PNG, JPEG, atau WebP" in html and "update-evidence" in field
+    assert GOOD["update-moved"] in html  # what was typed is kept
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressUpdate)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+    folder = app.instance_path + "/evidence"
+    import os
+    assert not os.path.isdir(folder) or os.listdir(folder) == []
