@@ -109,10 +109,7 @@ class _Frame:
     hi: float
     first_day: date | None
     span_days: int
-
-    @property
-    def left(self) -> int:
-        return PAD_LEFT
+    left: int = PAD_LEFT  # room for the value labels (``_label_room``)
 
     @property
     def top(self) -> int:
@@ -120,7 +117,7 @@ class _Frame:
 
     @property
     def plot_w(self) -> int:
-        return self.width - PAD_LEFT - PAD_RIGHT
+        return self.width - self.left - PAD_RIGHT
 
     @property
     def plot_h(self) -> int:
@@ -128,7 +125,7 @@ class _Frame:
 
     @property
     def right(self) -> int:
-        return PAD_LEFT + self.plot_w
+        return self.left + self.plot_w
 
     @property
     def bottom(self) -> int:
@@ -156,7 +153,18 @@ def _frame(indicator: Indicator, ordered: Sequence[Measurement], width: int, hei
     days = [m.measured_on for m in ordered] + [d for d in (start, due, today) if d is not None]
     days += [d for d, _v in nodes]
     first, last = min(days), max(days)
-    return _Frame(width, height, lo, hi, first, (last - first).days)
+    return _Frame(width, height, lo, hi, first, (last - first).days, _label_room(lo, hi))
+
+
+# A phone draws the labels at 22 px (app.css) in the chart's own units: about 13 units a
+# character, so "1.500" needs 70 units where "10" needs the default.
+LABEL_UNITS_PER_CHAR = 13
+
+
+def _label_room(lo: float, hi: float) -> int:
+    """The left padding that holds the longest value label, at the phone's label size."""
+    longest = max((len(format_decimal(t)) for t in ticks(lo, hi)), default=0)
+    return max(PAD_LEFT, 8 + LABEL_UNITS_PER_CHAR * longest)
 
 
 def _grid(f: _Frame) -> list[str]:

@@ -269,6 +269,15 @@ def plan_variance_words(points: float | None) -> str:
                     whole, points=number(whole))
 
 
+def planned_number(value: float | None) -> str:
+    """A planned value (interpolated, so rarely round) to the precision people plan in: whole
+    from 1,000, one decimal from 10, else two: "390,1" rather than "390,134"."""
+    if value is None:
+        return number(None)
+    size = abs(value)
+    return number(value, 0 if size >= 1000 else 1 if size >= 10 else 2)
+
+
 def signed_points(points: float | None) -> str:
     """Variance in a table cell: "−12", "+5", "0" (whole points), "—" when unknown."""
     if points is None:
@@ -281,6 +290,7 @@ def signed_points(points: float | None) -> str:
 
 TEMPLATE_HELPERS = {
     "plan_variance_words": plan_variance_words,
+    "planned_number": planned_number,
     "signed_points": signed_points,
     "outcome_number": number,
     "evidence_size": evidence.size_label,
