@@ -80,4 +80,4 @@ def build_section(initiative: Initiative, forms: Forms | None = None, message: s
     return section
 
 
-TEMPLATE_HELPERS = {"rupiah": services.rupiah}
+TEMPLATE_HELPERS = {"rupiah": services.rupiah, "rupiah_short": services.rupiah_short}

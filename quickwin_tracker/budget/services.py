@@ -110,6 +110,20 @@ def rupiah(value: int | float | None) -> str:
     return f"Rp {number(value, 0)}"
 
 
+def rupiah_short(value: int | float | None) -> str:
+    """An amount as a briefing reads it: "Rp 40,97 M" (miliar), "Rp 250 jt" (juta) in
+    Indonesian, "Rp 40.97 bn", "Rp 250 m" in English; below a million, whole rupiah. The pack
+    and the initiative page keep the whole amounts."""
+    if value is None:
+        return number(None)
+    size = abs(value)
+    if size >= 1_000_000_000:
+        return _("Rp %(amount)s bn", amount=number(value / 1_000_000_000, 2))
+    if size >= 1_000_000:
+        return _("Rp %(amount)s m", amount=number(value / 1_000_000, 1))
+    return rupiah(value)
+
+
 def absorption(planned: int | None, realised: int | None) -> float | None:
     """Realised ÷ planned in percent points; ``None`` without a (non-zero) planned amount."""
     if not planned:
