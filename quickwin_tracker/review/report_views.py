@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,7 +23,7 @@ from ..web.actions import require
 from ..web.pages import render_page
 from .pack_views import _xlsx
 from .periods import Period, PeriodError, quarter, quarter_number
-from .quarterly import ROMAN, period_words, quarterly_pack
+from .quarterly import ROMAN, quarterly_pack
 
 bp = Blueprint("reports", __name__)
 
@@ -94,9 +95,15 @@ def quarterly():
     if chosen is not None and chosen not in units:
         units = [*units, chosen]  # (an inactive unit asked for by its code)
     first, last = date_window()
+    quarters = []
+    for number, numeral in enumerate(ROMAN, start=1):
+        period = quarter(asked.year, number)
+        quarters.append((number, _("Quarter %(quarter)s (%(start)s – %(end)s)", quarter=numeral,
+                                   start=format_date(period.start, "d MMM"),
+                                   end=format_date(period.end, "d MMM"))))
     return render_page("review/quarterly.html", units=units, chosen=chosen, year=asked.year,
-                       quarter=asked.quarter, roman=ROMAN, first_year=first.year,
-                       last_year=last.year, period_text=period_words(asked.period))
+                       quarter=asked.quarter, quarters=quarters, first_year=first.year,
+                       last_year=last.year)
 
 
 @bp.get("/quarterly.xlsx")

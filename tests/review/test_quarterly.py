@@ -250,7 +250,8 @@ def test_the_page_offers_a_manager_their_own_unit_only(known, team, auth, client
     auth.sign_in(team.manager)
     page = client.get("/reports/quarterly?year=2026&quarter=4").get_data(as_text=True)
     assert '<option value="DINKES" selected>' in page and "DISHUB" not in page
-    assert 'value="2026"' in page and '<option value="4" selected>' in page
+    assert 'value="2026"' in page
+    assert '<option value="4" selected>Triwulan IV (1 Okt – 31 Des)</option>' in page
     auth.logout()
     auth.sign_in(team.reviewer)
     page = client.get("/reports/quarterly").get_data(as_text=True)
@@ -310,3 +311,10 @@ def test_a_constant_number_of_queries(team, make_initiative, count_queries):
     grow(45)
     assert count() == small
     assert small <= 8
+
+
+def test_the_pdf_writer_reads_the_report_too(known, team):
+    """(Not offered as a download: the pack's cell kinds and bold rows are the PDF's too.)"""
+    from quickwin_tracker.review.pack_pdf import pdf_bytes
+
+    assert pdf_bytes(quarterly_pack(team.unit, quarter(2026, 4))).startswith(b"%PDF")
