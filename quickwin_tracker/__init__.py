@@ -128,6 +128,7 @@ BLUEPRINTS = (
     ("feed", "bp", "/activity"),
     ("calendar", "bp", "/calendar"),
     ("review", "bp", None),
+    ("review.report_views", "bp", "/reports"),
     ("public", "bp", None),
     ("digests", "bp", "/digests"),
     ("preferences", "bp", "/preferences"),

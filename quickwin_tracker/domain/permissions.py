@@ -22,6 +22,8 @@ The rules (issues #2 and #3):
 - an initiative's budget (planned amount and code) is set, and its spending recorded or withdrawn
   with a reason, by those who may edit it (``can_edit``), while it is not archived
   (``can_edit_budget``); everyone signed in reads it.
+- an OPD's quarterly report: reviewers and admins for any unit, a manager for their own
+  (``can_read_unit_report``).
 Every signed-in, active user may view the whole city's board and initiatives.
 """
 
@@ -164,6 +166,21 @@ def can_read_summary(user: User | None) -> Decision:
     return deny(_l("The summary is for reviewers, administrators and OPD heads."))
 
 
+def can_read_unit_report(user: User | None, unit: Unit | None = None) -> Decision:
+    """An OPD's quarterly report (``review.quarterly``) for ``unit`` (None: for some unit, the
+    report page): reviewers and admins any unit, a manager (the OPD head, who signs it off to
+    Bappeda) their own; staff read their initiatives' pages but do not issue the unit's report."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role in (Role.REVIEWER, Role.ADMIN):
+        return ALLOW
+    if user.role == Role.MANAGER and user.unit_id is not None:
+        if unit is None or unit.id == user.unit_id:
+            return ALLOW
+        return deny(_l("An OPD head reads the quarterly report of their own unit only."))
+    return deny(_l("The quarterly report is for reviewers, administrators and OPD heads."))
+
+
 def can_review(user: User | None) -> Decision:
     """Start a review and record its decisions: the Sekda's office (reviewers) and admins."""
     if not _signed_in(user):
@@ -254,6 +271,7 @@ TEMPLATE_PREDICATES = {
     "can_verify": can_verify,
     "can_amend_measurement": can_amend_measurement,
     "can_read_summary": can_read_summary,
+    "can_read_unit_report": can_read_unit_report,
     "can_review": can_review,
     "can_comment": can_comment,
     "can_edit_comment": can_edit_comment,

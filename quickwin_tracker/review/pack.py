@@ -42,6 +42,7 @@ class Column:
     header: str
     kind: str  # text, int, number (one decimal), percent (a fraction), date, datetime
     width: float  # in characters (the workbook); the PDF shares its page width in proportion
+    wrap: bool = False  # the workbook wraps long text (and line breaks) in its cells
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Table:
     # The PDF prints at most this many rows (the at-risk list of a large city runs to thousands:
     # the report shows the most urgent, the workbook every one); None: all.
     pdf_rows: int | None = None
+    strong_rows: frozenset[int] = frozenset()  # rows (indexes into ``rows``) set in bold
 
 
 @dataclass
@@ -96,18 +98,27 @@ def _progress(value: float | None) -> float | None:
 
 def _header(pack_title: str, period_start: date, period_end: date, scope: str,
             stem: str, now: datetime | None) -> Pack:
-    now = now or utcnow()
     return Pack(
         city=current_app.config["CITY_NAME"],
         title=pack_title,
-        period=_("Period: %(start)s – %(end)s", start=format_date(period_start, "long"),
-                 end=format_date(period_end, "long")),
+        period=period_line(period_start, period_end),
         scope=scope,
-        generated=_("Generated %(when)s (%(zone)s)",
-                    when=format_datetime(now, "d MMMM yyyy HH:mm"),
-                    zone=current_app.config["TIMEZONE"]),
+        generated=generated_line(now),
         file_stem=f"{stem}-{period_start.isoformat()}-{period_end.isoformat()}",
     )
+
+
+def period_line(start: date, end: date) -> str:
+    """The title block's period: "Period: 1 October 2026 – 31 December 2026"."""
+    return _("Period: %(start)s – %(end)s", start=format_date(start, "long"),
+             end=format_date(end, "long"))
+
+
+def generated_line(now: datetime | None = None) -> str:
+    """The title block's last line: when the pack was made, in the city's time zone."""
+    return _("Generated %(when)s (%(zone)s)",
+             when=format_datetime(now or utcnow(), "d MMMM yyyy HH:mm"),
+             zone=current_app.config["TIMEZONE"])
 
 
 # --------------------------------------------------------------------------- the tables

@@ -50,6 +50,10 @@ def _text(value: Any, kind: str) -> str:
         return number(value, 1)
     if kind == "percent":
         return percent(value * 100)
+    if kind == "percent2":
+        return f"{number(value * 100, 2)}%"
+    if kind == "measure":
+        return number(value)
     if kind == "datetime" and isinstance(value, datetime):
         return format_datetime(value, "short")
     if kind == "date" and isinstance(value, date):

@@ -20,8 +20,10 @@ from .pack import Pack, Table, Typed
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLE_ROWS = 4  # city and title, scope, period, generated; the header row follows a blank row
 HEADER_ROW = TITLE_ROWS + 2
-FORMATS = {"int": "#,##0", "number": "#,##0.0", "percent": "0.0%", "date": DATE_FORMAT,
-           "datetime": DATETIME_FORMAT}
+# "percent2": a share shown with two decimals (SAKIP achievement, banded as printed); "measure":
+# an indicator's value as measured (as many decimals as it has).
+FORMATS = {"int": "#,##0", "number": "#,##0.0", "percent": "0.0%", "percent2": "0.00%",
+           "measure": "General", "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
 _UNSAFE_SHEET = str.maketrans({c: "-" for c in "[]:*?/\\"})
 
 
@@ -49,6 +51,7 @@ def _write_table(wb: Workbook, pack: Pack, table: Table) -> None:
         cell.alignment = Alignment(vertical="top", wrap_text=True)
         ws.column_dimensions[get_column_letter(n)].width = column.width
     for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
+        strong = (r - HEADER_ROW - 1) in table.strong_rows
         for n, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
             kind = column.kind
             if isinstance(value, Typed):
@@ -59,6 +62,10 @@ def _write_table(wb: Workbook, pack: Pack, table: Table) -> None:
                 cell.data_type = "s"  # a leading "=" stays text
             elif kind in FORMATS:
                 cell.number_format = FORMATS[kind]
+            if column.wrap:
+                cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if strong:
+                cell.font = Font(bold=True)
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     if table.rows:
         ws.auto_filter.ref = (f"A{HEADER_ROW}:{get_column_letter(len(table.columns))}"

@@ -1,4 +1,5 @@
-"""Reporting periods: this month, this quarter, this year, or custom dates (local, inclusive)."""
+"""Reporting periods: this month, this quarter, this year, or custom dates (local, inclusive);
+and any calendar quarter of a year (``quarter``, the quarterly report's)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,29 @@ class Period:
 
 def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_number(day: date) -> int:
+    """1 to 4: the calendar quarter ``day`` falls in."""
+    return (day.month - 1) // 3 + 1
+
+
+def quarter(year: int, number: int) -> Period:
+    """Quarter ``number`` (1 to 4) of ``year``, as custom dates (its ``as_args`` name the dates:
+    "this quarter" would be another one next season)."""
+    if number not in (1, 2, 3, 4):
+        raise PeriodError(_l("The quarter must be 1, 2, 3 or 4."))
+    start = date(year, 3 * (number - 1) + 1, 1)
+    return Period("custom", start, preset("quarter", start).end)
+
+
+def as_quarter(period: Period) -> tuple[int, int] | None:
+    """(year, quarter) when ``period`` is exactly a calendar quarter, else None."""
+    number = quarter_number(period.start)
+    whole = quarter(period.start.year, number)
+    if (period.start, period.end) == (whole.start, whole.end):
+        return period.start.year, number
+    return None
 
 
 def preset(kind: str, today: date) -> Period:

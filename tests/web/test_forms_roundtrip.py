@@ -65,7 +65,7 @@ PEOPLE = {
 # Routes whose answers are files or feeds, not pages with forms.
 NOT_PAGES = {"static", "transfer.export_csv", "transfer.export_xlsx", "transfer.template_csv",
              "transfer.template_xlsx", "calendar.mine", "calendar.unit", "evidence.download",
-             "board.version", "core.healthz"}
+             "board.version", "core.healthz", "reports.quarterly_xlsx"}
 
 
 @pytest.fixture
@@ -371,3 +371,38 @@ def test_stale_recent_reviews_do_not_leak(app, demo_world):
     """(The demo world's review is as a reviewer would start it.)"""
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 1
     assert utcnow() - db.session.scalar(sa.select(Review.started_at)) < timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("person", ["manager", "reviewer"])
+def test_the_quarterly_report_form_sent_unchanged_downloads_what_it_shows(app, client, demo_world,
+                                                                          person):
+    """A GET form (OPD, year, quarter): sent as rendered, it downloads the report of the OPD and
+    quarter it shows, and changes nothing."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from quickwin_tracker.review.periods import quarter_number
+
+    user = demo_world["users"][PEOPLE[person]]
+    sign_in_through_form(client, user)
+    url = "/reports/quarterly"
+    form = next(f for f in forms_in(client.get(url).get_data(as_text=True), url)
+                if f.action == "/reports/quarterly.xlsx")
+    submission = form.submission()
+    assert submission.method == "get"
+    fields = dict(submission.fields)
+    today = local_today()
+    assert (fields["year"], fields["quarter"]) == (str(today.year), str(quarter_number(today)))
+    expected = user.unit.code if person == "manager" else db.session.scalar(
+        sa.select(Unit.code).where(Unit.active.is_(True)).order_by(Unit.code))
+    assert fields["unit"] == expected
+    before = snapshot()
+    response = client.get(submission.url, query_string=fields)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert differences(before, snapshot(), only_inserts_allowed=False) == []
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    assert sheet["A2"].value.startswith(f"{expected} · ")
+    assert sheet["A3"].value.endswith(f"{today.year})")
+    assert f"-{today.year}-T{quarter_number(today)}.xlsx" in response.headers[
+        "Content-Disposition"]

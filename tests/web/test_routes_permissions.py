@@ -151,6 +151,10 @@ RULES: dict[str, str] = {
     "review.review_xlsx": "summary",
     "review.summary_pdf": "summary",
     "review.review_pdf": "summary",
+    # an OPD's quarterly report (can_read_unit_report): reviewers and admins any unit, a manager
+    # their own (without ?unit=, their own; a reviewer without one gets a 400 "choose an OPD")
+    "reports.quarterly": "summary",
+    "reports.quarterly_xlsx": "summary",
     "review.review_start": "reviewer",
     "review.review_decide": "reviewer",
     "outcomes.verify_measurement": "reviewer",
