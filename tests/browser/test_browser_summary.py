@@ -119,8 +119,9 @@ def test_city_summary_prints_as_a_report_of_a_few_pages(page: Page, city_server,
 def test_city_summary_reads_in_two_scrolls_and_keeps_its_grids_on_a_phone(browser, city_server):
     """At 1,000 initiatives: on a 1280 × 900 screen the briefing is at most 3,000 px tall (three
     screens and a little: issue 13's briefing, plus the row issue 14 added for achievement bands
-    and the budget, a bar and a sentence each, their tables folded); on a phone the heat map and the per-OPD table stay grids that
-    scroll sideways in their own box, their row headers held, every cell labelled."""
+    and the budget, a bar and a sentence each, their tables folded); on a phone the heat map and
+    the per-OPD table stay grids that scroll sideways in their own box, their row headers held,
+    every cell labelled."""
     wide = browser.new_page(viewport={"width": 1280, "height": 900})
     _sign_in_as_admin(wide, city_server)
     wide.goto(city_server.path("/summary"))
