@@ -70,7 +70,7 @@ def test_gate_then_milestone_then_measurement_then_rollout(page: Page, live_serv
     evidence.write_bytes(PDF)
     form.locator("input[type=file]").set_input_files(str(evidence))
     form.get_by_role("button", name="Catat pengukuran").click()
-    expect(outcomes.locator("table").first).to_contain_text("45")
+    expect(outcomes.locator("table.measurements").first).to_contain_text("45")
     expect(outcomes.get_by_role("link", name="laporan-uji-coba.pdf")).to_be_visible()
 
     page.goto(server.path("/board/"))
