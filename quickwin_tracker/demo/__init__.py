@@ -255,8 +255,9 @@ def _budgets(created: list[Initiative], lifecycle: _Lifecycle, now: datetime,
         entries = max(round(share * 4), 1) if share > 0 else 0
         start = initiative.created_at.date()
         days = max((today - start).days, 1)
+        weights = [rng.uniform(0.5, 1.5) for _ in range(entries)]  # (payments differ in size)
         for n in range(entries):
-            amount = round(planned * share / entries / 1000) * 1000
+            amount = round(planned * share * weights[n] / sum(weights) / 1000) * 1000
             if amount <= 0:
                 continue
             rows.append(models.Spending(
