@@ -276,8 +276,9 @@ def _main_table(rows: list[_Initiative], realisations: dict[int, float], period:
             score = achievement(value, planned, indicator.direction)
             band = band_of(score)
             body.append([None, None, None, None, indicator.name, indicator.unit_of_measure or None,
-                         indicator.baseline, indicator.target, planned, value,
-                         None if score is None else rounded(score) / 100,
+                         indicator.baseline, indicator.target,
+                         None if planned is None else round(planned, 6), value,
+                         None if score is None else round(rounded(score) / 100, 6),
                          band.label if band else None, *gap, None, None])
     if budgets and rows:
         planned_total = sum(r.planned or 0 for r in rows)
@@ -294,7 +295,9 @@ def _main_table(rows: list[_Initiative], realisations: dict[int, float], period:
 
 
 def _fraction(points: float | None) -> float | None:
-    return None if points is None else points / 100
+    """Percent points as the fraction a percent cell holds, without binary noise (0.7362, not
+    0.7362000000000001)."""
+    return None if points is None else round(points / 100, 6)
 
 
 def _updates_table(rows: list[_Initiative]) -> Table:
