@@ -281,3 +281,17 @@ def test_a_file_that_is_not_accepted_writes_nothing(app, team, initiative, auth,
     folder = app.instance_path + "/evidence"
     import os
     assert not os.path.isdir(folder) or os.listdir(folder) == []
+
+
+@pytest.mark.parametrize("app_config", [{"EVIDENCE_MAX_BYTES": 1024, "MAX_CONTENT_LENGTH": 64 * 1024}])
+def test_a_file_over_the_limit_is_refused_next_to_its_field(app, team, initiative, auth, client,
+                                                            hx):
+    auth.login(team.staff)
+    big = PDF + b"%" * 2048
+    response = client.post(url(initiative), headers=hx, content_type="multipart/form-data",
+                           data={**GOOD, "update-evidence": (io.BytesIO(big), "laporan.pdf")})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Berkas terlalu besar" in html and "1 KB" in html
+    assert GOOD["update-moved"] in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressUpdate)) == 0
