@@ -71,10 +71,6 @@ class Memory:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 def memory() -> Memory:
     """This app's memory (one per process and app)."""
