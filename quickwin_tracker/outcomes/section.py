@@ -269,6 +269,11 @@ def plan_variance_words(points: float | None) -> str:
                     whole, points=number(whole))
 
 
+def band_label(key: str) -> str:
+    """A band's words from its key (a review's frozen snapshot keeps keys, not labels)."""
+    return Band(key, 0).label
+
+
 def planned_number(value: float | None) -> str:
     """A planned value (interpolated, so rarely round) to the precision people plan in: whole
     from 1,000, one decimal from 10, else two: "390,1" rather than "390,134"."""
@@ -291,6 +296,7 @@ def signed_points(points: float | None) -> str:
 TEMPLATE_HELPERS = {
     "plan_variance_words": plan_variance_words,
     "planned_number": planned_number,
+    "band_label": band_label,
     "signed_points": signed_points,
     "outcome_number": number,
     "evidence_size": evidence.size_label,

@@ -1,5 +1,6 @@
 """Review cycles: frozen snapshot and agenda, decisions on the initiative page and trail."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -118,3 +119,37 @@ def test_review_pages(setup, auth, client):
     auth.login(setup["staff"])
     assert client.get(f"/reviews/{review.id}").status_code == 403
     assert client.post("/reviews", data={"period": "month"}).status_code == 403
+
+
+def test_a_review_page_shows_its_frozen_bands_variance_and_updates(setup, auth, client):
+    """The review page reads its snapshot: updates on time (headline and per OPD), the variance
+    against the plan per OPD and the achievement bands per dimension, as frozen."""
+    from quickwin_tracker.models import Measurement as M
+
+    db.session.execute(sa.update(M).values(status="verified"))
+    db.session.commit()
+    auth.login(setup["reviewer"])
+    client.post("/reviews", data={"period": "month", "title": "Rapat November"})
+    review = db.session.scalar(sa.select(Review))
+    snapshot = review.snapshot
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert 'data-figure="updates_on_time"' in page and "Pembaruan kemajuan tepat waktu" in page
+    (unit,) = snapshot["units"]
+    cells = page[page.index('title="' + unit["name"] + '"'):]
+    cells = cells[:cells.index("</tr>")]
+    assert "data-variance" in cells and "data-updates" in cells
+    bands = page[page.index("data-review-bands"):]
+    bands = bands[:bands.index("</table>")]
+    assert "Sangat Baik" in bands and "Sangat Kurang" in bands and "Tanpa predikat" in bands
+    counted = sum(n for row in snapshot["bands_by_dimension"] for n in row["counts"].values())
+    shown = sum(int(n) for n in re.findall(r"<td>(\d+)</td>", bands))
+    assert shown == counted > 0
+    # A snapshot frozen before these figures existed still shows (without them).
+    review.snapshot = {k: v for k, v in snapshot.items() if k not in ("bands", "bands_by_unit",
+                                                                       "bands_by_dimension")}
+    review.snapshot["headline"] = {k: v for k, v in snapshot["headline"].items()
+                                   if k != "updates_on_time_share"}
+    db.session.commit()
+    older = client.get(f"/reviews/{review.id}")
+    assert older.status_code == 200
+    assert "data-review-bands" not in older.get_data(as_text=True)
