@@ -26,6 +26,7 @@ REVIEWER = "reviewer.setda@quickwin.balikpapan.go.id"
 def _page(html: str) -> str:
     """The page without what differs between any two responses (CSRF tokens, script nonces)."""
     html = re.sub(r'(name="csrf[-_]token"[^>]*(?:content|value)=")[^"]*', r"\1", html)
+    html = re.sub(r'("X-CSRFToken": ")[^"]*', r"\1", html)  # (the page's htmx headers)
     return re.sub(r'nonce="[^"]*"', 'nonce=""', html)
 
 
