@@ -132,6 +132,7 @@ BLUEPRINTS = (
     ("public", "bp", None),
     ("digests", "bp", "/digests"),
     ("preferences", "bp", "/preferences"),
+    ("tokens", "bp", "/tokens"),
     ("transfer", "bp", "/transfer"),
     ("admin", "bp", "/admin"),
     ("mail.views", "bp", "/admin/outbox"),
@@ -156,7 +157,7 @@ def register_template_context(app: Flask) -> None:
     from .domain import texts
     from .domain.activity import describe as describe_activity
     from .domain.clock import days_between, to_local
-    from .models import role_label
+    from .models import role_label, token_scope_label
     from .outcomes import section as outcomes_section
 
     app.jinja_env.globals.update(permissions.TEMPLATE_PREDICATES)
@@ -170,6 +171,7 @@ def register_template_context(app: Flask) -> None:
         days_between=days_between,
         to_local=to_local,
         role_label=role_label,
+        token_scope_label=token_scope_label,
         describe_activity=describe_activity,
     )
     app.jinja_env.filters["linkify"] = linkify

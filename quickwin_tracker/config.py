@@ -144,6 +144,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Open boards ask every this many seconds whether another user changed something.
         BOARD_POLL_SECONDS=_env_int("QUICKWIN_BOARD_POLL_SECONDS", 15),
         PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
+        # The API (``api/``) and its personal access tokens (``tokens/``): requests a minute per
+        # token (over it: 429 with Retry-After), and how many days ahead a token may expire.
+        API_RATE_LIMIT=_env_int("QUICKWIN_API_RATE_LIMIT", 120),
+        TOKEN_MAX_DAYS=_env_int("QUICKWIN_TOKEN_MAX_DAYS", 365),
         # Budget and realisation (``budget/``): planned APBD budgets, spending with evidence, and
         # absorption on the summary and in the pack. Off: no budget section, column or sheet.
         BUDGET=_env_bool("QUICKWIN_BUDGET", True),

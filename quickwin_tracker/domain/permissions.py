@@ -18,6 +18,9 @@ The rules (issues #2 and #3):
   while it is not verified (submitted or returned); a verified one is the city's figure, so only
   reviewers and admins correct or withdraw it, and a correction always sends it back to
   "submitted" for another reviewer to verify (``can_amend_measurement``);
+- every signed-in user may make personal access tokens for the API; a token acts as its owner,
+  with their permissions, and a read-only token changes nothing (``can_use_token_for``); a token
+  is revoked by its owner or an admin (``can_revoke_token``);
 - every signed-in user may comment; authors edit their own comment for 15 minutes.
 - an initiative's budget (planned amount and code) is set, and its spending recorded or withdrawn
   with a reason, by those who may edit it (``can_edit``), while it is not archived
@@ -35,6 +38,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from ..models import (
+    AccessToken,
     Comment,
     Initiative,
     Measurement,
@@ -181,6 +185,23 @@ def can_read_unit_report(user: User | None, unit: Unit | None = None) -> Decisio
     return deny(_l("The quarterly report is for reviewers, administrators and OPD heads."))
 
 
+def can_revoke_token(user: User | None, token: AccessToken) -> Decision:
+    """A personal access token is revoked by its owner, or by an admin."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role == Role.ADMIN or token.user_id == user.id:
+        return ALLOW
+    return deny(_l("Only the token's owner or an administrator can revoke it."))
+
+
+def can_use_token_for(token: AccessToken, write: bool) -> Decision:
+    """What a request made with ``token`` may attempt at all: a read-only token reads; what the
+    person behind it may do is then decided by the rules above, as in the browser."""
+    if write and not token.can_write():
+        return deny(_l("This access token is read only; this request changes data."))
+    return ALLOW
+
+
 def can_review(user: User | None) -> Decision:
     """Start a review and record its decisions: the Sekda's office (reviewers) and admins."""
     if not _signed_in(user):
@@ -277,4 +298,5 @@ TEMPLATE_PREDICATES = {
     "can_edit_comment": can_edit_comment,
     "can_edit_update": can_edit_update,
     "can_edit_budget": can_edit_budget,
+    "can_revoke_token": can_revoke_token,
 }

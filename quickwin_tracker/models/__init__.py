@@ -10,7 +10,8 @@
 - ``reviews``: the Sekda's periodic reviews and their decisions;
 - ``updates``: progress updates, the owners' own account on a cadence;
 - ``budget``: planned budgets and realised spending (optional per deployment);
-- ``mail``: the mail outbox and the scheduler's bookkeeping.
+- ``mail``: the mail outbox and the scheduler's bookkeeping;
+- ``tokens``: personal access tokens for the API.
 
 Everything public is importable from here (``from quickwin_tracker.models import User``).
 
@@ -54,10 +55,14 @@ from .people import (
     spend_password_check,
 )
 from .reviews import REVIEW_DECISION_LABELS, Review, ReviewDecision, ReviewDecisionKind
+from .tokens import TOKEN_SCOPE_LABELS, AccessToken, TokenScope, token_scope_label
 from .updates import HEALTH_LABELS, HEALTH_VALUES, Health, ProgressUpdate
 from .vocabulary import TAG_KIND_LABELS, Dimension, Stage, Tag, TagKind
 
 __all__ = [
+    "TOKEN_SCOPE_LABELS",
+    "AccessToken",
+    "TokenScope",
     "HEALTH_LABELS",
     "HEALTH_VALUES",
     "Health",
@@ -107,6 +112,7 @@ __all__ = [
     "initiative_member",
     "initiative_tag",
     "status_refresh",
+    "token_scope_label",
     "new_session_token",
     "role_label",
     "spend_password_check",

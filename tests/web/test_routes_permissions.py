@@ -35,11 +35,13 @@ from quickwin_tracker.models import (
     SavedView,
     Spending,
     Tag,
+    TokenScope,
     Unit,
     User,
 )
 from quickwin_tracker.review.cycle import start_review
 from quickwin_tracker.review.periods import preset
+from quickwin_tracker.tokens.services import issue as issue_token
 from tests.conftest import CHEAP_HASH
 
 # team_member and team_manager: staff and manager of another unit, on the initiative's team.
@@ -62,6 +64,8 @@ ALLOWED = {
     "comment_author": {"staff"},
     "update_author": {"staff"},  # a progress update's author, within its 15 minutes
     "owner_only": {"staff"},
+    # the staff member's access token: its owner and admins revoke it; others do not see it (404)
+    "token_owner": {"staff", "admin"},
 }
 
 RULES: dict[str, str] = {
@@ -79,6 +83,10 @@ RULES: dict[str, str] = {
     "auth.change_language": "signed_in",
     "preferences.index": "signed_in",
     "preferences.unsubscribe": "token",
+    "tokens.index": "signed_in",
+    "tokens.create": "signed_in",
+    "tokens.revoke": "token_owner",
+    "tokens.all_tokens": "admin",
     "calendar.index": "signed_in",
     "calendar.reset": "signed_in",
     "calendar.mine": "token",
@@ -228,6 +236,7 @@ def build_world(make_initiative) -> World:
                             to_user_id=staff.id, subject="s", text_body="t", html_body="<p>t</p>",
                             headers={}, status="failed", attempts=8, last_error="x")
     saved_view = SavedView(user_id=staff.id, name="Antrean", query="unit=all")
+    access_token, _secret = issue_token(staff, "route test", TokenScope.WRITE, None)
     db.session.add_all([notification, message, saved_view])
     review = start_review(people["admin"], preset("month", date(2026, 11, 27)))
     db.session.commit()
@@ -236,7 +245,7 @@ def build_world(make_initiative) -> World:
         "measurement_id": measurement.id, "comment_id": comment.id, "evidence_id": evidence.id,
         "update_id": update.id, "spending_id": spending.id,
         "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
-        "message_id": message.id, "view_id": saved_view.id,
+        "message_id": message.id, "view_id": saved_view.id, "token_id": access_token.id,
         "user_id": people["other_staff"].id, "unit_id": other_unit.id,
         "stage_id": initiative.stage_id, "action": "retire",
         "dimension": initiative.dimension.code, "lane": initiative.dimension.code,
@@ -296,7 +305,7 @@ def verdict(rule: str, person: str, response) -> str | None:
         if status in (401, 404):
             return None
         return f"expected a redirect to the login page, got {status} {response.location}"
-    expected = 404 if rule == "owner_only" else 403
+    expected = 404 if rule in ("owner_only", "token_owner") else 403
     if status != expected:
         return f"expected {expected}, got {status}"
     return None
