@@ -67,7 +67,7 @@ def published() -> PublicData:
     rolled = rolled_out(ordered_stages())
     rows = db.session.execute(
         sa.select(Initiative.id, Initiative.title, Initiative.benefit, Initiative.stage_entered_at,
-                  Initiative.updated_at, Unit.code.label("unit_code"),
+                  Unit.code.label("unit_code"),
                   Unit.name.label("unit_name"), Dimension.code.label("dimension_code"),
                   Dimension.name_id, Dimension.name_en)
         .join(Unit, Unit.id == Initiative.unit_id)
@@ -109,12 +109,13 @@ PUBLISHED_VERBS = ("created", "updated", "moved", "unarchived", "indicator_added
 def last_changed(data: PublicData) -> datetime | None:
     """When the published data last changed (aware UTC; None when nothing was ever published).
 
-    The latest of: a rollout of a shown initiative, a direct change of its row (``updated_at``),
-    and the trail entries that change what is shown (``PUBLISHED_VERBS``) of a shown initiative,
-    or that took one off the page (archived while rolled out, moved back before the rollout
-    stage). One query. It may move for a change the files do not show (a verification of an
-    older measurement, an edit of the internal description): a harvester then fetches the same
-    rows once more; the files' ETag is their content's hash and only moves when a byte does.
+    The latest of: a rollout of a shown initiative, and the trail entries that change what is
+    shown (``PUBLISHED_VERBS``) of a shown initiative, or that took one off the page (archived
+    while rolled out, moved back before the rollout stage). One query. Every change made in the
+    app writes such an entry; a change made behind its back (SQL by hand) moves the files' ETag,
+    which is their content's hash, but not this date. It may move for a change the files do not
+    show (the verification of an older measurement, an edit of the internal description): a
+    harvester then reads the same rows once more.
     """
     shown = [r.id for r in data.rows]
     rolled = data.rolled
@@ -131,6 +132,5 @@ def last_changed(data: PublicData) -> datetime | None:
                               Activity.verb.in_(PUBLISHED_VERBS)),
                       *removed))
     ))
-    moments = [m for m in (trail, *data.rolled_on.values(),
-                           *(aware_utc(r.updated_at) for r in data.rows)) if m is not None]
+    moments = [m for m in (trail, *data.rolled_on.values()) if m is not None]
     return max(moments, default=None)
