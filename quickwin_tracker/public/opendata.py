@@ -21,6 +21,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -175,6 +176,32 @@ def _moment(value: datetime) -> dict[str, str]:
     return {"@type": "xsd:dateTime", "@value": utc.isoformat().replace("+00:00", "Z")}
 
 
+def tag(text: str) -> str:
+    """``text`` as a CKAN tag: letters, digits, spaces, ``-``, ``_`` and ``.`` only (CKAN refuses
+    a dataset whose tag holds anything else, such as the brackets of "Smart Governance (Tata
+    Kelola)"), at most 100 characters."""
+    return " ".join(re.sub(r"[^\w\-. ]+", " ", text).split())[:100]
+
+
+def _keywords(data: PublicData, city: str) -> list[dict[str, str]]:
+    """The catalogue's keywords (CKAN's tags): the Smart City dimensions of what is published, in
+    both languages, and a few about the whole; a word the same in both languages once."""
+    pairs = [("quick win", "quick win"), ("kota cerdas", "smart city"), (city, city)]
+    seen_dimensions = set()
+    for row in data.rows:
+        if row.dimension_code not in seen_dimensions:
+            seen_dimensions.add(row.dimension_code)
+            pairs.append((row.name_id, row.name_en))
+    keywords: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for indonesian, english in pairs:
+        for language, text in (("id", tag(indonesian)), ("en", tag(english))):
+            if len(text) >= 2 and text.casefold() not in seen:
+                seen.add(text.casefold())
+                keywords.append({"@language": language, "@value": text})
+    return keywords
+
+
 def catalogue(data: PublicData, modified: datetime | None) -> dict[str, Any]:
     """The DCAT catalogue of ``DATASETS`` (a JSON-LD document)."""
     config = current_app.config
@@ -189,16 +216,7 @@ def catalogue(data: PublicData, modified: datetime | None) -> dict[str, Any]:
     if config["OPEN_DATA_CONTACT_EMAIL"]:
         contact["vcard:hasEmail"] = {"@id": f"mailto:{config['OPEN_DATA_CONTACT_EMAIL']}"}
     languages = [{"@id": EU_LANGUAGE + "IND"}, {"@id": EU_LANGUAGE + "ENG"}]
-    dimensions: dict[str, tuple[str, str]] = {}
-    for row in data.rows:
-        dimensions.setdefault(row.dimension_code, (row.name_id, row.name_en))
-    keywords = [{"@language": "id", "@value": "quick win"}, {"@language": "en", "@value": "quick win"},
-                {"@language": "id", "@value": "kota cerdas"},
-                {"@language": "en", "@value": "smart city"},
-                {"@language": "id", "@value": city}, {"@language": "en", "@value": city}]
-    for name_id, name_en in dimensions.values():
-        keywords += [{"@language": "id", "@value": name_id},
-                     {"@language": "en", "@value": name_en}]
+    keywords = _keywords(data, city)
     dates: dict[str, Any] = {}
     if data.rolled_on:
         dates["dct:issued"] = _moment(min(data.rolled_on.values()))

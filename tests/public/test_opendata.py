@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,7 +17,7 @@ from quickwin_tracker.extensions import db
 from quickwin_tracker.initiatives.services import archive_initiative
 from quickwin_tracker.models import Comment, Indicator, Initiative, Measurement
 from quickwin_tracker.outcomes.services import verify_measurement
-from quickwin_tracker.public.opendata import number
+from quickwin_tracker.public.opendata import number, tag
 
 ON = {"PUBLIC_PAGE": True, "OPEN_DATA_CONTACT_EMAIL": "smartcity@balikpapan.go.id",
       "BASE_URL": "https://quickwin.balikpapan.go.id"}
@@ -202,9 +203,12 @@ def test_catalogue_lists_each_dataset_with_licence_and_date(app_config, client, 
         assert _ids(dataset, f"{DCT}license") == [CC_BY]
         assert dataset[f"{DCT}modified"][0]["@value"] == "2026-10-02T01:00:00Z"
         assert dataset[f"{DCT}issued"][0]["@value"] == "2026-09-14T20:00:00Z"
-        keywords = {k["@value"] for k in dataset[f"{DCAT}keyword"]}
-        assert {city["akta"].dimension.name_id, city["akta"].dimension.name_en,
-                city["antrean"].dimension.name_en, "smart city"} <= keywords
+        keywords = [k["@value"] for k in dataset[f"{DCAT}keyword"]]
+        assert {tag(city["akta"].dimension.name_id), city["akta"].dimension.name_en,
+                city["antrean"].dimension.name_en, "smart city", "quick win"} <= set(keywords)
+        assert len(keywords) == len({k.casefold() for k in keywords})
+        # CKAN's tag rule, or the harvested dataset is refused
+        assert all(re.fullmatch(r"[\w\-. ]{2,100}", k) for k in keywords), keywords
         (contact,) = dataset[f"{DCAT}contactPoint"]
         assert _ids(contact, f"{VCARD}hasEmail") == ["mailto:smartcity@balikpapan.go.id"]
         (distribution,) = dataset[f"{DCAT}distribution"]
@@ -308,6 +312,15 @@ def test_the_page_links_its_open_data(app_config, client, city, language, texts)
 ])
 def test_numbers_are_machine_readable(value, text):
     assert number(value) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Smart Governance (Tata Kelola)", "Smart Governance Tata Kelola"),
+    ("Ekonomi & Pariwisata", "Ekonomi Pariwisata"), ("smart-city_v1.0", "smart-city_v1.0"),
+    ("Lingkungan/Alam", "Lingkungan Alam"), ("x" * 120, "x" * 100),
+])
+def test_keywords_are_valid_ckan_tags(text, expected):
+    assert tag(text) == expected
 
 
 def _grow(make_initiative, units, n: int) -> None:
