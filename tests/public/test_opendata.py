@@ -13,6 +13,8 @@ import pytest
 import sqlalchemy as sa
 from pyld import jsonld
 
+from quickwin_tracker import create_app
+from quickwin_tracker.config import ConfigError
 from quickwin_tracker.extensions import db
 from quickwin_tracker.initiatives.services import archive_initiative
 from quickwin_tracker.models import Comment, Indicator, Initiative, Measurement
@@ -358,3 +360,37 @@ def test_query_counts_do_not_grow_with_the_city(app_config, client, make_unit, m
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Initiative)) == 43
     assert counts() == small
     assert small["/dampak/data/quick-wins.csv"] <= 6
+
+
+@pytest.fixture
+def open_data_env(monkeypatch, tmp_path):
+    for name in ("QUICKWIN_OPEN_DATA_LICENSE", "QUICKWIN_OPEN_DATA_PUBLISHER",
+                 "QUICKWIN_OPEN_DATA_CONTACT_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
+    return monkeypatch
+
+
+def test_settings_come_from_the_environment(open_data_env):
+    defaults = create_app({"TESTING": True, "SECRET_KEY": "s"}).config
+    assert defaults["OPEN_DATA_LICENSE"] == CC_BY
+    assert defaults["OPEN_DATA_PUBLISHER"] == "Pemerintah Kota Balikpapan"
+    assert defaults["OPEN_DATA_CONTACT_EMAIL"] == ""
+    open_data_env.setenv("QUICKWIN_OPEN_DATA_LICENSE", "https://opendatacommons.org/licenses/odbl/1-0/")
+    open_data_env.setenv("QUICKWIN_OPEN_DATA_PUBLISHER", "Diskominfo Kota Balikpapan")
+    open_data_env.setenv("QUICKWIN_OPEN_DATA_CONTACT_EMAIL", " data@balikpapan.go.id ")
+    config = create_app({"TESTING": True, "SECRET_KEY": "s"}).config
+    assert config["OPEN_DATA_LICENSE"] == "https://opendatacommons.org/licenses/odbl/1-0/"
+    assert config["OPEN_DATA_PUBLISHER"] == "Diskominfo Kota Balikpapan"
+    assert config["OPEN_DATA_CONTACT_EMAIL"] == "data@balikpapan.go.id"
+
+
+@pytest.mark.parametrize(("env", "value"), [
+    ("QUICKWIN_OPEN_DATA_LICENSE", "CC BY 4.0"), ("QUICKWIN_OPEN_DATA_LICENSE", "ftp://x/"),
+    ("QUICKWIN_OPEN_DATA_CONTACT_EMAIL", "smart city team"),
+    ("QUICKWIN_OPEN_DATA_CONTACT_EMAIL", "a@b"),
+])
+def test_a_bad_setting_fails_at_start_with_its_name(open_data_env, env, value):
+    open_data_env.setenv(env, value)
+    with pytest.raises(ConfigError, match=env):
+        create_app({"TESTING": True, "SECRET_KEY": "s"})
