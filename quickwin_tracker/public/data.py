@@ -111,9 +111,10 @@ def last_changed(data: PublicData) -> datetime | None:
 
     The latest of: a rollout of a shown initiative, and the trail entries that change what is
     shown (``PUBLISHED_VERBS``) of a shown initiative, or that took one off the page (archived
-    while rolled out, moved back before the rollout stage). One query. Every change made in the
-    app writes such an entry; a change made behind its back (SQL by hand) moves the files' ETag,
-    which is their content's hash, but not this date. It may move for a change the files do not
+    while rolled out, moved back before the rollout stage). One query. Every change of an
+    initiative made in the app writes such an entry; renaming an OPD or a dimension, or a change
+    made behind the app's back (SQL by hand), moves the files' ETag, which is their content's
+    hash, but not this date. It may move for a change the files do not
     show (the verification of an older measurement, an edit of the internal description): a
     harvester then reads the same rows once more.
     """
