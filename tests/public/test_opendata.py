@@ -5,6 +5,7 @@ the page is off."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from datetime import UTC, date, datetime
@@ -118,9 +119,18 @@ def test_quick_wins_csv_is_what_the_page_shows(app_config, client, city):
          "outcome_progress_percent": "88.8", "indicator_count": "2",
          "page_url": f"https://quickwin.balikpapan.go.id/dampak#qw-{akta.id}"},
     ]
-    page = client.get("/dampak").get_data(as_text=True)
-    for row in rows:
-        assert f'id="qw-{row["id"]}"' in page
+    # Each row is a section of the page, in the same order, saying the same things.
+    page = html.unescape(client.get("/dampak").get_data(as_text=True))
+    sections = re.findall(r'<section class="public-item[^"]*" aria-labelledby="qw-(\d+)">(.*?)'
+                          r'</section>', page, re.S)
+    assert [number for number, _ in sections] == [row["id"] for row in rows]
+    outcomes = read_csv(client.get("/dampak/data/outcomes.csv"))
+    for row, (_, section) in zip(rows, sections, strict=True):
+        for column in ("title", "benefit", "unit_name", "dimension_name_id"):
+            assert row[column] in section, (column, row[column])
+        names = [o["indicator_name"] for o in outcomes if o["quick_win_id"] == row["id"]]
+        assert re.findall(r'<th scope="row">(.*?)</th>', section) == names
+        assert int(row["indicator_count"]) == len(names)
 
 
 @pytest.mark.parametrize("app_config", [ON])
