@@ -407,3 +407,17 @@ def test_a_bad_setting_fails_at_start_with_its_name(open_data_env, env, value):
     open_data_env.setenv(env, value)
     with pytest.raises(ConfigError, match=env):
         create_app({"TESTING": True, "SECRET_KEY": "s"})
+
+
+@pytest.mark.parametrize("app_config", [ON])
+def test_a_compressed_file_is_conditional_too(app_config, client, make_unit, make_initiative):
+    """Over 1 KB a CSV goes out gzip-compressed (Flask-Compress marks its ETag ``:gzip``); the
+    compressed ETag still earns a 304."""
+    _grow(make_initiative, [make_unit()], 30)
+    gzip = {"Accept-Encoding": "gzip"}
+    response = client.get("/dampak/data/quick-wins.csv", headers=gzip)
+    assert response.headers["Content-Encoding"] == "gzip"
+    etag = response.headers["ETag"]
+    assert etag.endswith(':gzip"')
+    again = client.get("/dampak/data/quick-wins.csv", headers={**gzip, "If-None-Match": etag})
+    assert again.status_code == 304
