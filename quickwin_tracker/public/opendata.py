@@ -209,8 +209,7 @@ def catalogue(data: PublicData, modified: datetime | None) -> dict[str, Any]:
     licence = {"@id": config["OPEN_DATA_LICENSE"]}
     page = app_url("public.outcomes")
     catalog_url = app_url("public.catalog")
-    publisher = {"@type": "foaf:Organization", "foaf:name": config["OPEN_DATA_PUBLISHER"],
-                 "foaf:homepage": {"@id": app_url("core.index")}}
+    publisher = {"@type": "foaf:Organization", "foaf:name": config["OPEN_DATA_PUBLISHER"]}
     contact: dict[str, Any] = {"@type": "vcard:Organization",
                                "vcard:fn": config["OPEN_DATA_PUBLISHER"]}
     if config["OPEN_DATA_CONTACT_EMAIL"]:
