@@ -144,6 +144,14 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Open boards ask every this many seconds whether another user changed something.
         BOARD_POLL_SECONDS=_env_int("QUICKWIN_BOARD_POLL_SECONDS", 15),
         PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
+        # Open data (``public/opendata.py``, with the public page): the licence the CSV files and
+        # the DCAT catalogue carry (a URL), the publisher named in the catalogue, and the
+        # contact point's email (none: the catalogue names the publisher only).
+        OPEN_DATA_LICENSE=os.environ.get("QUICKWIN_OPEN_DATA_LICENSE", "").strip()
+        or "https://creativecommons.org/licenses/by/4.0/",
+        OPEN_DATA_PUBLISHER=os.environ.get("QUICKWIN_OPEN_DATA_PUBLISHER", "").strip()
+        or "Pemerintah Kota Balikpapan",
+        OPEN_DATA_CONTACT_EMAIL=os.environ.get("QUICKWIN_OPEN_DATA_CONTACT_EMAIL", "").strip(),
         # The API (``api/``) and its personal access tokens (``tokens/``): requests a minute per
         # token (over it: 429 with Retry-After), and how many days ahead a token may expire.
         API_RATE_LIMIT=_env_int("QUICKWIN_API_RATE_LIMIT", 120),
@@ -286,8 +294,23 @@ def _validate(app: Flask) -> None:
         raise ConfigError("QUICKWIN_DATE_MIN_YEAR must not be later than QUICKWIN_DATE_MAX_YEAR")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty")
+    _validate_open_data(app)
     _validate_scheduler(app)
     _validate_reminders(app)
+
+
+def _validate_open_data(app: Flask) -> None:
+    """The licence is an absolute http(s) URL (the catalogue links it); the contact, an email."""
+    licence = app.config["OPEN_DATA_LICENSE"]
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", licence):
+        raise ConfigError(f"QUICKWIN_OPEN_DATA_LICENSE must be the licence's URL (https://…), "
+                          f"got {licence!r}")
+    email = app.config["OPEN_DATA_CONTACT_EMAIL"]
+    if email and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", email):
+        raise ConfigError(f"QUICKWIN_OPEN_DATA_CONTACT_EMAIL must be an email address, "
+                          f"got {email!r}")
+    if not app.config["OPEN_DATA_PUBLISHER"]:
+        raise ConfigError("QUICKWIN_OPEN_DATA_PUBLISHER is empty")
 
 
 def _validate_reminders(app: Flask) -> None:

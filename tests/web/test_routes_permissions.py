@@ -74,6 +74,9 @@ RULES: dict[str, str] = {
     "core.healthz": "public",
     "core.set_language": "public",
     "public.outcomes": "public",  # 404 unless QUICKWIN_PUBLIC_PAGE: never 403/500
+    "public.quick_wins_csv": "public",  # its open data: the same (public/opendata.py)
+    "public.outcomes_csv": "public",
+    "public.catalog": "public",
     "auth.login": "public",
     "auth.logout": "public",
     "auth.forgot_password": "public",
