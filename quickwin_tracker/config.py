@@ -185,7 +185,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # private or link-local addresses at all (off: never).
         WEBHOOK_INTERVAL_SECONDS=_env_int("QUICKWIN_WEBHOOK_INTERVAL_SECONDS", 15),
         WEBHOOK_TIMEOUT=_env_int("QUICKWIN_WEBHOOK_TIMEOUT", 5),
-        WEBHOOK_MAX_ATTEMPTS=_env_int("QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 12),
+        WEBHOOK_MAX_ATTEMPTS=_env_int("QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 14),
         WEBHOOK_DISABLE_AFTER_DAYS=_env_int("QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 3),
         WEBHOOK_ALLOW_PRIVATE=_env_bool("QUICKWIN_WEBHOOK_ALLOW_PRIVATE", False),
         # Reminders and nudges (``reminders/services.py``). The lead time is each user's own

@@ -137,12 +137,13 @@ def set_active(actor: User, endpoint: WebhookEndpoint, active: bool,
     if active:
         endpoint.disabled_at, endpoint.disabled_reason = None, ""
         endpoint.failing_since = None
-        # What waited while it was off is due now, in its order.
+        # What waited while it was off is due now, in its order, its attempts counted afresh.
         db.session.execute(
             sa.update(WebhookDelivery)
             .where(WebhookDelivery.endpoint_id == endpoint.id,
                    WebhookDelivery.status == DeliveryStatus.QUEUED.value)
-            .values(next_attempt_at=now))
+            .values(next_attempt_at=now, attempts=0)
+            .execution_options(synchronize_session=False))
     else:
         endpoint.disabled_at, endpoint.disabled_reason = now, DISABLED_BY_ADMIN
     db.session.flush()
