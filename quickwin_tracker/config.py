@@ -187,6 +187,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SCHEDULER_POLL_SECONDS=_env_int("QUICKWIN_SCHEDULER_POLL_SECONDS", 15),
         SCHEDULER_JOBS=os.environ.get("QUICKWIN_SCHEDULER_JOBS", ""),
         SCHEDULER_EXTRA_JOBS=os.environ.get("QUICKWIN_SCHEDULER_EXTRA_JOBS", ""),
+        # Signed webhooks (``webhooks/``): how often the queue is delivered, the timeout of one
+        # request (seconds), attempts before a delivery is marked failed, the days an endpoint may
+        # fail before it is disabled, and whether admins may allow an endpoint to reach loopback,
+        # private or link-local addresses at all (off: never).
+        WEBHOOK_INTERVAL_SECONDS=_env_int("QUICKWIN_WEBHOOK_INTERVAL_SECONDS", 15),
+        WEBHOOK_TIMEOUT=_env_int("QUICKWIN_WEBHOOK_TIMEOUT", 5),
+        WEBHOOK_MAX_ATTEMPTS=_env_int("QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 14),
+        WEBHOOK_DISABLE_AFTER_DAYS=_env_int("QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 3),
+        WEBHOOK_ALLOW_PRIVATE=_env_bool("QUICKWIN_WEBHOOK_ALLOW_PRIVATE", False),
         # Reminders and nudges (``reminders/services.py``). The lead time is each user's own
         # preference; this is the fallback for a user without one (the column default is 3).
         REMINDER_LEAD_DAYS=_env_int("QUICKWIN_REMINDER_LEAD_DAYS", 3),
@@ -363,6 +372,10 @@ def _validate_scheduler(app: Flask) -> None:
         ("MENTION_INTERVAL_SECONDS", "QUICKWIN_MENTION_INTERVAL_SECONDS", 1, 86400),
         ("CATCHUP_HOURS", "QUICKWIN_CATCHUP_HOURS", 0, 24 * 7),
         ("SCHEDULER_POLL_SECONDS", "QUICKWIN_SCHEDULER_POLL_SECONDS", 1, 3600),
+        ("WEBHOOK_INTERVAL_SECONDS", "QUICKWIN_WEBHOOK_INTERVAL_SECONDS", 1, 3600),
+        ("WEBHOOK_TIMEOUT", "QUICKWIN_WEBHOOK_TIMEOUT", 1, 30),
+        ("WEBHOOK_MAX_ATTEMPTS", "QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 1, 100),
+        ("WEBHOOK_DISABLE_AFTER_DAYS", "QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 1, 365),
     ):
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -43,6 +43,7 @@ KIND_LABELS = {
     "password_reset": _l("password reset"),
     "token_created": _l("access token made"),
     "test": _l("test email"),
+    "webhook_disabled": _l("webhook endpoint disabled"),
 }
 
 
