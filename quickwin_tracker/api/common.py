@@ -33,6 +33,7 @@ def blueprint(name: str, description: str) -> Blueprint:
     a service's refusal answered as a problem (and its transaction rolled back)."""
     bp = Blueprint(f"api_{name}", __name__, url_prefix=API_PREFIX, description=description)
     bp.before_request(authenticate_request)
+    bp.before_request(refuse_nul_bytes)
 
     @bp.errorhandler(DomainError)
     def refused(error: DomainError):
@@ -40,6 +41,24 @@ def blueprint(name: str, description: str) -> Blueprint:
         return from_domain(error)
 
     return bp
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_bytes() -> None:
+    """No text has a use for NUL and PostgreSQL cannot store it: a JSON body carrying one is a
+    bad request (the web refuses it in forms and query strings, ``web/errors.py``)."""
+    if (request.method in ("POST", "PUT", "PATCH") and request.is_json
+            and _has_nul(request.get_json(silent=True))):
+        raise ApiProblem(400)
 
 
 def actor() -> User:

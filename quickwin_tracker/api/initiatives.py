@@ -22,7 +22,7 @@ from ..initiatives import services
 from ..lifecycle import kept
 from ..lifecycle.stages import active_stages
 from ..lifecycle.status import Status
-from ..models import Dimension, Initiative, InitiativeStatus, Stage, Tag, Unit, User
+from ..models import MAX_ID, Dimension, Initiative, InitiativeStatus, Stage, Tag, Unit, User
 from .common import (
     ETAG_HEADER,
     IF_MATCH_OPTIONAL,
@@ -57,7 +57,8 @@ class InitiativeFilters(PageArgs):
     stage = fields.String(metadata={"description": "A stage's code."})
     status = fields.String(validate=validate.OneOf([s.value for s in Status]),
                            metadata={"description": "A derived status."})
-    owner = Id(metadata={"description": "The owner's user id."})
+    owner = fields.Integer(validate=validate.Range(1, MAX_ID),
+                           metadata={"description": "The owner's user id."})
     tag = fields.String(metadata={"description": "A plan it serves, as kind:code (sdg:11.2)."})
     q = fields.String(metadata={"description": "Words in the title or the benefit."})
     archived = fields.String(load_default="false", validate=validate.OneOf(ARCHIVED_CHOICES),

@@ -158,8 +158,10 @@ def from_domain(error: DomainError) -> Response:
     """A service's refusal: its status, its message, next to its field when it names one."""
     errors = {error.field: [error.message]} if error.field else None
     extra: dict[str, Any] = {}
+    detail = error.message
     missing = getattr(error, "missing", None)
     if missing:  # a stage gate: what the initiative still needs, each with where to fix it
         extra["missing"] = [{"check": m.check, "text": str(m.text), "anchor": m.anchor}
                             for m in missing]
-    return problem(error.status, error.message, errors, **extra)
+        detail = f"{detail} " + "; ".join(str(m.text) for m in missing)
+    return problem(error.status, detail, errors, **extra)
