@@ -36,13 +36,46 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY + "; worker-src 'self' bl
 # (module, blueprint attribute): the order of the reference's sections.
 MODULES = ("initiatives", "parts", "outcomes", "activity", "summary", "reference")
 
-DESCRIPTION = """The Quick-Win Tracker's API: the same initiatives, rules and permissions as the
-web pages, for programs. Authenticate with a personal access token from your account page
-(`Authorization: Bearer qwt_…`); a token acts as you, with your permissions, and a read-only token
-changes nothing. Lists are paged (`?page=&per_page=`, `Link` headers, `X-Total-Count`). An
-initiative's `ETag` is its version: send it back in `If-Match` to change it (a stale one: 412,
-nothing changes). Errors are `application/problem+json` (RFC 9457), in the language of
-`Accept-Language` (Indonesian unless English is asked for). See docs/api.md."""
+DESCRIPTION = """The Quick-Win Tracker's API: the same initiatives, rules and permissions as
+the web pages, for programs. The guide is docs/api.md in the source.
+
+# Authentication
+
+Make a personal access token on your account page (My account, API access tokens) and send it
+in every request: `Authorization: Bearer qwt_…`. It acts as you, with your permissions; a
+read-only token changes nothing (403 on every write). Missing, revoked or expired: 401 with
+`WWW-Authenticate: Bearer`. Too many requests a minute: 429 with `Retry-After`. The API reads
+no session cookie and needs no CSRF token.
+
+# Errors
+
+Every error is `application/problem+json` (RFC 9457): `type`, `title` (the HTTP status phrase),
+`status`, `detail`, and for bad input `errors` (per field, the web form's own messages). A move
+refused by a stage gate lists what is `missing`. The language follows `Accept-Language`:
+Indonesian unless English is preferred. A refused or invalid request changes nothing.
+
+# Pagination
+
+Lists take `?page=` (from 1) and `?per_page=` (1 to 100, default 25), answer
+`{items, total, page, per_page}`, and send `X-Total-Count` and an RFC 8288 `Link` header
+(`first`, `prev`, `next`, `last`).
+
+# ETag and If-Match
+
+An initiative's `ETag` is its version. Editing it (PATCH) and moving it require `If-Match` with
+the ETag last read: without it 428, with a stale one 412 and nothing changes. Archiving and
+bringing back accept it (412 when stale) without requiring it.
+
+# Examples
+
+```
+curl -H "Authorization: Bearer $QUICKWIN_TOKEN" \\
+  "$BASE/api/v1/initiatives?unit=DISKOMINFO&status=at_risk"
+```
+
+docs/api.md walks through three: the at-risk initiatives of an OPD, recording a measurement,
+moving an initiative with If-Match.
+"""
 
 
 class Api(SmorestApi):

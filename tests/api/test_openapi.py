@@ -121,3 +121,14 @@ def test_the_api_keeps_its_document(app, world):
     # Every operation was called, and many calls got past validation to do their work.
     assert {label for label, _status in seen} == {op.label for op in operations}
     assert sum(1 for _label, status in seen if status < 300) > len(operations)
+
+
+def test_the_tokens_page_links_the_reference_and_its_topics(auth, team):
+    page = auth.sign_in(team.staff).get("/tokens/").get_data(as_text=True)
+    assert 'href="/api/v1/docs"' in page
+    for section in ("Authentication", "Errors", "Pagination", "ETag-and-If-Match", "Examples"):
+        assert f'href="/api/v1/docs#section/{section}"' in page
+    # Each topic is a heading of the document's description, which Redoc makes that section.
+    description = auth.client.get("/api/v1/openapi.json").get_json()["info"]["description"]
+    for heading in ("Authentication", "Errors", "Pagination", "ETag and If-Match", "Examples"):
+        assert f"\n# {heading}\n" in description
