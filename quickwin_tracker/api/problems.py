@@ -40,6 +40,8 @@ MESSAGES = {
     "Must be one of: {choices}.": "Not a valid choice.",
     "Special numeric values (nan or infinity) are not permitted.": "Not a valid float value.",
 }
+# The services name the form's fields; the API's bodies name some of them by their ids.
+BODY_FIELDS = {"owner": "owner_id", "members": "member_ids", "responsible": "responsible_id"}
 UNKNOWN_FIELD = _l("This field is not part of the request.")
 
 DETAILS = {
@@ -156,7 +158,8 @@ def _own_description(error: HTTPException) -> bool:
 
 def from_domain(error: DomainError) -> Response:
     """A service's refusal: its status, its message, next to its field when it names one."""
-    errors = {error.field: [error.message]} if error.field else None
+    field = BODY_FIELDS.get(error.field, error.field)
+    errors = {field: [error.message]} if field else None
     extra: dict[str, Any] = {}
     detail = error.message
     missing = getattr(error, "missing", None)

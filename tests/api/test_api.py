@@ -278,7 +278,7 @@ def test_a_team_member_edits_content_but_not_ownership(api, team, make_initiativ
     refused = call("PATCH", f"/api/v1/initiatives/{initiative.id}",
                    json={"owner_id": team.outsider.id}, headers={"If-Match": etag})
     assert refused.status_code == 403
-    assert refused.get_json(force=True)["errors"] == {"owner": [
+    assert refused.get_json(force=True)["errors"] == {"owner_id": [
         "Only the owning unit can change the unit, owner, team or archive state of an "
         "initiative."]}
     ok = call("PATCH", f"/api/v1/initiatives/{initiative.id}", json={"benefit": "Lebih jelas."},
