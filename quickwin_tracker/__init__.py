@@ -15,6 +15,8 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .api.problems import is_api_request
+from .api.problems import select_locale as api_locale
 from .config import load_config
 from .domain import permissions
 from .extensions import babel, compress, csrf, db, login_manager, migrate
@@ -54,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     app.url_map.converters["int"] = IdConverter  # before any route is added (web/routing.py)
     register_blueprints(app)
+    register_api(app)
     register_errorhandlers(app)
     register_template_context(app)
     register_hooks(app)
@@ -71,6 +74,8 @@ def _select_locale() -> str:
         if click.get_current_context(silent=True) is not None:
             return "en"
         return "id"
+    if is_api_request():
+        return api_locale()  # Accept-Language: the API has no session and no account setting
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")
@@ -145,6 +150,13 @@ def register_blueprints(app: Flask) -> None:
     for module, attribute, prefix in BLUEPRINTS:
         blueprint = getattr(import_module(f".{module}", __name__), attribute)
         app.register_blueprint(blueprint, url_prefix=prefix)
+
+
+def register_api(app: Flask) -> None:
+    """The REST API at /api/v1 and its OpenAPI document (``api/``)."""
+    from .api import init_app
+
+    init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

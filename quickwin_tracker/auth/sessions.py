@@ -29,6 +29,7 @@ from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user
 
+from ..api.problems import is_api_request
 from ..domain.clock import utcnow
 from ..extensions import db, login_manager
 from ..models import MAX_ID, User
@@ -86,7 +87,18 @@ def remembered() -> bool:
 
 class IdleSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, except that a background request does not renew the
-    cookie (and so does not postpone the idle timeout) unless it changed the session."""
+    cookie (and so does not postpone the idle timeout) unless it changed the session, and that
+    the API has none: it reads no session cookie and sets none (bearer tokens only, ``api/``)."""
+
+    def open_session(self, app: Flask, request):  # noqa: ANN001 (Flask's signature)
+        if is_api_request():
+            return self.session_class()  # empty: whoever signed in in this browser is ignored
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:  # noqa: ANN001
+        if is_api_request():
+            return
+        super().save_session(app, session, response)
 
     def should_set_cookie(self, app: Flask, session) -> bool:  # noqa: ANN001 (Flask's signature)
         if request.endpoint in BACKGROUND_ENDPOINTS:

@@ -10,6 +10,7 @@ from flask import Flask, abort, g, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from ..api.problems import from_http, is_api_request
 from ..extensions import db, login_manager
 from .htmx import is_htmx
 from .pages import render_page
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 def _render(error: HTTPException):
     code = error.code or 500
+    if is_api_request():  # the API answers problem+json (RFC 9457), never a page
+        return from_http(error)
     if is_htmx():
         return render_template("errors/_message.html", error=error), code
     return render_page("errors/error.html", error=error), code
@@ -51,7 +54,8 @@ def register(app: Flask) -> None:
             db.session.rollback()
         log.error("database error: %s", error)
         # Render without touching the database again: the page treats the visitor as anonymous.
-        g._login_user = login_manager.anonymous_user()
+        if not is_api_request():
+            g._login_user = login_manager.anonymous_user()
         return _render(ServiceUnavailable())
 
     @app.errorhandler(Exception)

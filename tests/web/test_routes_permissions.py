@@ -15,10 +15,11 @@ answer such as 400/409/422 for the empty POST body is fine).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from quickwin_tracker.auth.reset import reset_token
 from quickwin_tracker.extensions import db
@@ -200,6 +201,56 @@ RULES: dict[str, str] = {
     "webhooks.delete": "admin",
     "webhooks.ping": "admin",
     "webhooks.send_again": "admin",
+    # the API (issue 15): a bearer token of each person (anonymous: none, 401); its document
+    # and reference are public
+    "api-docs.openapi_json": "public",
+    "api-docs.openapi_redoc": "public",
+    "api_initiatives.list_initiatives": "signed_in",
+    "api_initiatives.get_initiative": "signed_in",
+    "api_initiatives.create_initiative": "create",
+    "api_initiatives.update_initiative": "edit_initiative",
+    "api_initiatives.move": "edit_initiative",
+    "api_initiatives.archive": "manage_initiative",
+    "api_initiatives.unarchive": "manage_initiative",
+    "api_initiative_parts.list_milestones": "signed_in",
+    "api_initiative_parts.add_milestone": "edit_initiative",
+    "api_initiative_parts.update_milestone": "edit_initiative",
+    "api_initiative_parts.complete_milestone": "edit_initiative",
+    "api_initiative_parts.reopen_milestone": "edit_initiative",
+    "api_initiative_parts.list_comments": "signed_in",
+    "api_initiative_parts.add_comment": "signed_in",
+    "api_initiative_parts.list_updates": "signed_in",
+    "api_initiative_parts.post_update": "edit_initiative",
+    "api_outcomes.list_indicators": "signed_in",
+    "api_outcomes.get_indicator": "signed_in",
+    "api_outcomes.list_measurements": "signed_in",
+    "api_outcomes.record_measurement": "edit_initiative",
+    "api_outcomes.verify_measurement": "reviewer",
+    "api_outcomes.return_measurement": "reviewer",
+    "api_activity.city_activity": "signed_in",
+    "api_activity.initiative_activity": "signed_in",
+    "api_summary.summary": "summary",
+    "api_reference.list_stages": "signed_in",
+    "api_reference.list_dimensions": "signed_in",
+    "api_reference.list_units": "signed_in",
+    "api_reference.list_users": "signed_in",
+    "api_reference.me": "signed_in",
+    "api_reference.get_user": "signed_in",
+}
+
+# What each API write sends: a valid body, so that the permission decides (the initiative's
+# ETag is added as If-Match to every write on it).
+API_BODIES: dict[str, dict[str, object]] = {
+    "api_initiatives.create_initiative": {"title": "Lewat API", "benefit": "Manfaat",
+                                          "dimension": "governance"},
+    "api_initiatives.update_initiative": {"title": "Diubah lewat API"},
+    "api_initiatives.move": {"stage": "proposed", "after": None},  # the same cell, to the top
+    "api_initiative_parts.add_milestone": {"title": "Uji", "due_date": "2027-02-01"},
+    "api_initiative_parts.update_milestone": {"title": "Uji ulang"},
+    "api_initiative_parts.add_comment": {"body": "Dari API"},
+    "api_initiative_parts.post_update": {"health": "on_track", "moved": "Berjalan."},
+    "api_outcomes.record_measurement": {"value": 4, "measured_on": "2026-11-02"},
+    "api_outcomes.return_measurement": {"reason": "Datanya belum lengkap."},
 }
 
 
@@ -210,6 +261,15 @@ _counter = itertools.count(1)
 class World:
     people: dict[str, User | None]
     params: dict[str, object]
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def token(self, person: str, scope: str = TokenScope.WRITE) -> str:
+        """A bearer token of ``person`` (made once per world and scope)."""
+        if (person, scope) not in self.tokens:
+            _token, secret = issue_token(self.people[person], f"{person} {scope}", scope, None)
+            db.session.commit()
+            self.tokens[person, scope] = secret
+        return self.tokens[person, scope]
 
 
 def build_world(make_initiative) -> World:
@@ -303,12 +363,23 @@ def post_data(endpoint: str, world: World) -> dict[str, object]:
         return {"fold": "1"}
     if endpoint == "board.density":
         return {"density": "compact"}
+    if endpoint in API_BODIES:
+        return dict(API_BODIES[endpoint])
     return {}
 
 
-def visit(app, world: World, person: str, method: str, path: str, data=None):
+def visit(app, world: World, person: str, method: str, path: str, data=None,
+          scope: str = TokenScope.WRITE):
     client = app.test_client()
     user = world.people[person]
+    if path.startswith("/api/"):  # bearer tokens only; anonymous sends none
+        headers = {"Accept-Language": "en"}
+        if user is not None:
+            headers["Authorization"] = f"Bearer {world.token(person, scope)}"
+        if method != "GET":
+            headers["If-Match"] = f'"{world.params["version"]}"'
+        return client.open(path, method=method, headers=headers,
+                           json=data if method != "GET" else None)
     if user is not None:
         with client.session_transaction() as session:
             session["_user_id"] = user.get_sign_in_id()  # what signing in stores
@@ -376,6 +447,31 @@ def test_every_route_as_every_person(app, make_initiative):
                                 f"{problem}")
     assert visits > 400
     assert not problems, "\n".join(problems)
+
+
+def test_a_read_only_token_is_refused_on_every_api_write(app, make_initiative):
+    """A read-only token reads; on every write, even an admin's is refused (403, problem+json)
+    and nothing is written."""
+    from quickwin_tracker.models import Activity
+
+    world = build_world(make_initiative)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
+    writes = 0
+    for rule, method in rules_and_methods(app):
+        if not rule.rule.startswith("/api/") or method == "GET" or rule.endpoint.startswith(
+                "api-docs"):
+            continue
+        path = app.url_map.bind("localhost").build(
+            rule.endpoint, url_values(rule.endpoint, rule, world), method=method)
+        response = visit(app, world, "admin", method, path, post_data(rule.endpoint, world),
+                         scope=TokenScope.READ)
+        assert response.status_code == 403, (method, path, response.status_code)
+        assert response.mimetype == "application/problem+json"
+        writes += 1
+        read = visit(app, world, "admin", "GET", "/api/v1/users/me", scope=TokenScope.READ)
+        assert read.status_code == 200
+    assert writes == 14
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == before
 
 
 def test_digest_preview_of_someone_else_is_admin_only(app, make_initiative):
