@@ -380,3 +380,25 @@ def test_an_import_announces_each_new_initiative(app, team, make_endpoint, recei
     created = [r.json["data"] for r in receiver.received]
     assert [d["initiative"]["id"] for d in created] == ids
     assert {d["change"]["file"] for d in created} == {"impor.csv"}
+
+
+def test_one_broken_delivery_does_not_stop_the_others(app, team, dimensions, receiver,
+                                                      make_endpoint, monkeypatch):
+    from quickwin_tracker.webhooks import network
+
+    make_endpoint("https://broken.example.org/hook")
+    make_endpoint(receiver.url)
+    real_post = network.post
+
+    def post(http, url, *args, **kwargs):
+        if "broken" in url:
+            raise RuntimeError("something nobody expected")
+        return real_post(http, url, *args, **kwargs)
+
+    monkeypatch.setattr(network, "post", post)
+    new_initiative(team, dimensions)
+    report = deliver_webhooks()
+    assert (report.sent, report.retried) == (1, 1)
+    broken, fine = deliveries()
+    assert broken.status == "queued" and "something nobody expected" in broken.last_error
+    assert fine.status == "sent" and len(receiver.received) == 1
