@@ -195,6 +195,9 @@ def _attempt(http: httpx.Client, delivery: WebhookDelivery, now: datetime,
         error = f"no answer within {config['WEBHOOK_TIMEOUT']} s (timeout)"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except Exception as exc:  # one broken delivery must not stop the others
+        log.exception("webhook delivery %s: unexpected error", delivery.id)
+        error = f"{type(exc).__name__}: {exc}"
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.response_code = code
