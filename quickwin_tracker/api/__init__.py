@@ -87,6 +87,15 @@ class Api(SmorestApi):
         """Not flask-smorest's handler, which would answer every page of the app in JSON: the
         app's one handler (``web/errors.py``) answers API requests with ``problems.from_http``."""
 
+    def register_blueprint(self, blp, *, parameters=None, **options) -> None:  # noqa: ANN001
+        """flask-smorest's registration, its tag named as the blueprint's operations are
+        (``common.ApiBlueprint.tag``), not by the blueprint's name."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+        self.spec.tag({"name": blp.tag, "description": blp.description})
+
     def _register_responses(self) -> None:
         """flask-smorest's responses per status code, errors described as problem+json."""
         for status in HTTPStatus:

@@ -28,10 +28,23 @@ DEFAULT_PER_PAGE = 25
 MAX_PAGE = 1_000_000  # beyond any real page; the OFFSET must fit the database's integers
 
 
-def blueprint(name: str, description: str) -> Blueprint:
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose operations are grouped in the reference under ``tag`` (a
+    readable name), not under the blueprint's name."""
+
+    def __init__(self, *args: Any, tag: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any):
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+
+
+def blueprint(name: str, tag: str, description: str) -> ApiBlueprint:
     """An API blueprint: mounted under /api/v1, every request authenticated by its bearer token,
     a service's refusal answered as a problem (and its transaction rolled back)."""
-    bp = Blueprint(f"api_{name}", __name__, url_prefix=API_PREFIX, description=description)
+    bp = ApiBlueprint(f"api_{name}", __name__, url_prefix=API_PREFIX, description=description,
+                      tag=tag)
     bp.before_request(authenticate_request)
     bp.before_request(refuse_nul_bytes)
 

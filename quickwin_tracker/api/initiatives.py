@@ -46,7 +46,7 @@ from .common import (
 from .problems import ApiProblem
 from .schemas import InitiativePage, InitiativeSchema, initiative_json
 
-bp = blueprint("initiatives", "Initiatives: the board's cards, one by one.")
+bp = blueprint("initiatives", "Initiatives", "The board's cards: list, read, create, edit, move, archive.")
 
 ARCHIVED_CHOICES = ("false", "true", "all")
 
@@ -103,8 +103,10 @@ def answer(initiative: Initiative, status: int = 200, headers: dict[str, str] | 
 @bp.arguments(InitiativeFilters, location="query", as_kwargs=True)
 @bp.response(200, InitiativePage, headers=LINK_HEADERS)
 def list_initiatives(page: int, per_page: int, archived: str, **args: Any):
-    """The initiatives, in the board's order (dimension, stage, place in the cell), with the
-    board's filters. Their status is the board's derived status."""
+    """List initiatives
+
+    In the board's order (dimension, stage, place in the cell), with the board's filters; their
+    status is the board's derived status."""
     require(can_view(actor()))
     filters = _board_filters(args)
     # The board's conditions, the first of which keeps archived initiatives out: the archive
@@ -130,7 +132,9 @@ def list_initiatives(page: int, per_page: int, archived: str, **args: Any):
 @bp.get("/initiatives/<int:initiative_id>")
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 def get_initiative(initiative_id: int):
-    """One initiative; its ETag is its version."""
+    """Read an initiative
+
+    Its ETag is its version."""
     require(can_view(actor()))
     return answer(db.get_or_404(Initiative, initiative_id))
 
@@ -228,7 +232,9 @@ def _data(body: dict[str, Any], initiative: Initiative | None = None) -> service
 @bp.arguments(NewInitiative)
 @bp.response(201, InitiativeSchema, headers=ETAG_HEADER)
 def create_initiative(body: dict[str, Any]):
-    """A new initiative, in the first stage (as the web's "new initiative" form)."""
+    """Create an initiative
+
+    In the first stage, as the web's "new initiative" form does."""
     require(can_create_in(actor(), None))
     data = _data(body)
     check_not_past(data.target_date, body["confirm_past"], "target_date")
@@ -243,8 +249,10 @@ def create_initiative(body: dict[str, Any]):
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_REQUIRED])
 def update_initiative(body: dict[str, Any], initiative_id: int):
-    """Change some fields (those left out keep their values). Its unit, owner and team change
-    only by the owning unit (``can_manage``), as on the web. Needs If-Match."""
+    """Edit an initiative
+
+    Fields left out keep their values. Its unit, owner and team change only by the owning unit,
+    as on the web. Needs If-Match."""
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_edit(actor(), initiative))
     expected = check_if_match(initiative, required=True)
@@ -266,9 +274,10 @@ class Move(BodySchema):
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_REQUIRED])
 def move(body: dict[str, Any], initiative_id: int):
-    """Move it to a stage (or to another place in its cell), as a drag on the board: the
-    approval rule, the WIP limit and the stage's gates apply; a gate's refusal lists what is
-    missing (``missing``). Needs If-Match."""
+    """Move an initiative to a stage
+
+    Or to another place in its cell, as a drag on the board: the approval rule, the WIP limit
+    and the stage's gates apply; a gate's refusal lists what is `missing`. Needs If-Match."""
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_edit(actor(), initiative))
     expected = check_if_match(initiative, required=True)
@@ -301,7 +310,9 @@ def _archive_action(initiative_id: int, action) -> Any:
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_OPTIONAL])
 def archive(initiative_id: int):
-    """Archive it: it leaves the board (the owning unit and admins, ``can_manage``)."""
+    """Archive an initiative
+
+    It leaves the board (the owning unit and admins)."""
     return _archive_action(initiative_id, services.archive_initiative)
 
 
@@ -309,5 +320,5 @@ def archive(initiative_id: int):
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_OPTIONAL])
 def unarchive(initiative_id: int):
-    """Bring it back to the board."""
+    """Bring an initiative back to the board"""
     return _archive_action(initiative_id, services.unarchive_initiative)

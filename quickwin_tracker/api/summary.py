@@ -16,7 +16,7 @@ from ..review.services import build_summary
 from .common import QuerySchema, actor, blueprint, require
 from .problems import ApiProblem
 
-bp = blueprint("summary", "The summary figures of the Sekda's page.")
+bp = blueprint("summary", "Summary", "The summary figures of the Sekda's page.")
 
 
 class SummaryArgs(QuerySchema):
@@ -85,8 +85,11 @@ class SummarySchema(Schema):
 @bp.arguments(SummaryArgs, location="query", as_kwargs=True)
 @bp.response(200, SummarySchema)
 def summary(**args: Any):
-    """The summary for a period (the current quarter by default): the headline, the dimension ×
-    stage matrix, a row per OPD, outcomes per dimension."""
+    """Read the summary figures
+
+    For a period (the current quarter by default): the headline, the dimension × stage matrix,
+    a row per OPD, outcomes per dimension. Reviewers and admins (the city), OPD heads (their
+    unit)."""
     require(can_read_summary(actor()))
     try:
         period = period_from_args({k: v for k, v in args.items() if v is not None},
