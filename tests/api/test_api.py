@@ -496,3 +496,38 @@ def test_the_list_costs_the_same_queries_at_5_and_40_initiatives(api, team, make
         counts.append(counter.count)
     assert response.get_json()["total"] == 40
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"measured_on": "FUTURE"}, "measured_on"),  # the service's refusal
+    ({"value": None}, "value"),  # WTForms' InputRequired / the schema's "required"
+    ({"note": "x" * 2001}, "note"),  # WTForms' Length(max=2000)
+])
+def test_the_api_and_the_web_form_refuse_bad_input_in_the_same_words(auth, api, team,
+                                                                      make_initiative, change,
+                                                                      field):
+    """The same bad measurement, through the web's form and through the API (both in
+    Indonesian, the default): the same reason next to the same field."""
+    import re
+
+    initiative = make_initiative(unit=team.unit)
+    indicator = Indicator(initiative=initiative, name="Warga", baseline=0, target=10)
+    db.session.add(indicator)
+    db.session.commit()
+    values = {"value": 3, "measured_on": local_today().isoformat(), "note": ""}
+    values.update({k: (local_today() + timedelta(days=1)).isoformat() if v == "FUTURE" else v
+                   for k, v in change.items()})
+    prefix = f"measurement-{indicator.id}"
+    web = auth.sign_in(team.staff).post(
+        f"/initiatives/{initiative.id}/indicators/{indicator.id}/measurements",
+        data={f"{prefix}-{k}": "" if v is None else str(v) for k, v in values.items()})
+    assert web.status_code == 422
+    shown = re.search(rf'id="{prefix}-{field}-error">\s*([^<]*?)\s*<', web.get_data(as_text=True))
+    assert shown, web.get_data(as_text=True)[:500]
+    body = {k: v for k, v in values.items() if v is not None}
+    answer = api(team.staff, language="id")(
+        "POST", f"/api/v1/initiatives/{initiative.id}/indicators/{indicator.id}/measurements",
+        json=body)
+    assert answer.status_code == 422
+    assert answer.get_json(force=True)["errors"][field] == [shown.group(1)]
+    assert count(Measurement) == 0
