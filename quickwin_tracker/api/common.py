@@ -118,8 +118,23 @@ def check_not_past(day: date | None, confirmed: bool, field: str) -> None:
             "This date is in the past. Check the date, or confirm below that it is right.")]})
 
 
+class Between(validate.Range):
+    """marshmallow's ``Range`` (documented as minimum and maximum), with WTForms' message in the
+    request's language."""
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return _("Number must be between %(min)s and %(max)s.", min=self.min, max=self.max)
+
+
+class Choice(validate.OneOf):
+    """marshmallow's ``OneOf`` (documented as an enum), with WTForms' "Not a valid choice."."""
+
+    def _format_error(self, value: Any) -> str:
+        return _("Not a valid choice.")
+
+
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 (a field factory, named as the fields)
-    return fields.Integer(validate=validate.Range(1, MAX_ID), strict=True, **kwargs)
+    return fields.Integer(validate=Between(1, MAX_ID), strict=True, **kwargs)
 
 
 def Text(maximum: int, **kwargs: Any) -> fields.String:  # noqa: N802
@@ -142,10 +157,10 @@ class QuerySchema(Schema):
 
 
 class PageArgs(QuerySchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE),
+    page = fields.Integer(load_default=1, validate=Between(1, MAX_PAGE),
                           metadata={"description": "The page, from 1."})
     per_page = fields.Integer(load_default=DEFAULT_PER_PAGE,
-                              validate=validate.Range(1, MAX_PER_PAGE),
+                              validate=Between(1, MAX_PER_PAGE),
                               metadata={"description": f"Items a page, 1 to {MAX_PER_PAGE}."})
 
 

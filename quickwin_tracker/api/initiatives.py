@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from marshmallow import fields, validate
+from marshmallow import fields
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -28,7 +28,9 @@ from .common import (
     IF_MATCH_OPTIONAL,
     IF_MATCH_REQUIRED,
     LINK_HEADERS,
+    Between,
     BodySchema,
+    Choice,
     Day,
     Id,
     PageArgs,
@@ -55,13 +57,13 @@ class InitiativeFilters(PageArgs):
     unit = fields.String(metadata={"description": "An OPD's code (all units when left out)."})
     dimension = fields.String(metadata={"description": "A dimension's code."})
     stage = fields.String(metadata={"description": "A stage's code."})
-    status = fields.String(validate=validate.OneOf([s.value for s in Status]),
+    status = fields.String(validate=Choice([s.value for s in Status]),
                            metadata={"description": "A derived status."})
-    owner = fields.Integer(validate=validate.Range(1, MAX_ID),
+    owner = fields.Integer(validate=Between(1, MAX_ID),
                            metadata={"description": "The owner's user id."})
     tag = fields.String(metadata={"description": "A plan it serves, as kind:code (sdg:11.2)."})
     q = fields.String(metadata={"description": "Words in the title or the benefit."})
-    archived = fields.String(load_default="false", validate=validate.OneOf(ARCHIVED_CHOICES),
+    archived = fields.String(load_default="false", validate=Choice(ARCHIVED_CHOICES),
                              metadata={"description": "false (the board), true (the archive) "
                                                       "or all."})
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from marshmallow import fields, validate
+from marshmallow import fields
 from sqlalchemy.orm import joinedload
 
 from ..comments import services as comments
@@ -20,6 +20,7 @@ from ..updates import services as updates
 from .common import (
     LINK_HEADERS,
     BodySchema,
+    Choice,
     Day,
     Id,
     PageArgs,
@@ -201,7 +202,7 @@ def list_updates(initiative_id: int, page: int, per_page: int):
 
 
 class NewUpdate(BodySchema):
-    health = fields.String(required=True, validate=validate.OneOf(HEALTH_VALUES))
+    health = fields.String(required=True, validate=Choice(HEALTH_VALUES))
     moved = fields.String(required=True, metadata={"description": "What moved since the last "
                                                                   "update."})
     blocks = fields.String(load_default="")
