@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 from marshmallow import fields
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..board import positions
@@ -81,8 +81,10 @@ def _board_filters(args: dict[str, Any]) -> BoardFilters:
 
 
 def _loaded() -> list[Any]:
-    return [joinedload(Initiative.unit), joinedload(Initiative.dimension),
-            joinedload(Initiative.stage), joinedload(Initiative.owner),
+    """What a list's cards show, loaded with the page: unit, dimension and stage from the joins
+    the filters and the order need, the rest in two select-in queries and a join."""
+    return [contains_eager(Initiative.unit), contains_eager(Initiative.dimension),
+            contains_eager(Initiative.stage), joinedload(Initiative.owner),
             selectinload(Initiative.members), selectinload(Initiative.tags)]
 
 
@@ -290,6 +292,10 @@ def move(body: dict[str, Any], initiative_id: int):
                          errors={"stage": [_("Not a valid choice.")]})
     if "after" in body:
         after_id = body["after"]
+        cell = positions.cell_ids(initiative.dimension_id, to_stage.id, without=initiative.id)
+        if after_id is not None and after_id not in cell:
+            raise ApiProblem(422, _("Some values are not valid; see errors."),
+                             errors={"after": [_("Not a valid choice.")]})
     elif to_stage.id == initiative.stage_id:
         return answer(initiative)  # "stays where it is"
     else:

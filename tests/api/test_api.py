@@ -531,3 +531,20 @@ def test_the_api_and_the_web_form_refuse_bad_input_in_the_same_words(auth, api, 
     assert answer.status_code == 422
     assert answer.get_json(force=True)["errors"][field] == [shown.group(1)]
     assert count(Measurement) == 0
+
+
+def test_a_move_within_its_cell_places_the_card_as_a_drag_does(api, team, make_initiative):
+    first = make_initiative(unit=team.unit)
+    second = make_initiative(unit=team.unit)
+    call = api(team.staff)
+    etag = call("GET", f"/api/v1/initiatives/{second.id}").headers["ETag"]
+    elsewhere = call("POST", f"/api/v1/initiatives/{second.id}/move",
+                     json={"stage": "proposed", "after": 2**31 - 1}, headers={"If-Match": etag})
+    assert elsewhere.status_code == 422
+    assert elsewhere.get_json(force=True)["errors"] == {"after": ["Not a valid choice."]}
+    top = call("POST", f"/api/v1/initiatives/{second.id}/move",
+               json={"stage": "proposed", "after": None}, headers={"If-Match": etag})
+    assert top.status_code == 200, top.data
+    listed = call("GET", "/api/v1/initiatives?stage=proposed").get_json()["items"]
+    assert [i["id"] for i in listed] == [second.id, first.id]
+    assert db.session.scalar(sa.select(Activity.verb).order_by(Activity.id.desc())) == "reordered"
