@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_context(app)
     register_hooks(app)
+    register_listeners(app)
     assets.init_app(app)  # ?v=<hash> on static URLs, long cache lifetimes for them
     register_commands(app)
     configure_logging(app)
@@ -141,6 +142,7 @@ BLUEPRINTS = (
     ("transfer", "bp", "/transfer"),
     ("admin", "bp", "/admin"),
     ("mail.views", "bp", "/admin/outbox"),
+    ("webhooks.views", "bp", "/admin/webhooks"),
 )
 
 
@@ -195,6 +197,13 @@ def register_hooks(app: Flask) -> None:
 
     app.after_request(add_vary)
     app.after_request(add_security_headers)
+
+
+def register_listeners(app: Flask) -> None:
+    """Who hears of every trail entry (``domain.activity.on_record``): webhooks."""
+    from .webhooks.events import register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

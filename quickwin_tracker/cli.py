@@ -11,6 +11,7 @@
     quickwin outbox deliver [--limit N]
     quickwin digest send [--week 2026-W48] [--user EMAIL] [--dry-run]
     quickwin reminders run [--dry-run]
+    quickwin webhooks deliver [--limit N]
 
 Each feature keeps its commands in its own ``cli.py`` with a ``register(app)`` function; the
 list below says which features have one.
@@ -23,7 +24,8 @@ from importlib import import_module
 from flask import Flask
 from flask.cli import FlaskGroup
 
-FEATURES_WITH_COMMANDS = ("auth", "demo", "mail", "scheduler", "digests", "reminders")
+FEATURES_WITH_COMMANDS = ("auth", "demo", "mail", "scheduler", "digests", "reminders",
+                          "webhooks")
 
 
 def register(app: Flask) -> None:

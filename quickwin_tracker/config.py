@@ -144,6 +144,14 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Open boards ask every this many seconds whether another user changed something.
         BOARD_POLL_SECONDS=_env_int("QUICKWIN_BOARD_POLL_SECONDS", 15),
         PUBLIC_PAGE=_env_bool("QUICKWIN_PUBLIC_PAGE", False),
+        # Open data (``public/opendata.py``, with the public page): the licence the CSV files and
+        # the DCAT catalogue carry (a URL), the publisher named in the catalogue, and the
+        # contact point's email (none: the catalogue names the publisher only).
+        OPEN_DATA_LICENSE=os.environ.get("QUICKWIN_OPEN_DATA_LICENSE", "").strip()
+        or "https://creativecommons.org/licenses/by/4.0/",
+        OPEN_DATA_PUBLISHER=os.environ.get("QUICKWIN_OPEN_DATA_PUBLISHER", "").strip()
+        or "Pemerintah Kota Balikpapan",
+        OPEN_DATA_CONTACT_EMAIL=os.environ.get("QUICKWIN_OPEN_DATA_CONTACT_EMAIL", "").strip(),
         # The API (``api/``) and its personal access tokens (``tokens/``): requests a minute per
         # token (over it: 429 with Retry-After), and how many days ahead a token may expire.
         API_RATE_LIMIT=_env_int("QUICKWIN_API_RATE_LIMIT", 120),
@@ -179,6 +187,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SCHEDULER_POLL_SECONDS=_env_int("QUICKWIN_SCHEDULER_POLL_SECONDS", 15),
         SCHEDULER_JOBS=os.environ.get("QUICKWIN_SCHEDULER_JOBS", ""),
         SCHEDULER_EXTRA_JOBS=os.environ.get("QUICKWIN_SCHEDULER_EXTRA_JOBS", ""),
+        # Signed webhooks (``webhooks/``): how often the queue is delivered, the timeout of one
+        # request (seconds), attempts before a delivery is marked failed, the days an endpoint may
+        # fail before it is disabled, and whether admins may allow an endpoint to reach loopback,
+        # private or link-local addresses at all (off: never).
+        WEBHOOK_INTERVAL_SECONDS=_env_int("QUICKWIN_WEBHOOK_INTERVAL_SECONDS", 15),
+        WEBHOOK_TIMEOUT=_env_int("QUICKWIN_WEBHOOK_TIMEOUT", 5),
+        WEBHOOK_MAX_ATTEMPTS=_env_int("QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 14),
+        WEBHOOK_DISABLE_AFTER_DAYS=_env_int("QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 3),
+        WEBHOOK_ALLOW_PRIVATE=_env_bool("QUICKWIN_WEBHOOK_ALLOW_PRIVATE", False),
         # Reminders and nudges (``reminders/services.py``). The lead time is each user's own
         # preference; this is the fallback for a user without one (the column default is 3).
         REMINDER_LEAD_DAYS=_env_int("QUICKWIN_REMINDER_LEAD_DAYS", 3),
@@ -286,8 +303,23 @@ def _validate(app: Flask) -> None:
         raise ConfigError("QUICKWIN_DATE_MIN_YEAR must not be later than QUICKWIN_DATE_MAX_YEAR")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty")
+    _validate_open_data(app)
     _validate_scheduler(app)
     _validate_reminders(app)
+
+
+def _validate_open_data(app: Flask) -> None:
+    """The licence is an absolute http(s) URL (the catalogue links it); the contact, an email."""
+    licence = app.config["OPEN_DATA_LICENSE"]
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", licence):
+        raise ConfigError(f"QUICKWIN_OPEN_DATA_LICENSE must be the licence's URL (https://…), "
+                          f"got {licence!r}")
+    email = app.config["OPEN_DATA_CONTACT_EMAIL"]
+    if email and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", email):
+        raise ConfigError(f"QUICKWIN_OPEN_DATA_CONTACT_EMAIL must be an email address, "
+                          f"got {email!r}")
+    if not app.config["OPEN_DATA_PUBLISHER"]:
+        raise ConfigError("QUICKWIN_OPEN_DATA_PUBLISHER is empty")
 
 
 def _validate_reminders(app: Flask) -> None:
@@ -340,6 +372,10 @@ def _validate_scheduler(app: Flask) -> None:
         ("MENTION_INTERVAL_SECONDS", "QUICKWIN_MENTION_INTERVAL_SECONDS", 1, 86400),
         ("CATCHUP_HOURS", "QUICKWIN_CATCHUP_HOURS", 0, 24 * 7),
         ("SCHEDULER_POLL_SECONDS", "QUICKWIN_SCHEDULER_POLL_SECONDS", 1, 3600),
+        ("WEBHOOK_INTERVAL_SECONDS", "QUICKWIN_WEBHOOK_INTERVAL_SECONDS", 1, 3600),
+        ("WEBHOOK_TIMEOUT", "QUICKWIN_WEBHOOK_TIMEOUT", 1, 30),
+        ("WEBHOOK_MAX_ATTEMPTS", "QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 1, 100),
+        ("WEBHOOK_DISABLE_AFTER_DAYS", "QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 1, 365),
     ):
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

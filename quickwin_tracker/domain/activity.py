@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,28 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
+Listener = Callable[[Activity], None]
+_LISTENERS: list[Listener] = []
+
+
+def on_record(listener: Listener) -> Listener:
+    """Call ``listener(entry)`` for every trail entry ``record`` adds (and every one ``announce``
+    is told of), in the caller's transaction, before it commits: what a listener adds to the
+    session is committed with the change, or rolled back with it. Registering the same function
+    twice registers it once (every app of a process shares the trail). Webhooks listen here
+    (``webhooks/events.py``), so no service has to know about them."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
+
+
+def announce(entries: Sequence[Activity]) -> None:
+    """Tell the listeners of entries written without ``record`` (an import's bulk INSERT)."""
+    for entry in entries:
+        for listener in _LISTENERS:
+            listener(entry)
+
+
 def record(
     actor: User | None,
     verb: str,
@@ -32,11 +54,13 @@ def record(
     now: datetime | None = None,
     **data: Any,
 ) -> Activity:
-    """Add an Activity row to the caller's transaction (never commits)."""
+    """Add an Activity row to the caller's transaction (never commits); the listeners
+    (``on_record``) hear of it at once, in the same transaction."""
     entry = Activity(
         actor=actor, initiative=initiative, verb=verb, data=data, created_at=now or utcnow()
     )
     db.session.add(entry)
+    announce([entry])
     return entry
 
 

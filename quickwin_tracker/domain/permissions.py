@@ -25,6 +25,7 @@ The rules (issues #2 and #3):
 - an initiative's budget (planned amount and code) is set, and its spending recorded or withdrawn
   with a reason, by those who may edit it (``can_edit``), while it is not archived
   (``can_edit_budget``); everyone signed in reads it.
+- webhook endpoints (issue 15) are registered and managed by admins (``can_manage_webhooks``).
 - an OPD's quarterly report: reviewers and admins for any unit, a manager for their own
   (``can_read_unit_report``).
 Every signed-in, active user may view the whole city's board and initiatives.
@@ -156,6 +157,16 @@ def can_administer(user: User | None) -> Decision:
         return deny(_l("Please sign in."))
     if user.role != Role.ADMIN:
         return deny(_l("Only administrators can do this."))
+    return ALLOW
+
+
+def can_manage_webhooks(user: User | None) -> Decision:
+    """Register, change, rotate, disable and delete webhook endpoints, read their delivery logs
+    and send deliveries again: administrators (the payloads tell the whole city's changes)."""
+    if not _signed_in(user):
+        return deny(_l("Please sign in."))
+    if user.role != Role.ADMIN:
+        return deny(_l("Only administrators manage webhooks."))
     return ALLOW
 
 
@@ -299,4 +310,5 @@ TEMPLATE_PREDICATES = {
     "can_edit_update": can_edit_update,
     "can_edit_budget": can_edit_budget,
     "can_revoke_token": can_revoke_token,
+    "can_manage_webhooks": can_manage_webhooks,
 }

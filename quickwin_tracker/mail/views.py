@@ -41,7 +41,9 @@ KIND_LABELS = {
     "update_missed": _l("progress update missed"),
     "mention": _l("mention"),
     "password_reset": _l("password reset"),
+    "token_created": _l("access token made"),
     "test": _l("test email"),
+    "webhook_disabled": _l("webhook endpoint disabled"),
 }
 
 

@@ -11,7 +11,8 @@
 - ``updates``: progress updates, the owners' own account on a cadence;
 - ``budget``: planned budgets and realised spending (optional per deployment);
 - ``mail``: the mail outbox and the scheduler's bookkeeping;
-- ``tokens``: personal access tokens for the API.
+- ``tokens``: personal access tokens for the API;
+- ``webhooks``: signed webhook endpoints and their durable delivery queue.
 
 Everything public is importable from here (``from quickwin_tracker.models import User``).
 
@@ -58,6 +59,7 @@ from .reviews import REVIEW_DECISION_LABELS, Review, ReviewDecision, ReviewDecis
 from .tokens import TOKEN_SCOPE_LABELS, AccessToken, TokenScope, token_scope_label
 from .updates import HEALTH_LABELS, HEALTH_VALUES, Health, ProgressUpdate
 from .vocabulary import TAG_KIND_LABELS, Dimension, Stage, Tag, TagKind
+from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "TOKEN_SCOPE_LABELS",
@@ -116,4 +118,7 @@ __all__ = [
     "new_session_token",
     "role_label",
     "spend_password_check",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -15,6 +15,7 @@ from .base import JSONType, UTCDateTime
 if TYPE_CHECKING:
     from .initiatives import Initiative
     from .people import User
+    from .webhooks import WebhookEndpoint
 
 
 class Activity(db.Model):
@@ -78,8 +79,12 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the mention email was queued (issue #4), so each mention is mailed once.
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The webhook endpoint a "webhook_disabled" notification is about (issue 15).
+    webhook_endpoint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     initiative: Mapped[Initiative | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
+    webhook_endpoint: Mapped[WebhookEndpoint | None] = relationship()

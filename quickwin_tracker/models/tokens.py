@@ -10,14 +10,14 @@ for the rate limit and its last use (when, from which address) is kept for the o
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.clock import utcnow
+from ..domain.clock import to_local, utcnow
 from ..extensions import db
 from .base import UTCDateTime
 
@@ -69,6 +69,14 @@ class AccessToken(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+
+    @property
+    def last_day(self) -> date | None:
+        """The city's last day on which the token works (it ends at the next local midnight), or
+        None for a token that does not expire."""
+        if self.expires_at is None:
+            return None
+        return to_local(self.expires_at - timedelta(microseconds=1)).date()
 
     def can_write(self) -> bool:
         return self.scope == TokenScope.WRITE

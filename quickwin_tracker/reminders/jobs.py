@@ -23,7 +23,13 @@ def _queue_all(kind: str, plans: Sequence[PlannedEmail], now: datetime) -> dict[
 
 
 def send_milestone_reminders(now: datetime) -> dict[str, int]:
-    return _queue_all("milestone reminders", services.plan_milestone_reminders(now), now)
+    """The day's milestone reminder emails, and a ``milestone.overdue`` webhook event for each
+    milestone found overdue (once per milestone and due date, ``webhooks.events``)."""
+    from ..webhooks.events import queue_overdue_milestones
+
+    counts = _queue_all("milestone reminders", services.plan_milestone_reminders(now), now)
+    counts.update(queue_overdue_milestones(now))
+    return counts
 
 
 def send_stale_nudges(now: datetime) -> dict[str, int]:

@@ -61,6 +61,10 @@ JOBS: dict[str, tuple[str, Trigger]] = {
         "quickwin_tracker.mail.outbox:deliver_outbox_job",
         Trigger("interval", seconds_key="OUTBOX_INTERVAL_SECONDS"),
     ),
+    "webhook_delivery": (
+        "quickwin_tracker.webhooks.delivery:deliver_webhooks_job",
+        Trigger("interval", seconds_key="WEBHOOK_INTERVAL_SECONDS"),
+    ),
 }
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")

@@ -21,13 +21,17 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..domain.clock import local_midnight_utc, utcnow
 from ..domain.errors import Invalid
 from ..extensions import db
-from ..models import AccessToken, TokenScope, User
+from ..mail.outbox import queue_email
+from ..mail.urls import app_url
+from ..models import AccessToken, TokenScope, User, token_scope_label
 
 SECRET_PREFIX = "qwt_"
 SECRET_LENGTH = len(SECRET_PREFIX) + 40
@@ -88,7 +92,27 @@ def issue(user: User, name: str, scope: str, expires_on: date | None,
                         token_hash=hash_secret(secret), created_at=now, expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
+    _tell_owner(token)
     return token, secret
+
+
+def _tell_owner(token: AccessToken) -> None:
+    """Email the owner that a token was made on their account (as a bank says a card was
+    issued): a token made by someone who took over a session is then seen and revoked."""
+    user = token.user
+    with force_locale(user.locale):
+        subject = _("A new access token was made on your Quick-Win Tracker account")
+        scope = token_scope_label(token.scope)
+    queue_email(
+        kind="token_created",
+        dedupe_key=f"token_created:{token.id}",
+        to=user,
+        subject=subject,
+        template="token_created",
+        context={"token": token, "scope": scope,
+                 "tokens_url": app_url("tokens.index")},
+        now=token.created_at,
+    )
 
 
 def authenticate(secret: str, remote_addr: str | None, now: datetime | None = None) -> AccessToken:

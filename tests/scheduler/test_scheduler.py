@@ -27,6 +27,7 @@ from quickwin_tracker.scheduler.registry import (
     DAILY,
     JOBS,
     WEEKLY,
+    Trigger,
     jobs_for,
     last_fire_time,
     slot_for,
@@ -86,7 +87,10 @@ def test_registry_names_the_contracted_jobs():
     assert JOBS["weekly_digest"] == ("quickwin_tracker.digests.jobs:send_weekly_digests", WEEKLY)
     assert JOBS["milestone_reminders"][1] == DAILY
     assert {name for name, (_, t) in JOBS.items() if t.kind == "interval"} == {
-        "mention_emails", "outbox_delivery"}
+        "mention_emails", "outbox_delivery", "webhook_delivery"}
+    assert JOBS["webhook_delivery"] == (
+        "quickwin_tracker.webhooks.delivery:deliver_webhooks_job",
+        Trigger("interval", seconds_key="WEBHOOK_INTERVAL_SECONDS"))
 
 
 @pytest.mark.parametrize("raw", ["nope", "x=mod:f@hourly", "X=mod:f@daily", "x=mod@daily"])

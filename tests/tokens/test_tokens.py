@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, format_date
 
 from quickwin_tracker.domain.clock import local_today, utcnow
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import AccessToken, TokenScope
+from quickwin_tracker.models import AccessToken, OutboxMessage, TokenScope
 from quickwin_tracker.tokens import services
 from quickwin_tracker.tokens.services import TokenRefused
 from tests.html_forms import forms_in
@@ -84,6 +85,7 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_made(auth, team, cha
     error = re.search(rf'id="{field}-error">([^<]*)<', html)
     assert error and message in error.group(1)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessToken)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
 
 def refusal(secret: str) -> str:
@@ -163,3 +165,27 @@ def test_an_admin_lists_and_revokes_anyones_token(auth, team, client):
     assert response.status_code == 303 and response.headers["Location"].endswith("/tokens/all")
     assert db.session.get(AccessToken, staff_token.id).revoked_by_id == team.admin.id
     assert db.session.get(AccessToken, manager_token.id).revoked_at is None
+
+
+def test_the_owner_is_emailed_when_a_token_is_made_and_the_list_shows_its_last_day(auth, team):
+    client = auth.sign_in(team.staff)
+    last_day = local_today() + timedelta(days=30)
+    assert make_token_through_the_page(client, name="Budget sync", days=30).status_code == 201
+    token = db.session.scalar(sa.select(AccessToken))
+    message = db.session.scalar(sa.select(OutboxMessage))
+    # One email, to the owner, in the same transaction as the token: it names the token, its
+    # access and its last day, never its secret, and links the page where it is revoked.
+    assert message.kind == "token_created" and message.to_user_id == team.staff.id
+    assert message.dedupe_key == f"token_created:{token.id}"
+    assert "access token" in message.subject
+    body = message.text_body
+    assert "Budget sync" in body and "Read and write" in body and f"{token.prefix}…" in body
+    with force_locale("en"):
+        shown = format_date(last_day)
+    assert shown in body
+    assert "http://localhost/tokens/" in body
+    # The list says the same last day (the token ends at the next local midnight).
+    assert token.last_day == last_day
+    listing = client.get("/tokens/").get_data(as_text=True)
+    assert "Valid until" in listing and shown in listing
+

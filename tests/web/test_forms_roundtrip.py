@@ -46,9 +46,12 @@ from quickwin_tracker.models import (
     Tag,
     Unit,
     User,
+    WebhookEndpoint,
 )
 from quickwin_tracker.review.cycle import start_review
 from quickwin_tracker.review.periods import preset
+from quickwin_tracker.webhooks.events import queue_ping
+from quickwin_tracker.webhooks.services import create_endpoint, set_active
 from tests.html_forms import forms_in, page_headers
 
 _DEMO_HASH = generate_password_hash(DEMO_PASSWORD)
@@ -70,7 +73,7 @@ NOT_PAGES = {"static", "transfer.export_csv", "transfer.export_xlsx", "transfer.
 
 @pytest.fixture
 def app_config():
-    return {"WTF_CSRF_ENABLED": True}
+    return {"WTF_CSRF_ENABLED": True, "WEBHOOK_ALLOW_PRIVATE": True}
 
 
 @pytest.fixture
@@ -101,6 +104,16 @@ def demo_world(app, monkeypatch):
     start_review(users["reviewer.setda@quickwin.balikpapan.go.id"], preset("quarter", local_today()))
     queue_email(kind="test", dedupe_key="roundtrip:1", to=users[PEOPLE["manager"]],
                 subject="Tes", template="test", context={})
+    # Webhook endpoints (issue 15): one with a private-address allowance, one disabled, and an
+    # event in each one's log.
+    admin = users[PEOPLE["admin"]]
+    hooks = [create_endpoint(admin, "https://hooks.example.org/quickwin", "SIPD sync",
+                             ["initiative.created", "initiative.moved"]),
+             create_endpoint(admin, "http://10.0.0.5:8080/in", "", ["comment.added"],
+                             allow_private=True)]
+    set_active(admin, hooks[1], False)
+    for hook in hooks:
+        queue_ping(hook, admin)
     db.session.commit()
     return {"users": users, "own": own, "archived": archived}
 
@@ -167,7 +180,7 @@ class Samples:
             return [{"user_id": u.id} for u in {u.id: u for u in picked}.values()]
         simple = {"unit_id": Unit, "stage_id": Stage, "tag_id": Tag, "review_id": Review,
                   "message_id": OutboxMessage, "evidence_id": Evidence,
-                  "measurement_id": Measurement}
+                  "measurement_id": Measurement, "endpoint_id": WebhookEndpoint}
         if len(args) == 1 and next(iter(args)) in simple:
             name = next(iter(args))
             n = 10 if name == "stage_id" else 4

@@ -39,6 +39,8 @@ from quickwin_tracker.models import (
     TokenScope,
     Unit,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from quickwin_tracker.review.cycle import start_review
 from quickwin_tracker.review.periods import preset
@@ -75,6 +77,9 @@ RULES: dict[str, str] = {
     "core.healthz": "public",
     "core.set_language": "public",
     "public.outcomes": "public",  # 404 unless QUICKWIN_PUBLIC_PAGE: never 403/500
+    "public.quick_wins_csv": "public",  # its open data: the same (public/opendata.py)
+    "public.outcomes_csv": "public",
+    "public.catalog": "public",
     "auth.login": "public",
     "auth.logout": "public",
     "auth.forgot_password": "public",
@@ -186,6 +191,16 @@ RULES: dict[str, str] = {
     "outbox.index": "admin",
     "outbox.detail": "admin",
     "outbox.resend_message": "admin",
+    # webhooks (issue 15): admins only (permissions.can_manage_webhooks)
+    "webhooks.index": "admin",
+    "webhooks.new": "admin",
+    "webhooks.detail": "admin",
+    "webhooks.rotate": "admin",
+    "webhooks.enable": "admin",
+    "webhooks.disable": "admin",
+    "webhooks.delete": "admin",
+    "webhooks.ping": "admin",
+    "webhooks.send_again": "admin",
     # the API (issue 15): a bearer token of each person (anonymous: none, 401); its document
     # and reference are public
     "api-docs.openapi_json": "public",
@@ -297,7 +312,15 @@ def build_world(make_initiative) -> World:
                             headers={}, status="failed", attempts=8, last_error="x")
     saved_view = SavedView(user_id=staff.id, name="Antrean", query="unit=all")
     access_token, _secret = issue_token(staff, "route test", TokenScope.WRITE, None)
-    db.session.add_all([notification, message, saved_view])
+    # An endpoint on a documentation address (never reached: its ping fails at once) and a
+    # failed delivery to send again.
+    endpoint = WebhookEndpoint(url=f"https://192.0.2.{n % 250 + 1}/hook", description="",
+                               secret="whsec_" + "A" * 43 + "=", event_types=["comment.added"],
+                               owner=people["admin"])
+    delivery = WebhookDelivery(endpoint=endpoint, event_id=f"msg_route{n}",
+                               event_type="comment.added", payload="{}", status="failed",
+                               attempts=3, last_error="HTTP 500")
+    db.session.add_all([notification, message, saved_view, endpoint, delivery])
     review = start_review(people["admin"], preset("month", date(2026, 11, 27)))
     db.session.commit()
     params = {
@@ -306,6 +329,7 @@ def build_world(make_initiative) -> World:
         "update_id": update.id, "spending_id": spending.id,
         "review_id": review.id, "tag_id": tag.id, "notification_id": notification.id,
         "message_id": message.id, "view_id": saved_view.id, "token_id": access_token.id,
+        "endpoint_id": endpoint.id, "delivery_id": delivery.id,
         "user_id": people["other_staff"].id, "unit_id": other_unit.id,
         "stage_id": initiative.stage_id, "action": "retire",
         "dimension": initiative.dimension.code, "lane": initiative.dimension.code,

@@ -83,13 +83,17 @@ def import_initiatives(actor: User, plan: ImportPlan, now: datetime | None = Non
                 for i, row in zip(ids, plan.rows, strict=True) for t in row.tags]
     if tag_rows:
         db.session.execute(sa.insert(initiative_tag), tag_rows)
-    db.session.execute(sa.insert(Activity), [
+    trail = [
         {"initiative_id": i, "actor_id": actor.id, "verb": "imported", "created_at": now,
          "data": {"source": "import", "file": plan.file_name, "row": row.row,
                   "title": row.title, "stage": stage.code, "unit": row.unit.code,
                   "dimension": row.dimension.code}}
         for i, row in zip(ids, plan.rows, strict=True)
-    ])
+    ]
+    db.session.execute(sa.insert(Activity), trail)
+    # The trail's listeners (webhooks) hear of each, as they would of ``activity.record``; the
+    # entries told are stand-ins, never added to the session (the rows above are the trail).
+    activity.announce([Activity(**values) for values in trail])
     log.info("%s imported %d initiatives from %s", actor.email, len(ids), plan.file_name)
     return ids
 
