@@ -548,3 +548,22 @@ def test_a_move_within_its_cell_places_the_card_as_a_drag_does(api, team, make_i
     listed = call("GET", "/api/v1/initiatives?stage=proposed").get_json()["items"]
     assert [i["id"] for i in listed] == [second.id, first.id]
     assert db.session.scalar(sa.select(Activity.verb).order_by(Activity.id.desc())) == "reordered"
+
+
+def test_out_of_range_and_unknown_choices_in_the_web_forms_words(api, team, make_initiative):
+    call = api(team.staff)
+    too_many = call("GET", "/api/v1/initiatives?per_page=1000")
+    assert too_many.status_code == 422
+    assert too_many.get_json(force=True)["errors"] == {
+        "per_page": ["Number must be between 1 and 100."]}
+    status = call("GET", "/api/v1/initiatives?status=great")
+    assert status.get_json(force=True)["errors"] == {"status": ["Not a valid choice."]}
+    initiative = make_initiative(unit=team.unit)
+    health = call("POST", f"/api/v1/initiatives/{initiative.id}/updates",
+                  json={"health": "fine", "moved": "x"})
+    assert health.get_json(force=True)["errors"] == {"health": ["Not a valid choice."]}
+    # The document still says the bounds and the choices.
+    document = call("GET", "/api/v1/openapi.json").get_json()
+    params = {p["name"]: p["schema"] for p in
+              document["paths"]["/api/v1/initiatives"]["get"]["parameters"]}
+    assert params["per_page"]["maximum"] == 100 and "at_risk" in params["status"]["enum"]
