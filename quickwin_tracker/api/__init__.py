@@ -26,7 +26,7 @@ from ..models import MAX_ID
 from ..web.routing import IdConverter
 from ..web.security import CONTENT_SECURITY_POLICY
 from .problem_schema import ProblemSchema
-from .problems import API_PREFIX, PROBLEM_TYPE, from_http
+from .problems import API_PREFIX, PROBLEM_TYPE, from_http, is_api_request
 
 REDOC_ASSET = "vendor/redoc-2.5.4.standalone.js"
 DOCS_ENDPOINT = "api-docs.openapi_redoc"
@@ -138,9 +138,13 @@ def init_app(app: Flask) -> Api:
         csrf.exempt(bp)  # bearer tokens only: no cookie, nothing for CSRF to protect
 
     @app.after_request
-    def docs_policy(response):
+    def api_headers(response):
         if request.endpoint == DOCS_ENDPOINT:
             response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        elif is_api_request():
+            # Answers differ by token and language (problem texts, names).
+            response.vary.add("Authorization")
+            response.vary.add("Accept-Language")
         return response
 
     app.extensions["quickwin-api"] = api

@@ -242,6 +242,7 @@ def test_problems_are_translated_by_accept_language(api, team):
     english = call("POST", "/api/v1/initiatives", json={"title": "Ok", "dimension": "governance"},
                    headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert english.get_json(force=True)["errors"]["benefit"] == ["This field is required."]
+    assert {"Accept-Language", "Authorization"} <= set(english.vary)
 
 
 def test_edit_needs_if_match_and_a_stale_one_changes_nothing(api, team, make_initiative):
