@@ -15,6 +15,7 @@ from quickwin_tracker.comments.services import add_comment
 from quickwin_tracker.domain import activity
 from quickwin_tracker.domain.clock import local_today, utcnow
 from quickwin_tracker.domain.errors import Invalid
+from quickwin_tracker.domain.retries import BACKOFF, backoff
 from quickwin_tracker.extensions import db
 from quickwin_tracker.initiatives.services import (
     InitiativeData,
@@ -32,7 +33,7 @@ from quickwin_tracker.reminders.jobs import send_milestone_reminders
 from quickwin_tracker.scheduler.jobs import run_job
 from quickwin_tracker.web.actions import user_action
 from quickwin_tracker.webhooks import services
-from quickwin_tracker.webhooks.delivery import BACKOFF, backoff, deliver_webhooks
+from quickwin_tracker.webhooks.delivery import deliver_webhooks
 from quickwin_tracker.webhooks.events import VERB_EVENTS
 
 
