@@ -24,9 +24,9 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(db.Model):
-    """Every email or Telegram message, stored first in the transaction that decided to send it, then delivered by
-    the outbox job. ``dedupe_key`` (e.g. ``digest:<user>:<ISO week>``) is unique, so the same
-    digest or reminder can never be queued twice."""
+    """Every email or Telegram message, stored first in the transaction that decided to send it,
+    then delivered by the outbox job. ``dedupe_key`` (e.g. ``digest:<user>:<ISO week>``) is
+    unique, so the same digest or reminder can never be queued twice."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (

@@ -61,6 +61,10 @@ JOBS: dict[str, tuple[str, Trigger]] = {
         "quickwin_tracker.mail.outbox:deliver_outbox_job",
         Trigger("interval", seconds_key="OUTBOX_INTERVAL_SECONDS"),
     ),
+    "telegram_updates": (
+        "quickwin_tracker.channels.telegram:poll_updates",
+        Trigger("interval", seconds_key="TELEGRAM_INTERVAL_SECONDS"),
+    ),
     "webhook_delivery": (
         "quickwin_tracker.webhooks.delivery:deliver_webhooks_job",
         Trigger("interval", seconds_key="WEBHOOK_INTERVAL_SECONDS"),
