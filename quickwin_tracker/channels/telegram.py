@@ -21,7 +21,8 @@
   (connection refused, DNS) and 5xx answers are retried with the outbox's backoff; 429 waits
   ``retry_after`` seconds (every due Telegram message, as the limit is the bot's); 403 (bot
   blocked, user deactivated) and 400 "chat not found" unlink the chat, stamp
-  ``User.telegram_blocked_at`` and fail the message: the person's messages go by email again.
+  ``User.telegram_blocked_at`` and fail the message and every other one queued for that chat: the
+person's messages go by email again.
 """
 
 from __future__ import annotations
@@ -365,6 +366,16 @@ def _fail(message: OutboxMessage, reason: str, report: DeliveryReport) -> None:
     report.failed += 1
 
 
+def _fail_chat(chat_id: str, reason: str) -> int:
+    """Fail every other queued message to a chat that cannot be reached; how many."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.channel == TELEGRAM, OutboxMessage.to_address == chat_id,
+               OutboxMessage.status == OutboxStatus.QUEUED.value)
+        .values(status=OutboxStatus.FAILED.value, last_error=reason[:ERROR_MAX]))
+    return result.rowcount or 0
+
+
 def _pause_all(until: datetime, reason: str) -> None:
     """Telegram asked to wait (429): no due Telegram message is tried before ``until``."""
     db.session.execute(
@@ -411,6 +422,7 @@ def deliver_telegram(now: datetime | None = None, limit: int = 200) -> DeliveryR
                 break
             if _permanent(exc):
                 _fail(message, BLOCKED + str(exc), report)
+                report.failed += _fail_chat(message.to_address, BLOCKED + str(exc))
                 person = message.to_user or _user_of_chat(int(message.to_address))
                 if person is not None and person.telegram_chat_id == int(message.to_address):
                     unlink(person, now, blocked=True)
