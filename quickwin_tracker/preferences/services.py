@@ -50,7 +50,8 @@ def unsubscribe(user: User, topic: str) -> bool:
 
 def update_channels(user: User, choices: dict[str, str]) -> bool:
     """Set where each kind of message goes (topic → email, telegram or both); return whether
-    anything changed. Unknown topics or channels are refused."""
+    anything changed. Unknown topics are a programming error; unknown channels are refused
+    next to their field."""
     from ..channels.registry import CHOICES, TOPICS
 
     for topic, choice in choices.items():
@@ -59,7 +60,9 @@ def update_channels(user: User, choices: dict[str, str]) -> bool:
         if choice not in CHOICES:
             raise Invalid("Choose email, Telegram, or both.", f"channel_{topic}")
     current = dict(user.notification_channels or {})
-    wanted = {**current, **choices}
+    # Email is the default: only other choices are stored, so saving the defaults stores {}.
+    wanted = {topic: choice for topic, choice in {**current, **choices}.items()
+              if choice != "email"}
     if wanted == current:
         return False
     user.notification_channels = wanted  # replaced whole: JSON columns do not track mutation
