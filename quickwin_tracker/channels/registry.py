@@ -118,6 +118,13 @@ def channels_for(user: User, kind: str) -> list[Channel]:
     return usable
 
 
+def dedupe_keys(user: User, kind: str, key: str) -> list[str]:
+    """The outbox dedupe keys a message of ``kind`` with email key ``key`` gets for ``user``:
+    ``key`` itself by email, ``<channel>:<key>`` on another channel."""
+    return [key if channel.name == EMAIL else f"{channel.name}:{key}"
+            for channel in channels_for(user, kind)]
+
+
 def queue_planned(plan: PlannedEmail, now: datetime) -> OutboxMessage | None:
     """Queue ``plan`` on each of its recipient's channels; the first message queued, or None
     when every channel already had it (or could not take it). Never commits."""

@@ -195,8 +195,14 @@ class Link:
 
 
 def new_link(user: User, now: datetime | None = None) -> Link:
-    """A one-time deep link for ``user`` (the token's hash stored; the caller commits)."""
+    """A one-time deep link for ``user`` (the token's hash stored; the caller commits). Links
+    asked for earlier and not used stop working: only the newest one links."""
     now = now or utcnow()
+    db.session.execute(
+        sa.update(TelegramLinkToken)
+        .where(TelegramLinkToken.user_id == user.id, TelegramLinkToken.used_at.is_(None),
+               TelegramLinkToken.expires_at > now)
+        .values(expires_at=now))
     token = secrets.token_urlsafe(24)  # 32 of A-Z a-z 0-9 _ -: what a start parameter allows
     expires = now + timedelta(minutes=current_app.config["TELEGRAM_LINK_MINUTES"])
     db.session.add(TelegramLinkToken(user=user, token_hash=_hash(token), created_at=now,
@@ -243,14 +249,14 @@ def _link_chat(token: str, chat_id: int, now: datetime) -> User | None:
     return user
 
 
-def _reply(update_id: int, chat_id: int, user: User | None, locale: str, text: str,
-           now: datetime) -> None:
+def _reply(update_id: int, chat_id: int, user: User | None, text: str, now: datetime) -> None:
     queue_telegram(kind="telegram_reply", dedupe_key=f"{KEY_PREFIX}update:{update_id}",
                    chat_id=chat_id, to=user, summary=text.split("\n")[0], text=text, now=now)
 
 
 def _locale_of(message: dict[str, Any]) -> str:
-    code = str((message.get("from") or {}).get("language_code") or "")
+    sender = message.get("from")
+    code = str((sender if isinstance(sender, dict) else {}).get("language_code") or "")
     return "en" if code.lower().startswith("en") else "id"
 
 
@@ -272,8 +278,10 @@ def handle_update(update: dict[str, Any], now: datetime | None = None) -> str:
             db.session.add(record)
     except IntegrityError:
         return "duplicate"
-    message = update.get("message") or {}
-    chat = message.get("chat") or {}
+    message = update.get("message")
+    message = message if isinstance(message, dict) else {}
+    chat = message.get("chat")
+    chat = chat if isinstance(chat, dict) else {}
     text = str(message.get("text") or "").strip()
     if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
         record.outcome = "ignored"
@@ -290,14 +298,13 @@ def handle_update(update: dict[str, Any], now: datetime | None = None) -> str:
                 reply = _("Hello %(name)s! This chat now receives your Quick-Win Tracker "
                           "messages. Choose which ones in your settings:", name=user.name)
             record.outcome = "linked"
-            _reply(update_id, chat_id, user, user.locale,
-                   f"{escape(reply)}\n→ {escape(settings)}", now)
+            _reply(update_id, chat_id, user, f"{escape(reply)}\n→ {escape(settings)}", now)
             return record.outcome
         with force_locale(known.locale if known else _locale_of(message)):
             reply = _("This link has expired or was already used. Open your settings in "
                       "Quick-Win Tracker and press “Link Telegram” again:")
         record.outcome = "refused"
-        _reply(update_id, chat_id, known, "", f"{escape(reply)}\n→ {escape(settings)}", now)
+        _reply(update_id, chat_id, known, f"{escape(reply)}\n→ {escape(settings)}", now)
         return record.outcome
     if command == "/stop" and known is not None:
         unlink(known, now)
@@ -305,8 +312,7 @@ def handle_update(update: dict[str, Any], now: datetime | None = None) -> str:
             reply = _("Telegram is unlinked: your Quick-Win Tracker messages go by email "
                       "again. To link it again, use your settings:")
         record.outcome = "unlinked"
-        _reply(update_id, chat_id, None, known.locale, f"{escape(reply)}\n→ {escape(settings)}",
-               now)
+        _reply(update_id, chat_id, None, f"{escape(reply)}\n→ {escape(settings)}", now)
         return record.outcome
     with force_locale(known.locale if known else _locale_of(message)):
         reply = (_("This chat receives your Quick-Win Tracker messages. Send /stop to unlink "
@@ -314,7 +320,7 @@ def handle_update(update: dict[str, Any], now: datetime | None = None) -> str:
                  _("To receive Quick-Win Tracker messages here, open your settings and press "
                    "“Link Telegram”:"))
     record.outcome = "help"
-    _reply(update_id, chat_id, known, "", f"{escape(reply)}\n→ {escape(settings)}", now)
+    _reply(update_id, chat_id, known, f"{escape(reply)}\n→ {escape(settings)}", now)
     return record.outcome
 
 
@@ -419,6 +425,12 @@ def deliver_telegram(now: datetime | None = None, limit: int = 200) -> DeliveryR
                 report.retried += 1
                 db.session.commit()
                 log.info("Telegram asked to wait %s s", wait.seconds)
+                break
+            if exc.error_code in (401, 404):  # the token is wrong or revoked: nothing can go
+                record_failure(message, exc, now, report, max_attempts)
+                db.session.commit()
+                log.warning("Telegram refuses the bot token (%s): check "
+                            "QUICKWIN_TELEGRAM_BOT_TOKEN", exc.error_code)
                 break
             if _permanent(exc):
                 _fail(message, BLOCKED + str(exc), report)

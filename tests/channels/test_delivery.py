@@ -180,3 +180,15 @@ def test_admin_outbox_shows_the_channel(app, make_user, bot, auth):
     assert "<td>Telegram</td>" in page.text and "4242" in page.text
     detail = client.get(f"/admin/outbox/{message.id}")
     assert detail.status_code == 200 and "Telegram" in detail.text
+
+
+def test_a_refused_token_keeps_every_message_queued(app, make_user, bot):
+    user = linked(make_user)
+    first, second = queue(user), queue(user, key="telegram:probe:2")
+    app.config["TELEGRAM_BOT_TOKEN"] = "999:revoked"  # the fake server answers 401 to it
+    report = deliver_telegram(now=NOW)
+    assert (report.sent, report.failed, report.retried) == (0, 0, 1)
+    first, second = reread(first), reread(second)
+    assert first.status == second.status == "queued"
+    assert first.last_error == "401 Unauthorized" and second.attempts == 0
+    assert "999:revoked" not in first.last_error

@@ -164,3 +164,28 @@ def test_group_chats_and_garbage_are_ignored(app, bot):
     db.session.commit()
     deliver_telegram(now=NOW)
     assert bot.sent() == []
+
+
+def test_a_new_link_retires_the_one_before(app, make_user, bot):
+    user = make_user()
+    old = telegram.new_link(user, now=NOW).url.rsplit("=", 1)[1]
+    new = telegram.new_link(user, now=NOW + timedelta(minutes=1)).url.rsplit("=", 1)[1]
+    db.session.commit()
+    later = NOW + timedelta(minutes=2)
+    assert handle_update(start_update(80, 808, f"/start {old}"), later) == "refused"
+    assert handle_update(start_update(81, 808, f"/start {new}"), later) == "linked"
+
+
+def test_malformed_updates_are_ignored_not_errors(app, bot):
+    assert handle_update({"update_id": 90, "message": "hello"}, NOW) == "ignored"
+    assert handle_update({"update_id": 91, "message": {"chat": "nope", "text": "/start x"}},
+                         NOW) == "ignored"
+    assert handle_update({"update_id": 92, "edited_message": {"text": "/start x"}},
+                         NOW) == "ignored"
+    odd = {"update_id": 93, "message": {"chat": {"id": 5, "type": "private"}, "text": 7,
+                                        "from": "someone"}}
+    assert handle_update(odd, NOW) == "help"  # answered, in Indonesian (no language known)
+    db.session.commit()
+    deliver_telegram(now=NOW)
+    (reply,) = bot.sent(5)
+    assert reply["text"].startswith("Untuk menerima pesan Quick-Win Tracker di sini")

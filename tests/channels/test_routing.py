@@ -153,7 +153,7 @@ def test_progress_update_reminders_in_english(make_user, make_initiative, bot):
         f"→ https://qw.test/initiatives/{initiative.id}#updates")
 
 
-def test_the_weekly_digest_is_announced_on_telegram(make_user, make_unit, bot):
+def test_the_weekly_digest_is_announced_on_telegram(make_user, make_unit, bot, monkeypatch):
     unit = make_unit("DISHUB", "Dinas Perhubungan")
     user = person(make_user, {"digest": "telegram"}, role="manager", unit=unit, locale="id")
     digest_jobs.send_weekly_digests(NOW)
@@ -166,8 +166,13 @@ def test_the_weekly_digest_is_announced_on_telegram(make_user, make_unit, bot):
     assert body.startswith("Ringkasan mingguan Anda sudah siap")
     assert link == "→ https://qw.test/board/"
     assert message.to_user_id == user.id
-    digest_jobs.send_weekly_digests(NOW + timedelta(hours=1))  # same week: nothing new
+    built = []
+    monkeypatch.setattr(digest_jobs, "plan_digest",
+                        lambda *args: built.append(args) or pytest.fail("rebuilt"))
+    counts = digest_jobs.send_weekly_digests(NOW + timedelta(hours=1))  # same week
     db.session.commit()
+    assert counts == {"recipients": 1, "queued": 0, "already_queued": 1}
+    assert built == []  # known to be queued on Telegram: not even built again
     assert len(rows("digest")["telegram"]) == 1
 
 
