@@ -60,3 +60,13 @@ def test_commands_say_when_telegram_is_off(app, runner):
 def test_bad_telegram_settings_stop_the_start(app_config, settings, message):
     with pytest.raises(ConfigError, match=message):
         create_app(base_config(SQLALCHEMY_DATABASE_URI="sqlite://", **{**app_config, **settings}))
+
+
+def test_the_polling_job_runs_only_with_a_bot_in_polling_mode(app):
+    from quickwin_tracker.scheduler.registry import jobs_for
+
+    assert "telegram_updates" in jobs_for(app.config)
+    assert "telegram_updates" not in jobs_for({**app.config, "TELEGRAM_MODE": "webhook"})
+    assert "telegram_updates" not in jobs_for({**app.config, "TELEGRAM_BOT_TOKEN": ""})
+    named = {**app.config, "TELEGRAM_BOT_TOKEN": "", "SCHEDULER_JOBS": "telegram_updates"}
+    assert list(jobs_for(named)) == ["telegram_updates"]
