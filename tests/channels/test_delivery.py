@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from quickwin_tracker.channels.telegram import (
@@ -192,3 +193,18 @@ def test_a_refused_token_keeps_every_message_queued(app, make_user, bot):
     assert first.status == second.status == "queued"
     assert first.last_error == "401 Unauthorized" and second.attempts == 0
     assert "999:revoked" not in first.last_error
+
+
+def test_a_message_another_deliverer_is_sending_is_skipped(app, backend, make_user, bot):
+    if backend != "postgresql":
+        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's; SQLite serialises writers")
+    user = linked(make_user)
+    busy, free = queue(user, key="telegram:busy"), queue(user, key="telegram:free")
+    with db.engine.connect() as other:  # another scheduler is sending "busy" right now
+        other.execute(sa.select(OutboxMessage.id).where(OutboxMessage.id == busy.id)
+                      .with_for_update())
+        assert deliver_telegram(now=NOW).sent == 1
+        other.rollback()
+    assert (reread(busy).status, reread(free).status) == ("queued", "sent")
+    assert deliver_telegram(now=NOW).sent == 1
+    assert len(bot.sent()) == 2
