@@ -143,6 +143,7 @@ BLUEPRINTS = (
     ("admin", "bp", "/admin"),
     ("mail.views", "bp", "/admin/outbox"),
     ("webhooks.views", "bp", "/admin/webhooks"),
+    ("channels", "bp", None),
 )
 
 

@@ -25,7 +25,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 FEATURES_WITH_COMMANDS = ("auth", "demo", "mail", "scheduler", "digests", "reminders",
-                          "webhooks")
+                          "webhooks", "channels")
 
 
 def register(app: Flask) -> None:

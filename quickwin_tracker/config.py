@@ -196,6 +196,21 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         WEBHOOK_MAX_ATTEMPTS=_env_int("QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 14),
         WEBHOOK_DISABLE_AFTER_DAYS=_env_int("QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 3),
         WEBHOOK_ALLOW_PRIVATE=_env_bool("QUICKWIN_WEBHOOK_ALLOW_PRIVATE", False),
+        # Telegram (``channels.telegram``, docs/telegram.md): off without a bot token. The bot's
+        # username makes the deep links; updates arrive by polling (``getUpdates``, a scheduler
+        # job; works behind NAT) or, with QUICKWIN_TELEGRAM_MODE=webhook, at
+        # /telegram/webhook/<QUICKWIN_TELEGRAM_WEBHOOK_SECRET>. A link token lasts
+        # QUICKWIN_TELEGRAM_LINK_MINUTES.
+        TELEGRAM_BOT_TOKEN=os.environ.get("QUICKWIN_TELEGRAM_BOT_TOKEN", "").strip(),
+        TELEGRAM_BOT_USERNAME=os.environ.get("QUICKWIN_TELEGRAM_BOT_USERNAME", "").strip()
+        .lstrip("@"),
+        TELEGRAM_API_URL=os.environ.get("QUICKWIN_TELEGRAM_API_URL",
+                                        "https://api.telegram.org").strip().rstrip("/"),
+        TELEGRAM_MODE=os.environ.get("QUICKWIN_TELEGRAM_MODE", "polling").strip().lower(),
+        TELEGRAM_WEBHOOK_SECRET=os.environ.get("QUICKWIN_TELEGRAM_WEBHOOK_SECRET", "").strip(),
+        TELEGRAM_INTERVAL_SECONDS=_env_int("QUICKWIN_TELEGRAM_INTERVAL_SECONDS", 10),
+        TELEGRAM_TIMEOUT=_env_int("QUICKWIN_TELEGRAM_TIMEOUT", 10),
+        TELEGRAM_LINK_MINUTES=_env_int("QUICKWIN_TELEGRAM_LINK_MINUTES", 15),
         # Reminders and nudges (``reminders/services.py``). The lead time is each user's own
         # preference; this is the fallback for a user without one (the column default is 3).
         REMINDER_LEAD_DAYS=_env_int("QUICKWIN_REMINDER_LEAD_DAYS", 3),
@@ -376,7 +391,33 @@ def _validate_scheduler(app: Flask) -> None:
         ("WEBHOOK_TIMEOUT", "QUICKWIN_WEBHOOK_TIMEOUT", 1, 30),
         ("WEBHOOK_MAX_ATTEMPTS", "QUICKWIN_WEBHOOK_MAX_ATTEMPTS", 1, 100),
         ("WEBHOOK_DISABLE_AFTER_DAYS", "QUICKWIN_WEBHOOK_DISABLE_AFTER_DAYS", 1, 365),
+        ("TELEGRAM_INTERVAL_SECONDS", "QUICKWIN_TELEGRAM_INTERVAL_SECONDS", 1, 3600),
+        ("TELEGRAM_TIMEOUT", "QUICKWIN_TELEGRAM_TIMEOUT", 1, 60),
+        ("TELEGRAM_LINK_MINUTES", "QUICKWIN_TELEGRAM_LINK_MINUTES", 1, 24 * 60),
     ):
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
+    _check_telegram(app)
+
+
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+
+
+def _check_telegram(app: Flask) -> None:
+    """With a bot token, the bot's username is needed (deep links), the mode is polling or
+    webhook, and a webhook needs a secret Telegram may send (16 to 256 of A-Z a-z 0-9 _ -)."""
+    config = app.config
+    config["TELEGRAM_MODE"] = str(config.get("TELEGRAM_MODE") or "polling").strip().lower()
+    if config["TELEGRAM_MODE"] not in ("polling", "webhook"):
+        raise ConfigError("QUICKWIN_TELEGRAM_MODE must be polling or webhook, "
+                          f"got {config['TELEGRAM_MODE']!r}")
+    if not config.get("TELEGRAM_BOT_TOKEN"):
+        return
+    if not config.get("TELEGRAM_BOT_USERNAME"):
+        raise ConfigError("QUICKWIN_TELEGRAM_BOT_USERNAME is needed with "
+                          "QUICKWIN_TELEGRAM_BOT_TOKEN (the deep links name the bot)")
+    secret = config.get("TELEGRAM_WEBHOOK_SECRET") or ""
+    if (config["TELEGRAM_MODE"] == "webhook" or secret) and not _TELEGRAM_SECRET.fullmatch(secret):
+        raise ConfigError("QUICKWIN_TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters of "
+                          "A-Z, a-z, 0-9, _ and - (QUICKWIN_TELEGRAM_MODE=webhook needs it)")

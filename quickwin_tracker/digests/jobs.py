@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from ..channels.registry import dedupe_keys
 from ..mail.outbox import already_queued
 from ..mail.planning import queue_plan
 from ..models import User
@@ -22,10 +23,11 @@ def queue_digests(week: DigestWeek, now: datetime,
     """Queue ``week``'s digest for ``users`` (default: every recipient). Digests already in the
     outbox are not built again."""
     people = list(users) if users is not None else recipients()
-    existing = already_queued(dedupe_key(u, week) for u in people)
+    keys = {u.id: dedupe_keys(u, "digest", dedupe_key(u, week)) for u in people}
+    existing = already_queued(k for wanted in keys.values() for k in wanted)
     queued = 0
     for user in people:
-        if dedupe_key(user, week) in existing:
+        if all(k in existing for k in keys[user.id]):  # on every channel the person chose
             continue
         if queue_plan(plan_digest(user, week, now), now) is not None:
             queued += 1

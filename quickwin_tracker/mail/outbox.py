@@ -42,6 +42,7 @@ from .urls import app_url, base_url
 log = logging.getLogger(__name__)
 
 NO_SMTP_HOST = "no SMTP host configured"
+EMAIL = "email"  # OutboxMessage.channel of emails
 SUBJECT_MAX = 300  # OutboxMessage.subject
 ERROR_MAX = 2000
 
@@ -154,6 +155,7 @@ def queue_email(
     )
     message = OutboxMessage(
         kind=kind,
+        channel=EMAIL,
         dedupe_key=dedupe_key,
         to_address=to.email,
         to_user_id=to.id,
@@ -167,17 +169,26 @@ def queue_email(
         next_attempt_at=now,
         created_at=now,
     )
-    # Another process may queue the same key between our SELECT and INSERT: the unique index
-    # refuses the second one, and the SAVEPOINT keeps the caller's transaction usable.
+    if not add_once(message):
+        return None
+    log.info("queued %s email %s to %s", kind, dedupe_key, to.email)
+    return message
+
+
+def add_once(message: OutboxMessage) -> bool:
+    """Add ``message`` unless its dedupe key is queued meanwhile; False then. Never commits.
+
+    Another process may queue the same key between a caller's SELECT and this INSERT: the unique
+    index refuses the second one, and the SAVEPOINT keeps the caller's transaction usable. Every
+    channel's messages enter the outbox here (``channels``)."""
     _begin_real_sqlite_transaction()
     try:
         with db.session.begin_nested():
             db.session.add(message)
     except IntegrityError:
-        log.info("%s was queued concurrently; skipped", dedupe_key)
-        return None
-    log.info("queued %s email %s to %s", kind, dedupe_key, to.email)
-    return message
+        log.info("%s was queued concurrently; skipped", message.dedupe_key)
+        return False
+    return True
 
 
 def resend(message: OutboxMessage, now: datetime | None = None) -> OutboxMessage:
@@ -230,20 +241,30 @@ def build_email_message(message: OutboxMessage, config: Any, now: datetime) -> E
     return email
 
 
-def _due_query(now: datetime) -> sa.Select:
+def due_query(now: datetime, channel: str = EMAIL) -> sa.Select:
+    """The messages of ``channel`` queued and due at ``now``."""
     return sa.select(OutboxMessage).where(
+        OutboxMessage.channel == channel,
         OutboxMessage.status == OutboxStatus.QUEUED.value,
         OutboxMessage.next_attempt_at <= now,
     )
 
 
-def _lock_due(message_id: int, now: datetime) -> OutboxMessage | None:
+def due_ids(now: datetime, channel: str, limit: int) -> list[int]:
+    """The ids of up to ``limit`` due messages of ``channel``, oldest first."""
+    return list(db.session.scalars(
+        due_query(now, channel).with_only_columns(OutboxMessage.id)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)))
+
+
+def lock_due(message_id: int, now: datetime, channel: str = EMAIL) -> OutboxMessage | None:
     """Re-read one due message, locked; None when someone else has it or already sent it."""
-    query = for_update(_due_query(now).where(OutboxMessage.id == message_id), skip_locked=True)
+    query = for_update(due_query(now, channel).where(OutboxMessage.id == message_id),
+                       skip_locked=True)
     return db.session.scalars(query.execution_options(populate_existing=True)).first()
 
 
-def _record_failure(message: OutboxMessage, error: BaseException | str, now: datetime,
+def record_failure(message: OutboxMessage, error: BaseException | str, now: datetime,
                     report: DeliveryReport, max_attempts: int) -> None:
     message.attempts += 1
     message.last_error = (str(error) or type(error).__name__)[:ERROR_MAX]
@@ -284,7 +305,7 @@ def deliver_outbox(now: datetime | None = None, limit: int = 200, *,
         report.skipped_reason = NO_SMTP_HOST
         return report
     max_attempts = int(config.get("MAIL_MAX_ATTEMPTS") or 8)
-    query = _due_query(now).with_only_columns(OutboxMessage.id)
+    query = due_query(now).with_only_columns(OutboxMessage.id)
     if message_ids is not None:
         query = query.where(OutboxMessage.id.in_(list(message_ids)))
     ids = list(db.session.scalars(
@@ -297,7 +318,7 @@ def deliver_outbox(now: datetime | None = None, limit: int = 200, *,
     connection = _Connection(config)
     try:
         for message_id in ids:
-            message = _lock_due(message_id, now)
+            message = lock_due(message_id, now)
             if message is None:
                 db.session.commit()
                 continue
@@ -344,7 +365,7 @@ def _deliver(message: OutboxMessage, connection: _Connection, now: datetime,
              report: DeliveryReport, max_attempts: int) -> None:
     """Send one locked, due message, record the outcome and commit it."""
     if connection.smtp is None:
-        _record_failure(message, connection.error or "no SMTP connection", now, report,
+        record_failure(message, connection.error or "no SMTP connection", now, report,
                         max_attempts)
         db.session.commit()
         return
@@ -352,7 +373,7 @@ def _deliver(message: OutboxMessage, connection: _Connection, now: datetime,
         connection.smtp.send_message(build_email_message(message, connection.config, now),
                                      to_addrs=[message.to_address])
     except Exception as exc:  # one bad message must not stop the others
-        _record_failure(message, exc, now, report, max_attempts)
+        record_failure(message, exc, now, report, max_attempts)
         db.session.commit()
         if _connection_error(exc):
             connection.lost(exc)
@@ -372,8 +393,12 @@ def _close(smtp: smtplib.SMTP) -> None:
 
 
 def deliver_outbox_job(now: datetime) -> dict[str, Any]:
-    """The scheduler's ``outbox_delivery`` job."""
+    """The scheduler's ``outbox_delivery`` job: the emails, then the Telegram messages
+    (``channels.telegram.deliver_telegram``; under ``"telegram"`` in the result)."""
+    from ..channels.telegram import deliver_telegram
+
     started = time.monotonic()
     result = deliver_outbox(now=now).as_dict()
+    result["telegram"] = deliver_telegram(now=now).as_dict()
     result["seconds"] = round(time.monotonic() - started, 3)
     return result

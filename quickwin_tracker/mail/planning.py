@@ -2,7 +2,7 @@
 
 Features that email people on a schedule (``reminders``, ``digests``) decide who gets what from
 the data and ``now`` alone and return :class:`PlannedEmail` values, writing nothing. ``queue_plan``
-hands a plan to the outbox through ``outbox.queue_email``, the one way an email enters it;
+hands a plan to the outbox on the recipient's channels (``channels.registry``);
 ``render_plan`` shows a plan exactly as the outbox would render it (browser previews, the CLI's
 ``--dry-run``). Which plans are already in the outbox: ``outbox.already_queued``; links in a plan's
 context: ``urls.app_url``.
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import OutboxMessage, User
-from .outbox import RenderedEmail, queue_email, render_email
+from .outbox import RenderedEmail, render_email
 
 
 @dataclass
@@ -35,11 +35,13 @@ class PlannedEmail:
 
 
 def queue_plan(plan: PlannedEmail, now: datetime) -> OutboxMessage | None:
-    """Hand ``plan`` to the outbox; None when nothing was queued (its dedupe key is already
-    there, or the recipient is inactive or has no address). Never commits."""
-    return queue_email(kind=plan.kind, dedupe_key=plan.dedupe_key, to=plan.to,
-                       subject=plan.subject, template=plan.template, context=plan.context,
-                       now=now, unsubscribe=plan.unsubscribe)
+    """Hand ``plan`` to the outbox on its recipient's channels (``channels.registry``: email,
+    Telegram or both, as they chose for its kind); the first message queued, or None when
+    nothing was (its dedupe keys are already there, or the recipient is inactive or has no
+    address). Never commits."""
+    from ..channels.registry import queue_planned
+
+    return queue_planned(plan, now)
 
 
 def render_plan(plan: PlannedEmail) -> RenderedEmail:

@@ -44,7 +44,10 @@ KIND_LABELS = {
     "token_created": _l("access token made"),
     "test": _l("test email"),
     "webhook_disabled": _l("webhook endpoint disabled"),
+    "review_decision": _l("review decision"),
+    "telegram_reply": _l("Telegram bot reply"),
 }
+CHANNEL_LABELS = {"email": _l("Email"), "telegram": _l("Telegram")}
 
 
 @bp.before_request
@@ -73,14 +76,15 @@ def index():
     filters = {k: v for k, v in (("status", status), ("kind", kind)) if v}
     return render_page("outbox/index.html", pagination=pagination, kinds=kinds,
                            status=status, kind=kind, filters=filters,
-                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
+                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
+                           channel_labels=CHANNEL_LABELS)
 
 
 @bp.get("/<int:message_id>")
 def detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     return render_page("outbox/detail.html", message=message, status_labels=STATUS_LABELS,
-                       kind_labels=KIND_LABELS)
+                       kind_labels=KIND_LABELS, channel_labels=CHANNEL_LABELS)
 
 
 @bp.post("/<int:message_id>/resend")

@@ -32,7 +32,14 @@ from .initiatives import (
     initiative_tag,
     status_refresh,
 )
-from .mail import JobRun, OutboxMessage, OutboxStatus, SchedulerLease
+from .mail import (
+    JobRun,
+    OutboxMessage,
+    OutboxStatus,
+    SchedulerLease,
+    TelegramLinkToken,
+    TelegramUpdate,
+)
 from .outcomes import (
     STANDING_MEASUREMENT_STATUSES,
     Direction,
@@ -102,6 +109,8 @@ __all__ = [
     "Role",
     "SavedView",
     "SchedulerLease",
+    "TelegramLinkToken",
+    "TelegramUpdate",
     "Spending",
     "Stage",
     "Tag",

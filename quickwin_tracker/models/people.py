@@ -116,6 +116,15 @@ class User(UserMixin, db.Model):
     digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminder_lead_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Where each kind of message goes (issue 16, ``channels``): {"digest": "telegram", ...};
+    # a kind not in it goes by email. Always replaced whole, never mutated.
+    notification_channels: Mapped[dict] = mapped_column(JSONType, default=dict,
+                                                        server_default=sa.text("'{}'"))
+    # The Telegram chat linked through the bot (``channels.telegram``); None when not linked.
+    telegram_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True, index=True)
+    telegram_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When Telegram answered "bot was blocked by the user": the link was dropped then.
+    telegram_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret every session and remember-me cookie of this user carries (``get_id``). A new
     # one (``auth.services.end_all_sessions``: logout, password change or reset, deactivation, an
     # admin's "sign out everywhere") ends them all at once. Empty loads nobody.

@@ -46,3 +46,26 @@ def unsubscribe(user: User, topic: str) -> bool:
     db.session.flush()
     log.info("%s unsubscribed from %s", user.email, topic)
     return True
+
+
+def update_channels(user: User, choices: dict[str, str]) -> bool:
+    """Set where each kind of message goes (topic → email, telegram or both); return whether
+    anything changed. Unknown topics are a programming error; unknown channels are refused
+    next to their field."""
+    from ..channels.registry import CHOICES, TOPICS
+
+    for topic, choice in choices.items():
+        if topic not in TOPICS:
+            raise ValueError(topic)
+        if choice not in CHOICES:
+            raise Invalid("Choose email, Telegram, or both.", f"channel_{topic}")
+    current = dict(user.notification_channels or {})
+    # Email is the default: only other choices are stored, so saving the defaults stores {}.
+    wanted = {topic: choice for topic, choice in {**current, **choices}.items()
+              if choice != "email"}
+    if wanted == current:
+        return False
+    user.notification_channels = wanted  # replaced whole: JSON columns do not track mutation
+    db.session.flush()
+    log.info("user %s set message channels: %s", user.id, wanted)
+    return True

@@ -194,7 +194,35 @@ def record_decision(actor: User, review: Review, initiative: Initiative, decisio
                     follow_up_on=follow_up_on.isoformat() if follow_up_on else None)
     log.info("%s decided %s for initiative %s in review %s", actor.email, kind.value,
              initiative.id, review.id)
+    _tell_owner(actor, review, initiative, entry, now)
     return entry
+
+
+def _tell_owner(actor: User, review: Review, initiative: Initiative, entry: ReviewDecision,
+                now: datetime) -> None:
+    """Tell the initiative's owner (not the reviewer deciding, nor a closed account) of the
+    decision, on the channels they chose for review decisions, in this same transaction: once
+    per decision as recorded (a changed decision is news again)."""
+    from flask_babel import force_locale
+
+    from ..mail.planning import PlannedEmail, queue_plan
+    from ..mail.urls import app_url
+
+    owner = initiative.owner
+    if owner is None or not owner.active or owner.id == actor.id:
+        return
+    with force_locale(owner.locale):
+        label = str(REVIEW_DECISION_LABELS[ReviewDecisionKind(entry.decision)])
+        subject = _("Review decision on “%(title)s”: %(decision)s", title=initiative.title,
+                    decision=label)
+    queue_plan(PlannedEmail(
+        kind="review_decision",
+        dedupe_key=f"review-decision:{entry.id}:{int(now.timestamp())}",
+        to=owner, subject=subject, template="review_decision",
+        context={"review_title": review.title, "initiative_title": initiative.title,
+                 "decision": entry.decision, "decision_label": label, "note": entry.note,
+                 "follow_up_on": entry.follow_up_on, "decided_by": actor.name,
+                 "url": app_url("initiatives.detail", initiative_id=initiative.id)}), now)
 
 
 def decisions_for(initiative: Initiative) -> list[ReviewDecision]:

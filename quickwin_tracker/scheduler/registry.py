@@ -11,6 +11,7 @@ Times come from the configuration and are in the city's time zone (``TIMEZONE``)
 Functions are imported by their path only when they run, so the scheduler starts even while a
 job's module is missing or broken (that job then fails and is logged, the others run).
 
+``telegram_updates`` (polling the Telegram bot) runs only with a bot token in polling mode.
 Operators may restrict the jobs (``QUICKWIN_SCHEDULER_JOBS=weekly_digest,outbox_delivery``) and
 add their own (``QUICKWIN_SCHEDULER_EXTRA_JOBS=name=package.module:function@daily``; the trigger
 is ``daily``, ``weekly`` or ``interval:SECONDS``; several separated by commas).
@@ -61,10 +62,21 @@ JOBS: dict[str, tuple[str, Trigger]] = {
         "quickwin_tracker.mail.outbox:deliver_outbox_job",
         Trigger("interval", seconds_key="OUTBOX_INTERVAL_SECONDS"),
     ),
+    "telegram_updates": (
+        "quickwin_tracker.channels.telegram:poll_updates",
+        Trigger("interval", seconds_key="TELEGRAM_INTERVAL_SECONDS"),
+    ),
     "webhook_delivery": (
         "quickwin_tracker.webhooks.delivery:deliver_webhooks_job",
         Trigger("interval", seconds_key="WEBHOOK_INTERVAL_SECONDS"),
     ),
+}
+
+# Jobs that only make sense when the deployment is configured for them: left out otherwise,
+# unless QUICKWIN_SCHEDULER_JOBS names them (they then report that they skipped).
+CONDITIONAL: dict[str, Any] = {
+    "telegram_updates": lambda config: bool(config.get("TELEGRAM_BOT_TOKEN"))
+    and str(config.get("TELEGRAM_MODE") or "polling") == "polling",
 }
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -111,8 +123,9 @@ def jobs_for(config: Mapping[str, Any]) -> dict[str, tuple[str, Trigger]]:
                 f"QUICKWIN_SCHEDULER_JOBS names unknown jobs: {', '.join(unknown)} "
                 f"(known: {', '.join(sorted(jobs))})"
             )
-        jobs = {name: spec for name, spec in jobs.items() if name in wanted}
-    return jobs
+        return {name: spec for name, spec in jobs.items() if name in wanted}
+    return {name: spec for name, spec in jobs.items()
+            if name not in CONDITIONAL or CONDITIONAL[name](config)}
 
 
 def interval_seconds(trigger: Trigger, config: Mapping[str, Any]) -> int:

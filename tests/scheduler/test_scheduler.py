@@ -87,7 +87,7 @@ def test_registry_names_the_contracted_jobs():
     assert JOBS["weekly_digest"] == ("quickwin_tracker.digests.jobs:send_weekly_digests", WEEKLY)
     assert JOBS["milestone_reminders"][1] == DAILY
     assert {name for name, (_, t) in JOBS.items() if t.kind == "interval"} == {
-        "mention_emails", "outbox_delivery", "webhook_delivery"}
+        "mention_emails", "outbox_delivery", "webhook_delivery", "telegram_updates"}
     assert JOBS["webhook_delivery"] == (
         "quickwin_tracker.webhooks.delivery:deliver_webhooks_job",
         Trigger("interval", seconds_key="WEBHOOK_INTERVAL_SECONDS"))

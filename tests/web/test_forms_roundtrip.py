@@ -73,7 +73,11 @@ NOT_PAGES = {"static", "transfer.export_csv", "transfer.export_xlsx", "transfer.
 
 @pytest.fixture
 def app_config():
-    return {"WTF_CSRF_ENABLED": True, "WEBHOOK_ALLOW_PRIVATE": True}
+    # A Telegram bot (issue 16), so the settings page offers every channel; nothing here calls
+    # it (linking is an action button), and a stray call would find nobody on port 9.
+    return {"WTF_CSRF_ENABLED": True, "WEBHOOK_ALLOW_PRIVATE": True,
+            "TELEGRAM_BOT_TOKEN": "1:round-trip", "TELEGRAM_BOT_USERNAME": "RoundTripBot",
+            "TELEGRAM_API_URL": "http://127.0.0.1:9"}
 
 
 @pytest.fixture
@@ -98,6 +102,9 @@ def demo_world(app, monkeypatch):
                            body="Dari Diskominfo."))
     # A description with line breaks, which browsers send back as CRLF.
     own[0].description = "Langkah 1: daftar.\nLangkah 2: datang.\n\nSelesai."
+    # Someone with Telegram linked, who chose it for some kinds of message (issue 16).
+    users[PEOPLE["staff"]].telegram_chat_id = 424242
+    users[PEOPLE["staff"]].notification_channels = {"mentions": "both", "digest": "telegram"}
     archived = own[-1]
     archived.archived, archived.archived_at = True, utcnow()
     db.session.flush()
