@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import io
 import ipaddress
 import os
 import shutil
@@ -227,15 +228,16 @@ class _PkceLayer:
 
             return self.app(environ, capture)
         if path == "/oauth2/token" and request.method == "POST":
-            form = request.form.to_dict()  # werkzeug caches the body for the app below
+            body = request.get_data()  # kept, then handed on to the provider below
+            form = request.form.to_dict()
             self.provider.token_requests.append(form)
             challenge = self.provider.challenges.get(form.get("code", ""))
             if form.get("grant_type") == "authorization_code" and (
                     not challenge or _s256(form.get("code_verifier", "")) != challenge):
                 start_response("400 Bad Request", [("Content-Type", "application/json")])
                 return [b'{"error": "invalid_grant", "error_description": "PKCE verification failed"}']
-            environ["wsgi.input"] = __import__("io").BytesIO(request.get_data())
-            environ["CONTENT_LENGTH"] = str(len(request.get_data()))
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         if path == "/oauth2/end_session":
             self.provider.end_session_requests.append(request.values.to_dict())
         return self.app(environ, start_response)
