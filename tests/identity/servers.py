@@ -161,7 +161,7 @@ def running_slapd(folder: Path) -> Iterator[Directory]:
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("slapd did not start: "
-                                       + (folder / "slapd.log").read_text(errors="replace")[-2000:])
+                                       + (folder / "slapd.log").read_text(errors="replace")[-2000:]) from None
                 time.sleep(0.1)
         yield Directory(url=f"ldap://127.0.0.1:{port}", ldaps_url=f"ldaps://127.0.0.1:{tls_port}",
                         ca_file=cert, process=process)
