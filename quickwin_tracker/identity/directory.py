@@ -88,8 +88,13 @@ def _connection(config: Mapping[str, Any], user: str | None = None,
     conn = Connection(_server(config), user=user, password=password,
                       receive_timeout=config["LDAP_TIMEOUT"], raise_exceptions=False,
                       read_only=True)
-    conn.open()
-    if config["LDAP_STARTTLS"] and not conn.start_tls():
+    try:
+        conn.open()
+        started = not config["LDAP_STARTTLS"] or conn.start_tls()
+    except LDAPException:
+        conn.unbind()
+        raise
+    if not started:
         conn.unbind()
         raise DirectoryUnavailable(f"StartTLS refused: {conn.result.get('description')}")
     return conn
@@ -240,19 +245,21 @@ def check_connection(sample_email: str = "") -> Check:
         return check
     check.add(_("Connect"), True, _("%(host)s:%(port)d answers.", host=host, port=port))
     secure = parts.scheme == "ldaps" or config["LDAP_STARTTLS"]
+    conn = Connection(_server(config), user=config["LDAP_BIND_DN"] or None,
+                      password=config["LDAP_BIND_PASSWORD"] or None,
+                      receive_timeout=config["LDAP_TIMEOUT"], raise_exceptions=False,
+                      read_only=True)
     try:
-        conn = Connection(_server(config), user=config["LDAP_BIND_DN"] or None,
-                          password=config["LDAP_BIND_PASSWORD"] or None,
-                          receive_timeout=config["LDAP_TIMEOUT"], raise_exceptions=False,
-                          read_only=True)
         conn.open()
         if config["LDAP_STARTTLS"] and not conn.start_tls():
             check.add(_("TLS"), False, _("The server refused StartTLS: %(error)s.",
                                          error=conn.result.get("description")))
+            conn.unbind()
             return check
     except LDAPException as exc:
         step = _("TLS") if secure else _("Connect")
         check.add(step, False, _("The connection failed: %(error)s.", error=str(exc)))
+        conn.unbind()
         return check
     if secure:
         check.add(_("TLS"), True, _("The server's certificate is trusted."))

@@ -73,7 +73,14 @@ NOT_PAGES = {"static", "transfer.export_csv", "transfer.export_xlsx", "transfer.
 
 @pytest.fixture
 def app_config():
-    return {"WTF_CSRF_ENABLED": True, "WEBHOOK_ALLOW_PRIVATE": True}
+    # Sign-in through the city account and the directory configured (issue 16), so that the
+    # login page's button and the admin's LDAP test form are sent too; neither server answers
+    # (nothing listens on port 1): the answers are clear messages, and password sign-ins fall
+    # back to the local passwords.
+    return {"WTF_CSRF_ENABLED": True, "WEBHOOK_ALLOW_PRIVATE": True,
+            "OIDC_DISCOVERY_URL": "http://127.0.0.1:1/.well-known/openid-configuration",
+            "OIDC_CLIENT_ID": "quickwin-tracker", "LDAP_URL": "ldap://127.0.0.1:1",
+            "LDAP_SEARCH_BASE": "ou=people,dc=balikpapan,dc=go,dc=id", "LDAP_TIMEOUT": 2}
 
 
 @pytest.fixture
