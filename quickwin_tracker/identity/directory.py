@@ -20,6 +20,7 @@ its first RDN's value (``cn=bpk-dlh,ou=groups,…`` → ``bpk-dlh``). Passwords 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -82,6 +83,12 @@ def _server(config: Mapping[str, Any]) -> Server:
                   tls=tls, get_info=NONE, connect_timeout=config["LDAP_TIMEOUT"])
 
 
+def _close(conn: Connection) -> None:
+    """Unbind and close; a connection whose TLS handshake failed has no socket left to unbind."""
+    with contextlib.suppress(LDAPException, OSError):
+        conn.unbind()
+
+
 def _connection(config: Mapping[str, Any], user: str | None = None,
                 password: str | None = None) -> Connection:
     """An open (and, with StartTLS, secured) connection, not yet bound."""
@@ -92,10 +99,10 @@ def _connection(config: Mapping[str, Any], user: str | None = None,
         conn.open()
         started = not config["LDAP_STARTTLS"] or conn.start_tls()
     except LDAPException:
-        conn.unbind()
+        _close(conn)
         raise
     if not started:
-        conn.unbind()
+        _close(conn)
         raise DirectoryUnavailable(f"StartTLS refused: {conn.result.get('description')}")
     return conn
 
@@ -172,7 +179,7 @@ def authenticate(email: str, password: str) -> Outcome:
                         f"service bind refused: {service.result.get('description')}")
                 found = _find(service, config, email)
             finally:
-                service.unbind()
+                _close(service)
             if len(found) != 1:
                 if len(found) > 1:
                     log.warning("LDAP search for a sign-in found several entries")
@@ -184,7 +191,7 @@ def authenticate(email: str, password: str) -> Outcome:
                 return Outcome(known=known)
             entry = _read_entry(conn, config, dn)
         finally:
-            conn.unbind()
+            _close(conn)
     except LDAPException as exc:
         log.warning("LDAP directory unavailable: %s", type(exc).__name__)
         raise DirectoryUnavailable(type(exc).__name__) from exc
@@ -254,12 +261,12 @@ def check_connection(sample_email: str = "") -> Check:
         if config["LDAP_STARTTLS"] and not conn.start_tls():
             check.add(_("TLS"), False, _("The server refused StartTLS: %(error)s.",
                                          error=conn.result.get("description")))
-            conn.unbind()
+            _close(conn)
             return check
     except LDAPException as exc:
         step = _("TLS") if secure else _("Connect")
         check.add(step, False, _("The connection failed: %(error)s.", error=str(exc)))
-        conn.unbind()
+        _close(conn)
         return check
     if secure:
         check.add(_("TLS"), True, _("The server's certificate is trusted."))
@@ -307,5 +314,5 @@ def check_connection(sample_email: str = "") -> Check:
         check.add(_("Search"), False, _("The directory answered with an error: %(error)s.",
                                         error=str(exc)))
     finally:
-        conn.unbind()
+        _close(conn)
     return check
