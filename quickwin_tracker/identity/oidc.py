@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -67,6 +67,35 @@ def init_app(app: Flask) -> None:
                 "default_timeout": app.config["OIDC_TIMEOUT"],
             },
         )
+        app.after_request(_allow_provider_forms)
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def provider_origins() -> list[str]:
+    """The provider's origins a form of ours may end up at: the sign-in button's redirect to the
+    authorization endpoint and the logout's redirect to the end-session endpoint (browsers apply
+    the CSP's ``form-action`` to a form's redirects too). The discovery URL's origin, and those of
+    the endpoints once the provider's metadata is loaded (never fetched here)."""
+    origins = [_origin(current_app.config["OIDC_DISCOVERY_URL"])]
+    client = current_app.extensions["authlib.integrations.flask_client"].create_client(CLIENT)
+    metadata = getattr(client, "server_metadata", None) or {}
+    origins += [_origin(metadata.get(key, "")) for key in ("authorization_endpoint",
+                                                           "end_session_endpoint")]
+    return sorted({o for o in origins if o})
+
+
+def _allow_provider_forms(response):  # noqa: ANN001, ANN201 (Flask's after_request)
+    """Add the provider to the CSP's ``form-action`` (``web/security.py`` sets ``'self'``); this
+    hook is registered before that one, so it runs after it."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    if "form-action 'self'" in policy:
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", " ".join(["form-action 'self'", *provider_origins()]), 1)
+    return response
 
 
 def enabled() -> bool:

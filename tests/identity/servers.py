@@ -244,7 +244,9 @@ class _PkceLayer:
 
 
 @contextmanager
-def running_provider() -> Iterator[Provider]:
+def running_provider(host: str = "127.0.0.1") -> Iterator[Provider]:
+    """The provider on 127.0.0.1, addressed as ``host`` (a browser test names it ``localhost``:
+    cookies ignore ports, so the provider's cookies must not land on the app's 127.0.0.1)."""
     import warnings
 
     with warnings.catch_warnings():
@@ -254,7 +256,7 @@ def running_provider() -> Iterator[Provider]:
         import oidc_provider_mock
 
     port = free_port()
-    provider = Provider(url=f"http://127.0.0.1:{port}")
+    provider = Provider(url=f"http://{host}:{port}")
     app = oidc_provider_mock.app(require_nonce=True)
     server = make_server("127.0.0.1", port, _PkceLayer(app, provider), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},

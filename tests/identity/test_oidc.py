@@ -225,3 +225,10 @@ def test_without_configuration_the_routes_do_not_exist(app, client):
     assert client.post("/auth/oidc/login").status_code == 404
     assert client.get("/auth/oidc/callback?code=x&state=y").status_code == 404
     assert "Masuk dengan akun kota" not in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_the_pages_let_forms_reach_the_provider(app, client, oidc_provider):
+    """Browsers apply the CSP's form-action to a form's redirects: the sign-in button and the
+    logout both end at the provider (found by the browser test, tests/browser/test_city_account)."""
+    policy = client.get("/auth/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {oidc_provider.url};" in policy
