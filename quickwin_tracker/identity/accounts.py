@@ -53,6 +53,9 @@ def _may_create(source: str) -> bool:
 
 def sign_in_external(identity: ExternalIdentity) -> User:
     """The active user ``identity`` stands for, with the mapping applied (see the module)."""
+    if len(identity.email) > 254 or "@" not in identity.email:
+        raise Refused(_l("The email address the sign-in brings is not one this application can "
+                         "use; ask an administrator."))
     user = _by_subject(identity.source, identity.subject)
     if user is None:
         user = people.find_user_by_email(identity.email)
