@@ -54,3 +54,42 @@ def test_sign_in_with_the_city_account_lands_on_the_units_board(page: Page, live
     page.locator("form[action$='/auth/logout'] button").first.click()
     page.wait_for_url(re.compile(r"localhost:\d+/oauth2/end_session"))
     assert provider.end_session_requests[-1]["id_token_hint"]
+
+
+def _seed_with_break_glass_admin():
+    from tests.browser.conftest import seed
+    from tests.conftest import _PASSWORD_HASH
+
+    data = seed()
+    db.session.add(User(email="darurat@example.go.id", name="Admin Darurat", role="admin",
+                        password_hash=_PASSWORD_HASH, locale="id"))
+    db.session.commit()
+    return data
+
+
+def test_with_passwords_off_only_the_break_glass_admin_uses_the_form(new_context,
+                                                                     live_server_factory,
+                                                                     provider, axe_js):
+    from tests.browser.test_accessibility import run_axe
+    from tests.conftest import PASSWORD
+
+    server = live_server_factory(_seed_with_break_glass_admin,
+                                 OIDC_DISCOVERY_URL=provider.discovery_url,
+                                 OIDC_CLIENT_ID="quickwin-tracker", PASSWORD_SIGN_IN=False,
+                                 BREAK_GLASS_ADMINS="darurat@example.go.id")
+    page = new_context(bypass_csp=True).new_page()  # axe is added as an inline script
+    page.goto(server.path("/auth/login"))
+    expect(page.get_by_role("button", name="Masuk dengan akun kota")).to_be_visible()
+    expect(page.locator("#password")).to_be_hidden()  # folded away
+    assert run_axe(page, axe_js) == []
+
+    page.get_by_text("Masuk darurat untuk administrator").click()
+    page.locator("#email").fill(server.data.staff)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("details button[type=submit]").click()
+    expect(page.locator("details.break-glass")).to_contain_text("Masuk dengan kata sandi dimatikan")
+
+    page.locator("#email").fill("darurat@example.go.id")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("details button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/board/"))
