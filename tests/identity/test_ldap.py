@@ -169,3 +169,16 @@ def test_the_sign_in_page_is_for_admins(app, client, make_user):
     sign_in(client, staff.email, PASSWORD)
     assert client.get("/admin/identity").status_code == 403
     assert client.post("/admin/identity/ldap-test", data={}).status_code == 403
+
+
+def test_without_account_creation_only_existing_accounts_sign_in(app, client, units, make_user):
+    app.config["LDAP_CREATE_USERS"] = False
+    _, _, email, password, _ = person("rina")
+    answer = sign_in(client, email, password)
+    assert answer.status_code == 422
+    assert "Belum ada akun untuk rina@balikpapan.go.id" in answer.get_data(as_text=True)
+    assert user(email) is None
+
+    make_user(role="staff", email=email)  # an administrator creates her account
+    assert sign_in(client, email, password).status_code == 303
+    assert (user(email).role, user(email).auth_source) == ("manager", "ldap")

@@ -232,3 +232,31 @@ def test_the_pages_let_forms_reach_the_provider(app, client, oidc_provider):
     logout both end at the provider (found by the browser test, tests/browser/test_city_account)."""
     policy = client.get("/auth/login").headers["Content-Security-Policy"]
     assert f"form-action 'self' {oidc_provider.url};" in policy
+
+
+@pytest.mark.parametrize("field", ["nonce", "code_verifier"])
+def test_the_nonce_and_the_pkce_verifier_are_really_checked(app, client, units, oidc_provider,
+                                                            rina, field):
+    """Authlib keeps the nonce and the verifier in the session, under the state's key: a
+    different one (a token minted for another sign-in, a code stolen without its verifier) is
+    refused, by the ID token's check and by the provider's token endpoint respectively."""
+    url = start(client)
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    with client.session_transaction() as session:
+        key = f"_state_city_{state}"
+        stored = session[key]
+        stored["data"][field] = "forged-" + stored["data"][field]
+        session[key] = stored
+    answer = finish(client, authorize(url, rina))
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Akun kota tidak mengonfirmasi proses masuk ini" in page
+    assert not signed_in(client) and user(RINA) is None
+
+
+def test_a_rule_cannot_demote_the_last_administrator(app, client, units, oidc_provider, rina,
+                                                     make_user):
+    make_user(role="admin", email=RINA)  # the only administrator; her group says manager
+    finish(client, authorize(start(client), rina))
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "Aturan masuk tidak dapat diterapkan pada akun ini" in page
+    assert user(RINA).role == "admin" and not signed_in(client)
