@@ -26,7 +26,7 @@ from ..models import MAX_ID
 from ..web.routing import IdConverter
 from ..web.security import CONTENT_SECURITY_POLICY
 from .problem_schema import ProblemSchema
-from .problems import API_PREFIX, PROBLEM_TYPE, from_http
+from .problems import API_PREFIX, PROBLEM_TYPE, from_http, is_api_request
 
 REDOC_ASSET = "vendor/redoc-2.5.4.standalone.js"
 DOCS_ENDPOINT = "api-docs.openapi_redoc"
@@ -87,6 +87,15 @@ class Api(SmorestApi):
         """Not flask-smorest's handler, which would answer every page of the app in JSON: the
         app's one handler (``web/errors.py``) answers API requests with ``problems.from_http``."""
 
+    def register_blueprint(self, blp, *, parameters=None, **options) -> None:  # noqa: ANN001
+        """flask-smorest's registration, its tag named as the blueprint's operations are
+        (``common.ApiBlueprint.tag``), not by the blueprint's name."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+        self.spec.tag({"name": blp.tag, "description": blp.description})
+
     def _register_responses(self) -> None:
         """flask-smorest's responses per status code, errors described as problem+json."""
         for status in HTTPStatus:
@@ -129,9 +138,13 @@ def init_app(app: Flask) -> Api:
         csrf.exempt(bp)  # bearer tokens only: no cookie, nothing for CSRF to protect
 
     @app.after_request
-    def docs_policy(response):
+    def api_headers(response):
         if request.endpoint == DOCS_ENDPOINT:
             response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        elif is_api_request():
+            # Answers differ by token and language (problem texts, names).
+            response.vary.add("Authorization")
+            response.vary.add("Accept-Language")
         return response
 
     app.extensions["quickwin-api"] = api

@@ -13,7 +13,7 @@ from ..models import Activity, Initiative, Unit
 from .common import LINK_HEADERS, PageArgs, actor, blueprint, page_answer, paginate, require
 from .schemas import ActivityPage, activity_json
 
-bp = blueprint("activity", "The activity trail.")
+bp = blueprint("activity", "Activity", "The activity trail, newest first.")
 
 
 class CityActivityArgs(PageArgs):
@@ -31,7 +31,7 @@ def _trail(stmt: sa.Select, page: int, per_page: int):
 @bp.arguments(CityActivityArgs, location="query", as_kwargs=True)
 @bp.response(200, ActivityPage, headers=LINK_HEADERS)
 def city_activity(page: int, per_page: int, unit: str | None = None):
-    """What happened across the city (the activity feed)."""
+    """List the city's activity (the feed)"""
     require(can_view(actor()))
     stmt = sa.select(Activity)
     if unit:
@@ -45,7 +45,7 @@ def city_activity(page: int, per_page: int, unit: str | None = None):
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, ActivityPage, headers=LINK_HEADERS)
 def initiative_activity(initiative_id: int, page: int, per_page: int):
-    """One initiative's history (its page's trail)."""
+    """List an initiative's activity (its trail)"""
     require(can_view(actor()))
     initiative = db.get_or_404(Initiative, initiative_id)
     return _trail(sa.select(Activity).where(Activity.initiative_id == initiative.id), page,

@@ -28,10 +28,23 @@ DEFAULT_PER_PAGE = 25
 MAX_PAGE = 1_000_000  # beyond any real page; the OFFSET must fit the database's integers
 
 
-def blueprint(name: str, description: str) -> Blueprint:
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose operations are grouped in the reference under ``tag`` (a
+    readable name), not under the blueprint's name."""
+
+    def __init__(self, *args: Any, tag: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any):
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+
+
+def blueprint(name: str, tag: str, description: str) -> ApiBlueprint:
     """An API blueprint: mounted under /api/v1, every request authenticated by its bearer token,
     a service's refusal answered as a problem (and its transaction rolled back)."""
-    bp = Blueprint(f"api_{name}", __name__, url_prefix=API_PREFIX, description=description)
+    bp = ApiBlueprint(f"api_{name}", __name__, url_prefix=API_PREFIX, description=description,
+                      tag=tag)
     bp.before_request(authenticate_request)
     bp.before_request(refuse_nul_bytes)
 
@@ -105,8 +118,23 @@ def check_not_past(day: date | None, confirmed: bool, field: str) -> None:
             "This date is in the past. Check the date, or confirm below that it is right.")]})
 
 
+class Between(validate.Range):
+    """marshmallow's ``Range`` (documented as minimum and maximum), with WTForms' message in the
+    request's language."""
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return _("Number must be between %(min)s and %(max)s.", min=self.min, max=self.max)
+
+
+class Choice(validate.OneOf):
+    """marshmallow's ``OneOf`` (documented as an enum), with WTForms' "Not a valid choice."."""
+
+    def _format_error(self, value: Any) -> str:
+        return _("Not a valid choice.")
+
+
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 (a field factory, named as the fields)
-    return fields.Integer(validate=validate.Range(1, MAX_ID), strict=True, **kwargs)
+    return fields.Integer(validate=Between(1, MAX_ID), strict=True, **kwargs)
 
 
 def Text(maximum: int, **kwargs: Any) -> fields.String:  # noqa: N802
@@ -129,10 +157,10 @@ class QuerySchema(Schema):
 
 
 class PageArgs(QuerySchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE),
+    page = fields.Integer(load_default=1, validate=Between(1, MAX_PAGE),
                           metadata={"description": "The page, from 1."})
     per_page = fields.Integer(load_default=DEFAULT_PER_PAGE,
-                              validate=validate.Range(1, MAX_PER_PAGE),
+                              validate=Between(1, MAX_PER_PAGE),
                               metadata={"description": f"Items a page, 1 to {MAX_PER_PAGE}."})
 
 

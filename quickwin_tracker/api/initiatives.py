@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from marshmallow import fields, validate
-from sqlalchemy.orm import joinedload, selectinload
+from marshmallow import fields
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..board import positions
@@ -28,7 +28,9 @@ from .common import (
     IF_MATCH_OPTIONAL,
     IF_MATCH_REQUIRED,
     LINK_HEADERS,
+    Between,
     BodySchema,
+    Choice,
     Day,
     Id,
     PageArgs,
@@ -46,7 +48,7 @@ from .common import (
 from .problems import ApiProblem
 from .schemas import InitiativePage, InitiativeSchema, initiative_json
 
-bp = blueprint("initiatives", "Initiatives: the board's cards, one by one.")
+bp = blueprint("initiatives", "Initiatives", "The board's cards: list, read, create, edit, move, archive.")
 
 ARCHIVED_CHOICES = ("false", "true", "all")
 
@@ -55,13 +57,13 @@ class InitiativeFilters(PageArgs):
     unit = fields.String(metadata={"description": "An OPD's code (all units when left out)."})
     dimension = fields.String(metadata={"description": "A dimension's code."})
     stage = fields.String(metadata={"description": "A stage's code."})
-    status = fields.String(validate=validate.OneOf([s.value for s in Status]),
+    status = fields.String(validate=Choice([s.value for s in Status]),
                            metadata={"description": "A derived status."})
-    owner = fields.Integer(validate=validate.Range(1, MAX_ID),
+    owner = fields.Integer(validate=Between(1, MAX_ID),
                            metadata={"description": "The owner's user id."})
     tag = fields.String(metadata={"description": "A plan it serves, as kind:code (sdg:11.2)."})
     q = fields.String(metadata={"description": "Words in the title or the benefit."})
-    archived = fields.String(load_default="false", validate=validate.OneOf(ARCHIVED_CHOICES),
+    archived = fields.String(load_default="false", validate=Choice(ARCHIVED_CHOICES),
                              metadata={"description": "false (the board), true (the archive) "
                                                       "or all."})
 
@@ -79,8 +81,10 @@ def _board_filters(args: dict[str, Any]) -> BoardFilters:
 
 
 def _loaded() -> list[Any]:
-    return [joinedload(Initiative.unit), joinedload(Initiative.dimension),
-            joinedload(Initiative.stage), joinedload(Initiative.owner),
+    """What a list's cards show, loaded with the page: unit, dimension and stage from the joins
+    the filters and the order need, the rest in two select-in queries and a join."""
+    return [contains_eager(Initiative.unit), contains_eager(Initiative.dimension),
+            contains_eager(Initiative.stage), joinedload(Initiative.owner),
             selectinload(Initiative.members), selectinload(Initiative.tags)]
 
 
@@ -103,8 +107,10 @@ def answer(initiative: Initiative, status: int = 200, headers: dict[str, str] | 
 @bp.arguments(InitiativeFilters, location="query", as_kwargs=True)
 @bp.response(200, InitiativePage, headers=LINK_HEADERS)
 def list_initiatives(page: int, per_page: int, archived: str, **args: Any):
-    """The initiatives, in the board's order (dimension, stage, place in the cell), with the
-    board's filters. Their status is the board's derived status."""
+    """List initiatives
+
+    In the board's order (dimension, stage, place in the cell), with the board's filters; their
+    status is the board's derived status."""
     require(can_view(actor()))
     filters = _board_filters(args)
     # The board's conditions, the first of which keeps archived initiatives out: the archive
@@ -130,7 +136,9 @@ def list_initiatives(page: int, per_page: int, archived: str, **args: Any):
 @bp.get("/initiatives/<int:initiative_id>")
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 def get_initiative(initiative_id: int):
-    """One initiative; its ETag is its version."""
+    """Read an initiative
+
+    Its ETag is its version."""
     require(can_view(actor()))
     return answer(db.get_or_404(Initiative, initiative_id))
 
@@ -228,7 +236,9 @@ def _data(body: dict[str, Any], initiative: Initiative | None = None) -> service
 @bp.arguments(NewInitiative)
 @bp.response(201, InitiativeSchema, headers=ETAG_HEADER)
 def create_initiative(body: dict[str, Any]):
-    """A new initiative, in the first stage (as the web's "new initiative" form)."""
+    """Create an initiative
+
+    In the first stage, as the web's "new initiative" form does."""
     require(can_create_in(actor(), None))
     data = _data(body)
     check_not_past(data.target_date, body["confirm_past"], "target_date")
@@ -243,8 +253,10 @@ def create_initiative(body: dict[str, Any]):
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_REQUIRED])
 def update_initiative(body: dict[str, Any], initiative_id: int):
-    """Change some fields (those left out keep their values). Its unit, owner and team change
-    only by the owning unit (``can_manage``), as on the web. Needs If-Match."""
+    """Edit an initiative
+
+    Fields left out keep their values. Its unit, owner and team change only by the owning unit,
+    as on the web. Needs If-Match."""
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_edit(actor(), initiative))
     expected = check_if_match(initiative, required=True)
@@ -266,9 +278,10 @@ class Move(BodySchema):
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_REQUIRED])
 def move(body: dict[str, Any], initiative_id: int):
-    """Move it to a stage (or to another place in its cell), as a drag on the board: the
-    approval rule, the WIP limit and the stage's gates apply; a gate's refusal lists what is
-    missing (``missing``). Needs If-Match."""
+    """Move an initiative to a stage
+
+    Or to another place in its cell, as a drag on the board: the approval rule, the WIP limit
+    and the stage's gates apply; a gate's refusal lists what is `missing`. Needs If-Match."""
     initiative = db.get_or_404(Initiative, initiative_id)
     require(can_edit(actor(), initiative))
     expected = check_if_match(initiative, required=True)
@@ -279,6 +292,10 @@ def move(body: dict[str, Any], initiative_id: int):
                          errors={"stage": [_("Not a valid choice.")]})
     if "after" in body:
         after_id = body["after"]
+        cell = positions.cell_ids(initiative.dimension_id, to_stage.id, without=initiative.id)
+        if after_id is not None and after_id not in cell:
+            raise ApiProblem(422, _("Some values are not valid; see errors."),
+                             errors={"after": [_("Not a valid choice.")]})
     elif to_stage.id == initiative.stage_id:
         return answer(initiative)  # "stays where it is"
     else:
@@ -301,7 +318,9 @@ def _archive_action(initiative_id: int, action) -> Any:
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_OPTIONAL])
 def archive(initiative_id: int):
-    """Archive it: it leaves the board (the owning unit and admins, ``can_manage``)."""
+    """Archive an initiative
+
+    It leaves the board (the owning unit and admins)."""
     return _archive_action(initiative_id, services.archive_initiative)
 
 
@@ -309,5 +328,5 @@ def archive(initiative_id: int):
 @bp.response(200, InitiativeSchema, headers=ETAG_HEADER)
 @bp.doc(parameters=[IF_MATCH_OPTIONAL])
 def unarchive(initiative_id: int):
-    """Bring it back to the board."""
+    """Bring an initiative back to the board"""
     return _archive_action(initiative_id, services.unarchive_initiative)

@@ -37,7 +37,8 @@ from .schemas import (
     measurement_json,
 )
 
-bp = blueprint("outcomes", "Outcome indicators and their measurements.")
+bp = blueprint("outcomes", "Indicators and measurements",
+               "Outcome indicators and their measurements.")
 
 
 def _indicator(initiative_id: int, indicator_id: int) -> tuple[Initiative, Indicator]:
@@ -57,7 +58,7 @@ def _measurement(initiative_id: int, measurement_id: int) -> tuple[Initiative, M
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, IndicatorPage, headers=LINK_HEADERS)
 def list_indicators(initiative_id: int, page: int, per_page: int):
-    """Its outcome indicators, in the page's order."""
+    """List an initiative's indicators"""
     require(can_view(actor()))
     initiative = db.get_or_404(Initiative, initiative_id)
     stmt = (sa.select(Indicator).where(Indicator.initiative_id == initiative.id)
@@ -69,7 +70,7 @@ def list_indicators(initiative_id: int, page: int, per_page: int):
 @bp.get("/initiatives/<int:initiative_id>/indicators/<int:indicator_id>")
 @bp.response(200, IndicatorSchema)
 def get_indicator(initiative_id: int, indicator_id: int):
-    """One indicator."""
+    """Read an indicator"""
     return indicator_json(_indicator(initiative_id, indicator_id)[1])
 
 
@@ -77,7 +78,9 @@ def get_indicator(initiative_id: int, indicator_id: int):
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, MeasurementPage, headers=LINK_HEADERS)
 def list_measurements(initiative_id: int, indicator_id: int, page: int, per_page: int):
-    """The indicator's measurements, the latest measured first (withdrawn ones too, marked)."""
+    """List an indicator's measurements
+
+    The latest measured first (withdrawn ones too, marked)."""
     _initiative, indicator = _indicator(initiative_id, indicator_id)
     stmt = (sa.select(Measurement).where(Measurement.indicator_id == indicator.id)
             .options(joinedload(Measurement.recorded_by), joinedload(Measurement.reviewed_by))
@@ -97,8 +100,10 @@ class NewMeasurement(BodySchema):
 @bp.arguments(NewMeasurement)
 @bp.response(201, MeasurementSchema)
 def record_measurement(body: dict[str, Any], initiative_id: int, indicator_id: int):
-    """Record a value (who may edit the initiative). It is "submitted" and counts toward
-    progress once a reviewer has verified it. Evidence files are uploaded on the web."""
+    """Record a measurement
+
+    Who may edit the initiative. It is "submitted" and counts toward progress once a reviewer
+    has verified it. Evidence files are uploaded on the web."""
     initiative, indicator = _indicator(initiative_id, indicator_id)
     require(can_edit(actor(), initiative))
     measurement = services.record_measurement(actor(), indicator,
@@ -110,7 +115,9 @@ def record_measurement(body: dict[str, Any], initiative_id: int, indicator_id: i
 @bp.post("/initiatives/<int:initiative_id>/measurements/<int:measurement_id>/verify")
 @bp.response(200, MeasurementSchema)
 def verify_measurement(initiative_id: int, measurement_id: int):
-    """Verify a submitted measurement (reviewers and admins; never one's own)."""
+    """Verify a measurement
+
+    Reviewers and admins; never one they recorded or corrected."""
     _initiative, measurement = _measurement(initiative_id, measurement_id)
     require(can_verify(actor()))
     services.verify_measurement(actor(), measurement)
@@ -127,7 +134,9 @@ class ReturnMeasurement(BodySchema):
 @bp.arguments(ReturnMeasurement)
 @bp.response(200, MeasurementSchema)
 def return_measurement(body: dict[str, Any], initiative_id: int, measurement_id: int):
-    """Return a submitted measurement to the unit, with the reason (reviewers and admins)."""
+    """Return a measurement
+
+    To the unit, with the reason (reviewers and admins)."""
     _initiative, measurement = _measurement(initiative_id, measurement_id)
     require(can_verify(actor()))
     services.return_measurement(actor(), measurement, body["reason"])

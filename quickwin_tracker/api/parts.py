@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from marshmallow import fields, validate
+from marshmallow import fields
 from sqlalchemy.orm import joinedload
 
 from ..comments import services as comments
@@ -20,6 +20,7 @@ from ..updates import services as updates
 from .common import (
     LINK_HEADERS,
     BodySchema,
+    Choice,
     Day,
     Id,
     PageArgs,
@@ -45,7 +46,8 @@ from .schemas import (
     update_json,
 )
 
-bp = blueprint("initiative_parts", "An initiative's milestones, comments and progress updates.")
+bp = blueprint("initiative_parts", "Milestones, comments and updates",
+               "An initiative's milestones, comments and progress updates.")
 
 
 def _initiative(initiative_id: int) -> Initiative:
@@ -60,7 +62,9 @@ def _initiative(initiative_id: int) -> Initiative:
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, MilestonePage, headers=LINK_HEADERS)
 def list_milestones(initiative_id: int, page: int, per_page: int):
-    """Its milestones, by due date (as on its page)."""
+    """List milestones
+
+    By due date, as on the initiative's page."""
     initiative = _initiative(initiative_id)
     stmt = (sa.select(Milestone).where(Milestone.initiative_id == initiative.id)
             .options(joinedload(Milestone.responsible), joinedload(Milestone.done_by))
@@ -93,7 +97,7 @@ def _responsible(body: dict[str, Any], current: User | None) -> User | None:
 @bp.arguments(NewMilestone)
 @bp.response(201, MilestoneSchema)
 def add_milestone(body: dict[str, Any], initiative_id: int):
-    """Add a milestone (who may edit the initiative)."""
+    """Add a milestone"""
     initiative = _initiative(initiative_id)
     require(can_edit(actor(), initiative))
     check_not_past(body["due_date"], body["confirm_past"], "due_date")
@@ -110,7 +114,9 @@ def add_milestone(body: dict[str, Any], initiative_id: int):
 @bp.arguments(MilestoneFields)
 @bp.response(200, MilestoneSchema)
 def update_milestone(body: dict[str, Any], initiative_id: int, milestone_id: int):
-    """Change its title, due date or responsible person (those left out stay)."""
+    """Edit a milestone
+
+    Its title, due date or responsible person (those left out stay)."""
     initiative = _initiative(initiative_id)
     milestone = part_of(initiative, Milestone, milestone_id)
     require(can_edit(actor(), initiative))
@@ -124,7 +130,7 @@ def update_milestone(body: dict[str, Any], initiative_id: int, milestone_id: int
 @bp.post("/initiatives/<int:initiative_id>/milestones/<int:milestone_id>/complete")
 @bp.response(200, MilestoneSchema)
 def complete_milestone(initiative_id: int, milestone_id: int):
-    """Mark it done today."""
+    """Complete a milestone (done today)"""
     initiative = _initiative(initiative_id)
     milestone = part_of(initiative, Milestone, milestone_id)
     require(can_edit(actor(), initiative))
@@ -136,7 +142,7 @@ def complete_milestone(initiative_id: int, milestone_id: int):
 @bp.post("/initiatives/<int:initiative_id>/milestones/<int:milestone_id>/reopen")
 @bp.response(200, MilestoneSchema)
 def reopen_milestone(initiative_id: int, milestone_id: int):
-    """Open it again."""
+    """Reopen a milestone"""
     initiative = _initiative(initiative_id)
     milestone = part_of(initiative, Milestone, milestone_id)
     require(can_edit(actor(), initiative))
@@ -152,7 +158,7 @@ def reopen_milestone(initiative_id: int, milestone_id: int):
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, CommentPage, headers=LINK_HEADERS)
 def list_comments(initiative_id: int, page: int, per_page: int):
-    """Its comments, oldest first."""
+    """List comments (oldest first)"""
     initiative = _initiative(initiative_id)
     stmt = (sa.select(Comment).where(Comment.initiative_id == initiative.id)
             .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id))
@@ -169,7 +175,9 @@ class NewComment(BodySchema):
 @bp.arguments(NewComment)
 @bp.response(201, CommentSchema)
 def add_comment(body: dict[str, Any], initiative_id: int):
-    """Comment (every signed-in person may)."""
+    """Add a comment
+
+    Everyone may; @handle mentions notify people, as on the web."""
     initiative = _initiative(initiative_id)
     require(can_comment(actor()))
     comment = comments.add_comment(actor(), initiative, body["body"])
@@ -184,7 +192,7 @@ def add_comment(body: dict[str, Any], initiative_id: int):
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, UpdatePage, headers=LINK_HEADERS)
 def list_updates(initiative_id: int, page: int, per_page: int):
-    """Its progress updates, the newest first."""
+    """List progress updates (newest first)"""
     initiative = _initiative(initiative_id)
     stmt = (sa.select(ProgressUpdate).where(ProgressUpdate.initiative_id == initiative.id)
             .options(joinedload(ProgressUpdate.author))
@@ -194,7 +202,7 @@ def list_updates(initiative_id: int, page: int, per_page: int):
 
 
 class NewUpdate(BodySchema):
-    health = fields.String(required=True, validate=validate.OneOf(HEALTH_VALUES))
+    health = fields.String(required=True, validate=Choice(HEALTH_VALUES))
     moved = fields.String(required=True, metadata={"description": "What moved since the last "
                                                                   "update."})
     blocks = fields.String(load_default="")
@@ -206,7 +214,9 @@ class NewUpdate(BodySchema):
 @bp.arguments(NewUpdate)
 @bp.response(201, UpdateSchema)
 def post_update(body: dict[str, Any], initiative_id: int):
-    """Post a progress update (who may edit the initiative); no file through the API."""
+    """Post a progress update
+
+    Who may edit the initiative; files are attached on the web."""
     initiative = _initiative(initiative_id)
     require(can_edit(actor(), initiative))
     update = updates.post_update(actor(), initiative, updates.UpdateData(**body))

@@ -37,6 +37,7 @@ MESSAGES = {
     "Not a valid list.": "Invalid input.",
     "Not a valid mapping type.": "Invalid input.",
     "Invalid input type.": "Invalid input.",
+    "Invalid JSON body.": "The request could not be read.",
     "Must be one of: {choices}.": "Not a valid choice.",
     "Special numeric values (nan or infinity) are not permitted.": "Not a valid float value.",
 }
@@ -142,7 +143,7 @@ def from_http(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     if messages is not None:  # webargs: the body or the query string did not validate
-        return problem(code, DETAILS.get(422), flatten(messages))
+        return problem(code, DETAILS.get(code, DETAILS[422]), flatten(messages))
     detail = error.description if _own_description(error) else None
     headers = {}
     if code == 405 and getattr(error, "valid_methods", None):

@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import Dimension, Stage, Unit, User
 from .common import LINK_HEADERS, PageArgs, PageSchema, actor, blueprint, page_answer, paginate, require
 
-bp = blueprint("reference", "Stages, dimensions, units and people.")
+bp = blueprint("reference", "Stages, dimensions, units, people",
+               "What the other resources name.")
 
 
 class StageSchema(Schema):
@@ -69,7 +70,7 @@ class UserPage(PageSchema):
 @bp.get("/stages")
 @bp.response(200, StageList)
 def list_stages():
-    """The board's stages in order (retired ones too, marked)."""
+    """List stages (in order; retired ones marked)"""
     require(can_view(actor()))
     stages = db.session.scalars(sa.select(Stage).order_by(Stage.position, Stage.id))
     return {"items": [{"id": s.id, "code": s.code, "name": s.name, "position": s.position,
@@ -80,7 +81,7 @@ def list_stages():
 @bp.get("/dimensions")
 @bp.response(200, DimensionList)
 def list_dimensions():
-    """The Smart City dimensions (the board's lanes)."""
+    """List dimensions (the board's lanes)"""
     require(can_view(actor()))
     dimensions = db.session.scalars(sa.select(Dimension).order_by(Dimension.position))
     return {"items": [{"id": d.id, "code": d.code, "name": d.name, "colour": d.colour,
@@ -95,7 +96,7 @@ def unit_json(unit: Unit) -> dict:
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, UnitPage, headers=LINK_HEADERS)
 def list_units(page: int, per_page: int):
-    """The units (OPDs), by code."""
+    """List units (OPDs)"""
     require(can_view(actor()))
     rows, total = paginate(sa.select(Unit).order_by(Unit.code), page, per_page)
     return page_answer([unit_json(r[0]) for r in rows], total, page, per_page)
@@ -110,7 +111,9 @@ def user_json(user: User) -> dict:
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, UserPage, headers=LINK_HEADERS)
 def list_users(page: int, per_page: int):
-    """The people (names, roles, units: what the board shows of them), by name."""
+    """List people
+
+    Names, roles and units (what the board shows of them), by name."""
     require(can_view(actor()))
     stmt = sa.select(User).options(joinedload(User.unit)).order_by(User.name, User.id)
     rows, total = paginate(stmt, page, per_page)
@@ -120,7 +123,7 @@ def list_users(page: int, per_page: int):
 @bp.get("/users/me")
 @bp.response(200, UserSchema)
 def me():
-    """The token's owner: whom the API acts as."""
+    """Read yourself (the token's owner)"""
     require(can_view(actor()))
     return user_json(actor())
 
@@ -128,6 +131,6 @@ def me():
 @bp.get("/users/<int:user_id>")
 @bp.response(200, UserSchema)
 def get_user(user_id: int):
-    """One person."""
+    """Read a person"""
     require(can_view(actor()))
     return user_json(db.get_or_404(User, user_id))

@@ -6,21 +6,21 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from ..domain.clock import local_today
 from ..domain.permissions import can_read_summary
 from ..lifecycle import kept
 from ..review.periods import PRESETS, PeriodError, period_from_args
 from ..review.services import build_summary
-from .common import QuerySchema, actor, blueprint, require
+from .common import Choice, QuerySchema, actor, blueprint, require
 from .problems import ApiProblem
 
-bp = blueprint("summary", "The summary figures of the Sekda's page.")
+bp = blueprint("summary", "Summary", "The summary figures of the Sekda's page.")
 
 
 class SummaryArgs(QuerySchema):
-    period = fields.String(load_default="quarter", validate=validate.OneOf(list(PRESETS)),
+    period = fields.String(load_default="quarter", validate=Choice(list(PRESETS)),
                            metadata={"description": "month, quarter, year or custom"})
     start = fields.String(metadata={"description": "custom: the first day, YYYY-MM-DD"})
     end = fields.String(metadata={"description": "custom: the last day, YYYY-MM-DD"})
@@ -85,8 +85,11 @@ class SummarySchema(Schema):
 @bp.arguments(SummaryArgs, location="query", as_kwargs=True)
 @bp.response(200, SummarySchema)
 def summary(**args: Any):
-    """The summary for a period (the current quarter by default): the headline, the dimension ×
-    stage matrix, a row per OPD, outcomes per dimension."""
+    """Read the summary figures
+
+    For a period (the current quarter by default): the headline, the dimension × stage matrix,
+    a row per OPD, outcomes per dimension. Reviewers and admins (the city), OPD heads (their
+    unit)."""
     require(can_read_summary(actor()))
     try:
         period = period_from_args({k: v for k, v in args.items() if v is not None},

@@ -20,7 +20,7 @@ import smtplib
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain.clock import utcnow
 from ..domain.queries import for_update
+from ..domain.retries import backoff
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, User
 from .smtp import open_smtp
@@ -40,24 +41,9 @@ from .urls import app_url, base_url
 
 log = logging.getLogger(__name__)
 
-# Delay before attempt n+1 after n failed attempts; past the list, every 12 hours.
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=15),
-    timedelta(minutes=60),
-    timedelta(minutes=240),
-)
-BACKOFF_LATER = timedelta(hours=12)
-
 NO_SMTP_HOST = "no SMTP host configured"
 SUBJECT_MAX = 300  # OutboxMessage.subject
 ERROR_MAX = 2000
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed attempt (1-based)."""
-    return BACKOFF[attempts - 1] if 1 <= attempts <= len(BACKOFF) else BACKOFF_LATER
 
 
 # --------------------------------------------------------------------------- rendering

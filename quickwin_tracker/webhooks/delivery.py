@@ -44,6 +44,7 @@ from standardwebhooks import Webhook
 
 from ..domain.clock import utcnow
 from ..domain.queries import for_update
+from ..domain.retries import backoff
 from ..extensions import db
 from ..mail.outbox import queue_email
 from ..mail.urls import app_url
@@ -60,23 +61,10 @@ from .events import PING
 
 log = logging.getLogger(__name__)
 
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=15),
-    timedelta(minutes=60),
-    timedelta(minutes=240),
-)
-BACKOFF_LATER = timedelta(hours=12)
 ERROR_MAX = 2000
 USER_AGENT = "Quick-Win-Tracker-Webhooks/1"
 DISABLED_BY_FAILURES = "failing"
 DISABLED_BY_ADMIN = "admin"
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed attempt (1-based)."""
-    return BACKOFF[attempts - 1] if 1 <= attempts <= len(BACKOFF) else BACKOFF_LATER
 
 
 def signed_headers(endpoint: WebhookEndpoint, delivery: WebhookDelivery,
@@ -195,6 +183,9 @@ def _attempt(http: httpx.Client, delivery: WebhookDelivery, now: datetime,
         error = f"no answer within {config['WEBHOOK_TIMEOUT']} s (timeout)"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except Exception as exc:  # one broken delivery must not stop the others
+        log.exception("webhook delivery %s: unexpected error", delivery.id)
+        error = f"{type(exc).__name__}: {exc}"
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.response_code = code

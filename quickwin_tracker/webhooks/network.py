@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -148,11 +149,12 @@ class Answer:
     excerpt: str  # the start of the body, for the log
 
 
-def client(timeout: float) -> httpx.Client:
+def client(timeout: float, verify: ssl.SSLContext | bool = True) -> httpx.Client:
     """The HTTP client of one delivery run: short timeouts, no redirects, no proxies from the
-    environment, no retries behind our back."""
+    environment, no retries behind our back; certificates checked (``verify``: the default CA
+    bundle, or a context trusting a given CA)."""
     return httpx.Client(
-        transport=httpx.HTTPTransport(retries=0),
+        transport=httpx.HTTPTransport(retries=0, verify=verify),
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,

@@ -133,17 +133,19 @@ def set_active(actor: User, endpoint: WebhookEndpoint, active: bool,
     if endpoint.active == active:
         raise Conflict(_l("This endpoint is already enabled.") if active
                        else _l("This endpoint is already disabled."))
-    endpoint.active = active
     if active:
-        endpoint.disabled_at, endpoint.disabled_reason = None, ""
-        endpoint.failing_since = None
         # What waited while it was off is due now, in its order, its attempts counted afresh.
+        # (Deliveries first, then the endpoint: the order the delivery job takes their locks.)
         db.session.execute(
             sa.update(WebhookDelivery)
             .where(WebhookDelivery.endpoint_id == endpoint.id,
                    WebhookDelivery.status == DeliveryStatus.QUEUED.value)
             .values(next_attempt_at=now, attempts=0)
             .execution_options(synchronize_session=False))
+    endpoint.active = active
+    if active:
+        endpoint.disabled_at, endpoint.disabled_reason = None, ""
+        endpoint.failing_since = None
     else:
         endpoint.disabled_at, endpoint.disabled_reason = now, DISABLED_BY_ADMIN
     db.session.flush()

@@ -242,6 +242,7 @@ def test_problems_are_translated_by_accept_language(api, team):
     english = call("POST", "/api/v1/initiatives", json={"title": "Ok", "dimension": "governance"},
                    headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert english.get_json(force=True)["errors"]["benefit"] == ["This field is required."]
+    assert {"Accept-Language", "Authorization"} <= set(english.vary)
 
 
 def test_edit_needs_if_match_and_a_stale_one_changes_nothing(api, team, make_initiative):
@@ -496,3 +497,74 @@ def test_the_list_costs_the_same_queries_at_5_and_40_initiatives(api, team, make
         counts.append(counter.count)
     assert response.get_json()["total"] == 40
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"measured_on": "FUTURE"}, "measured_on"),  # the service's refusal
+    ({"value": None}, "value"),  # WTForms' InputRequired / the schema's "required"
+    ({"note": "x" * 2001}, "note"),  # WTForms' Length(max=2000)
+])
+def test_the_api_and_the_web_form_refuse_bad_input_in_the_same_words(auth, api, team,
+                                                                      make_initiative, change,
+                                                                      field):
+    """The same bad measurement, through the web's form and through the API (both in
+    Indonesian, the default): the same reason next to the same field."""
+    import re
+
+    initiative = make_initiative(unit=team.unit)
+    indicator = Indicator(initiative=initiative, name="Warga", baseline=0, target=10)
+    db.session.add(indicator)
+    db.session.commit()
+    values = {"value": 3, "measured_on": local_today().isoformat(), "note": ""}
+    values.update({k: (local_today() + timedelta(days=1)).isoformat() if v == "FUTURE" else v
+                   for k, v in change.items()})
+    prefix = f"measurement-{indicator.id}"
+    web = auth.sign_in(team.staff).post(
+        f"/initiatives/{initiative.id}/indicators/{indicator.id}/measurements",
+        data={f"{prefix}-{k}": "" if v is None else str(v) for k, v in values.items()})
+    assert web.status_code == 422
+    shown = re.search(rf'id="{prefix}-{field}-error">\s*([^<]*?)\s*<', web.get_data(as_text=True))
+    assert shown, web.get_data(as_text=True)[:500]
+    body = {k: v for k, v in values.items() if v is not None}
+    answer = api(team.staff, language="id")(
+        "POST", f"/api/v1/initiatives/{initiative.id}/indicators/{indicator.id}/measurements",
+        json=body)
+    assert answer.status_code == 422
+    assert answer.get_json(force=True)["errors"][field] == [shown.group(1)]
+    assert count(Measurement) == 0
+
+
+def test_a_move_within_its_cell_places_the_card_as_a_drag_does(api, team, make_initiative):
+    first = make_initiative(unit=team.unit)
+    second = make_initiative(unit=team.unit)
+    call = api(team.staff)
+    etag = call("GET", f"/api/v1/initiatives/{second.id}").headers["ETag"]
+    elsewhere = call("POST", f"/api/v1/initiatives/{second.id}/move",
+                     json={"stage": "proposed", "after": 2**31 - 1}, headers={"If-Match": etag})
+    assert elsewhere.status_code == 422
+    assert elsewhere.get_json(force=True)["errors"] == {"after": ["Not a valid choice."]}
+    top = call("POST", f"/api/v1/initiatives/{second.id}/move",
+               json={"stage": "proposed", "after": None}, headers={"If-Match": etag})
+    assert top.status_code == 200, top.data
+    listed = call("GET", "/api/v1/initiatives?stage=proposed").get_json()["items"]
+    assert [i["id"] for i in listed] == [second.id, first.id]
+    assert db.session.scalar(sa.select(Activity.verb).order_by(Activity.id.desc())) == "reordered"
+
+
+def test_out_of_range_and_unknown_choices_in_the_web_forms_words(api, team, make_initiative):
+    call = api(team.staff)
+    too_many = call("GET", "/api/v1/initiatives?per_page=1000")
+    assert too_many.status_code == 422
+    assert too_many.get_json(force=True)["errors"] == {
+        "per_page": ["Number must be between 1 and 100."]}
+    status = call("GET", "/api/v1/initiatives?status=great")
+    assert status.get_json(force=True)["errors"] == {"status": ["Not a valid choice."]}
+    initiative = make_initiative(unit=team.unit)
+    health = call("POST", f"/api/v1/initiatives/{initiative.id}/updates",
+                  json={"health": "fine", "moved": "x"})
+    assert health.get_json(force=True)["errors"] == {"health": ["Not a valid choice."]}
+    # The document still says the bounds and the choices.
+    document = call("GET", "/api/v1/openapi.json").get_json()
+    params = {p["name"]: p["schema"] for p in
+              document["paths"]["/api/v1/initiatives"]["get"]["parameters"]}
+    assert params["per_page"]["maximum"] == 100 and "at_risk" in params["status"]["enum"]

@@ -12,11 +12,11 @@ from flask import Flask
 from itsdangerous import BadSignature
 from jinja2 import ChoiceLoader, DictLoader
 
+from quickwin_tracker.domain.retries import backoff
 from quickwin_tracker.extensions import db
 from quickwin_tracker.mail import outbox
 from quickwin_tracker.mail.outbox import (
     NO_SMTP_HOST,
-    backoff,
     deliver_outbox,
     deliver_outbox_job,
     queue_email,

@@ -154,3 +154,19 @@ def test_only_admins_reach_the_pages(team, auth, client, person):
 def test_the_admin_menu_links_to_webhooks(admin):
     html = admin.get("/admin/users").get_data(as_text=True)
     assert 'href="/admin/webhooks"' in html
+
+
+def test_the_owner_reads_the_disabled_endpoint_in_notifications(app, team, admin, receiver,
+                                                                 make_endpoint):
+    from quickwin_tracker.domain.clock import utcnow
+    from quickwin_tracker.webhooks.delivery import disable_failing
+
+    endpoint = make_endpoint(receiver.url)
+    endpoint.failing_since = utcnow()
+    disable_failing(endpoint, utcnow(), "HTTP 503: down")
+    db.session.commit()
+    html = admin.get("/notifications").get_data(as_text=True)
+    assert f'href="/admin/webhooks/{endpoint.id}"' in html
+    assert receiver.url in html
+    listing = admin.get("/admin/webhooks").get_data(as_text=True)
+    assert t("disabled: kept failing") in listing

@@ -15,6 +15,7 @@ from quickwin_tracker.comments.services import add_comment
 from quickwin_tracker.domain import activity
 from quickwin_tracker.domain.clock import local_today, utcnow
 from quickwin_tracker.domain.errors import Invalid
+from quickwin_tracker.domain.retries import BACKOFF, backoff
 from quickwin_tracker.extensions import db
 from quickwin_tracker.initiatives.services import (
     InitiativeData,
@@ -32,7 +33,7 @@ from quickwin_tracker.reminders.jobs import send_milestone_reminders
 from quickwin_tracker.scheduler.jobs import run_job
 from quickwin_tracker.web.actions import user_action
 from quickwin_tracker.webhooks import services
-from quickwin_tracker.webhooks.delivery import BACKOFF, backoff, deliver_webhooks
+from quickwin_tracker.webhooks.delivery import deliver_webhooks
 from quickwin_tracker.webhooks.events import VERB_EVENTS
 
 
@@ -317,3 +318,88 @@ def test_the_scheduler_job_and_the_command_deliver(app, team, dimensions, receiv
     assert result.exit_code == 0, result.output
     assert "delivered 1" in result.output
     assert len(receiver.received) == 2
+
+
+def test_two_workers_at_once_send_each_event_once_and_in_order(app, backend, team, dimensions,
+                                                              stages, receiver, make_endpoint):
+    """Several scheduler processes (or a CLI run beside the scheduler): row locks with SKIP
+    LOCKED and the order check under the lock (PostgreSQL; SQLite has one writer at a time)."""
+    if backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    import threading
+
+    endpoint = make_endpoint(receiver.url)
+    receiver.delay = 0.15  # long enough for the two workers to overlap
+    stages["approved"].gates = []
+    db.session.commit()
+    initiatives = [new_initiative(team, dimensions, f"Inisiatif {n}") for n in range(3)]
+    for initiative in initiatives:
+        move_initiative(team.manager, initiative, stages["approved"], None, initiative.version)
+        db.session.commit()
+        archive_initiative(team.manager, initiative)
+        db.session.commit()
+    queued = deliveries()
+    assert len(queued) == 9
+
+    def worker():
+        with app.app_context():
+            deliver_webhooks()
+            db.session.remove()
+
+    for _round in range(6):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        db.session.expire_all()
+        if all(d.status == "sent" for d in deliveries()):
+            break
+    assert all(d.status == "sent" and d.attempts == 1 for d in deliveries())
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert len(ids) == len(set(ids)) == 9  # each once
+    arrived = [verified(endpoint, r) for r in receiver.received]
+    for initiative in initiatives:
+        mine = [p["type"] for p in arrived if p["data"]["initiative"]["id"] == initiative.id]
+        assert mine == ["initiative.created", "initiative.moved", "initiative.archived"]
+
+
+def test_an_import_announces_each_new_initiative(app, team, make_endpoint, receiver):
+    """Imports write their trail in one INSERT; the listeners still hear of each row."""
+    from quickwin_tracker.transfer.imports.applying import import_initiatives
+    from quickwin_tracker.transfer.imports.planning import plan_import
+
+    make_endpoint(receiver.url, events=["initiative.created"])
+    csv = (b"Judul,Manfaat,Dimensi,OPD\n"
+           b"Antrean online,Warga tidak antre,living,DINKES\n"
+           b"Parkir digital,Parkir tertib,living,DINKES\n")
+    plan = plan_import(team.admin, csv, "impor.csv")
+    assert plan.ready, plan
+    ids = import_initiatives(team.admin, plan)
+    db.session.commit()
+    assert deliver_webhooks().sent == 2
+    created = [r.json["data"] for r in receiver.received]
+    assert [d["initiative"]["id"] for d in created] == ids
+    assert {d["change"]["file"] for d in created} == {"impor.csv"}
+
+
+def test_one_broken_delivery_does_not_stop_the_others(app, team, dimensions, receiver,
+                                                      make_endpoint, monkeypatch):
+    from quickwin_tracker.webhooks import network
+
+    make_endpoint("https://broken.example.org/hook")
+    make_endpoint(receiver.url)
+    real_post = network.post
+
+    def post(http, url, *args, **kwargs):
+        if "broken" in url:
+            raise RuntimeError("something nobody expected")
+        return real_post(http, url, *args, **kwargs)
+
+    monkeypatch.setattr(network, "post", post)
+    new_initiative(team, dimensions)
+    report = deliver_webhooks()
+    assert (report.sent, report.retried) == (1, 1)
+    broken, fine = deliveries()
+    assert broken.status == "queued" and "something nobody expected" in broken.last_error
+    assert fine.status == "sent" and len(receiver.received) == 1

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from quickwin_tracker.domain.errors import Invalid
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import WebhookDelivery
+from quickwin_tracker.models import WebhookDelivery, WebhookEndpoint
 from quickwin_tracker.webhooks import network, services
 from quickwin_tracker.webhooks.delivery import deliver_webhooks
 from tests.webhooks.conftest import Receiver
@@ -196,3 +196,52 @@ def test_the_default_settings():
     assert defaults["WEBHOOK_DISABLE_AFTER_DAYS"] == 3
     assert defaults["WEBHOOK_ALLOW_PRIVATE"] is False
     assert defaults["WEBHOOK_MAX_ATTEMPTS"] == 14
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An HTTPS receiver on 127.0.0.1 whose certificate names hooks.example.test (self-signed,
+    made with openssl), and an SSL context that trusts it."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=hooks.example.test",
+                    "-addext", "subjectAltName=DNS:hooks.example.test"],
+                   check=True, capture_output=True)
+    server = Receiver()
+    server.start()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server._server.socket = context.wrap_socket(server._server.socket, server_side=True)
+    trust = ssl.create_default_context(cafile=str(cert))
+    yield server, trust
+    server.stop()
+
+
+def test_https_connects_to_the_checked_address_and_checks_the_name(
+        app, team, make_initiative, make_endpoint, monkeypatch, tls_receiver):
+    server, trust = tls_receiver
+    fake_dns(monkeypatch, {"hooks.example.test": ["127.0.0.1"], "other.example.test": ["127.0.0.1"]})
+    real_client = network.client
+    monkeypatch.setattr(network, "client", lambda timeout: real_client(timeout, verify=trust))
+    make_endpoint(f"https://hooks.example.test:{server.port}/hooks")
+    queue_event(team, make_initiative)
+    assert deliver_webhooks().sent == 1  # the certificate matched the name, sent by SNI
+    assert server.received[0].headers["host"] == f"hooks.example.test:{server.port}"
+
+    # The same server under a name its certificate does not carry: refused by TLS.
+    db.session.execute(sa.delete(WebhookDelivery))
+    make_endpoint(f"https://other.example.test:{server.port}/hooks",
+                  events=["comment.added"])
+    db.session.execute(sa.update(WebhookEndpoint).where(
+        WebhookEndpoint.url.like("https://hooks.%")).values(active=False))
+    db.session.commit()
+    queue_event(team, make_initiative)
+    assert deliver_webhooks().retried == 1
+    assert "certificate" in only_delivery().last_error.lower()
+    assert len(server.received) == 1
