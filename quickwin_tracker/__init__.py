@@ -103,6 +103,9 @@ def register_extensions(app: Flask) -> None:
     from .auth import sessions  # the user loader; also imports the unauthorized handler
 
     sessions.init_app(app)  # idle timeout: background polls do not renew the session
+    from .identity import oidc
+
+    oidc.init_app(app)  # Authlib's client for "Sign in with the city account"
 
 
 @event.listens_for(Engine, "connect")
@@ -122,6 +125,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 BLUEPRINTS = (
     ("core", "bp", None),
     ("auth", "bp", "/auth"),
+    ("identity.oidc", "bp", "/auth/oidc"),
     ("board", "bp", "/board"),
     ("initiatives", "bp", "/initiatives"),
     ("milestones", "bp", "/initiatives"),

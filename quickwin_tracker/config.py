@@ -229,6 +229,39 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # default the SAKIP scale. Checked at start-up into ACHIEVEMENT_BAND_LIST.
         ACHIEVEMENT_BANDS=os.environ.get("QUICKWIN_ACHIEVEMENT_BANDS",
                                          "91:very_good,76:good,66:fair,51:poor,0:very_poor"),
+        # Signing in with the city's identity systems (``identity/``, docs/identity.md).
+        # OpenID Connect: on when the discovery URL and the client id are set.
+        OIDC_DISCOVERY_URL=os.environ.get("QUICKWIN_OIDC_DISCOVERY_URL", "").strip(),
+        OIDC_CLIENT_ID=os.environ.get("QUICKWIN_OIDC_CLIENT_ID", "").strip(),
+        OIDC_CLIENT_SECRET=os.environ.get("QUICKWIN_OIDC_CLIENT_SECRET", ""),
+        OIDC_SCOPES=os.environ.get("QUICKWIN_OIDC_SCOPES", "openid email profile").strip(),
+        OIDC_GROUPS_CLAIM=os.environ.get("QUICKWIN_OIDC_GROUPS_CLAIM", "groups").strip(),
+        OIDC_CREATE_USERS=_env_bool("QUICKWIN_OIDC_CREATE_USERS", False),
+        OIDC_TIMEOUT=_env_int("QUICKWIN_OIDC_TIMEOUT", 10),
+        # LDAP: on when the server's URL is set; bind as the user (DN template) or search for
+        # the entry with a service account first.
+        LDAP_URL=os.environ.get("QUICKWIN_LDAP_URL", "").strip(),
+        LDAP_STARTTLS=_env_bool("QUICKWIN_LDAP_STARTTLS", False),
+        LDAP_CA_FILE=os.environ.get("QUICKWIN_LDAP_CA_FILE", "").strip(),
+        LDAP_USER_DN_TEMPLATE=os.environ.get("QUICKWIN_LDAP_USER_DN_TEMPLATE", "").strip(),
+        LDAP_BIND_DN=os.environ.get("QUICKWIN_LDAP_BIND_DN", "").strip(),
+        LDAP_BIND_PASSWORD=os.environ.get("QUICKWIN_LDAP_BIND_PASSWORD", ""),
+        LDAP_SEARCH_BASE=os.environ.get("QUICKWIN_LDAP_SEARCH_BASE", "").strip(),
+        LDAP_SEARCH_FILTER=os.environ.get("QUICKWIN_LDAP_SEARCH_FILTER", "(mail={email})").strip(),
+        LDAP_GROUP_SEARCH_BASE=os.environ.get("QUICKWIN_LDAP_GROUP_SEARCH_BASE", "").strip(),
+        LDAP_GROUP_FILTER=os.environ.get("QUICKWIN_LDAP_GROUP_FILTER",
+                                         "(|(member={dn})(uniqueMember={dn}))").strip(),
+        LDAP_EMAIL_ATTRIBUTE=os.environ.get("QUICKWIN_LDAP_EMAIL_ATTRIBUTE", "mail").strip(),
+        LDAP_NAME_ATTRIBUTE=os.environ.get("QUICKWIN_LDAP_NAME_ATTRIBUTE", "cn").strip(),
+        LDAP_CREATE_USERS=_env_bool("QUICKWIN_LDAP_CREATE_USERS", False),
+        LDAP_TIMEOUT=_env_int("QUICKWIN_LDAP_TIMEOUT", 5),
+        # Groups and claims -> role and unit (``identity/mapping.py``): JSON, or a file of it.
+        IDENTITY_RULES=os.environ.get("QUICKWIN_IDENTITY_RULES", ""),
+        IDENTITY_RULES_FILE=os.environ.get("QUICKWIN_IDENTITY_RULES_FILE", "").strip(),
+        # Off: the password form signs in only the break-glass administrators (emails, comma
+        # separated), with their local password; everyone else uses the city account.
+        PASSWORD_SIGN_IN=_env_bool("QUICKWIN_PASSWORD_SIGN_IN", True),
+        BREAK_GLASS_ADMINS=os.environ.get("QUICKWIN_BREAK_GLASS_ADMINS", ""),
     )
     if "SECRET_KEY" not in test_config:
         app.config["SECRET_KEY"] = _secret_key(instance)
@@ -319,6 +352,7 @@ def _validate(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty")
     _validate_open_data(app)
+    _validate_identity(app)
     _validate_scheduler(app)
     _validate_reminders(app)
 
@@ -335,6 +369,15 @@ def _validate_open_data(app: Flask) -> None:
                           f"got {email!r}")
     if not app.config["OPEN_DATA_PUBLISHER"]:
         raise ConfigError("QUICKWIN_OPEN_DATA_PUBLISHER is empty")
+
+
+def _validate_identity(app: Flask) -> None:
+    from .identity.settings import validate
+
+    try:
+        validate(app.config)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _validate_reminders(app: Flask) -> None:

@@ -11,7 +11,7 @@
 ``outbox_message`` is rebuilt in SQLite batch mode for its check constraint (it has no triggers).
 
 Revision ID: 0023
-Revises: 0020 (re-chained after 0021/0022 at merge)
+Revises: 0022
 Create Date: 2026-12-04 14:30:00
 
 """
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0020'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

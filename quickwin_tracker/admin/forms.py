@@ -106,3 +106,11 @@ class TagForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(kind.value, label) for kind, label in TAG_KIND_LABELS.items()]
+
+
+class DirectoryTestForm(BaseForm):
+    """The "test connection" button of the sign-in page (``admin.identity``): an optional
+    person whose entry and groups the test looks up (no password of theirs is needed)."""
+
+    email = EmailField(_l("Sample person's email (optional)"),
+                       validators=[Optional(), Email(), Length(max=254)])

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,6 +17,8 @@ from ..auth import services as people
 from ..auth.sessions import remembered, sign_in
 from ..domain.errors import Invalid
 from ..extensions import db
+from ..identity import directory
+from ..identity import oidc as city_account
 from ..lifecycle.gates import CHECKS
 from ..lifecycle.stages import ordered_stages, rolled_out
 from ..models import Initiative, Stage, Tag, Unit, User, initiative_tag
@@ -24,7 +26,7 @@ from ..web.actions import user_action
 from ..web.htmx import redirect_to
 from ..web.pages import render_page
 from . import bp, services
-from .forms import NONE, StageForm, TagForm, UnitForm, UserForm
+from .forms import NONE, DirectoryTestForm, StageForm, TagForm, UnitForm, UserForm
 
 
 def _form_page(form: FlaskForm, template: str, save: Callable[[], Any],
@@ -123,6 +125,33 @@ def user_sign_out(user_id: int):
     if action.done:
         flash(_("%(name)s has been signed out everywhere.", name=user.name), "success")
     return redirect_to(url_for("admin.user_edit", user_id=user.id))
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+def _identity_page(form: DirectoryTestForm, check: directory.Check | None = None):
+    """How people sign in (docs/identity.md): set in the environment, shown here; the LDAP
+    connection test's steps when it ran."""
+    config = current_app.config
+    return render_page("admin/identity.html", form=form, check=check,
+                       oidc_enabled=city_account.enabled(), ldap_enabled=directory.enabled(),
+                       config=config, rules=config["IDENTITY_RULE_SET"],
+                       break_glass=sorted(config["BREAK_GLASS_EMAILS"]))
+
+
+@bp.get("/identity")
+def identity():
+    return _identity_page(DirectoryTestForm())
+
+
+@bp.post("/identity/ldap-test")
+def identity_ldap_test():
+    """Reach the directory step by step and say which step failed (nothing is written)."""
+    form = DirectoryTestForm()
+    if not form.validate_on_submit():
+        return _identity_page(form), 422
+    return _identity_page(form, directory.check_connection(form.email.data or ""))
 
 
 # --------------------------------------------------------------------------- units

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, logout_user
 
 from ..domain.clock import utcnow
 from ..extensions import login_manager
+from ..identity import oidc, password_form
 from ..web.actions import user_action
 from ..web.htmx import is_htmx, redirect_to
 from ..web.pages import render_page
@@ -26,7 +27,7 @@ from .forms import (
 )
 from .passwords import password_problem
 from .reset import queue_reset_email, user_for_token
-from .services import authenticate, end_all_sessions, find_user_by_email, set_user_password
+from .services import end_all_sessions, find_user_by_email, set_user_password
 from .sessions import remembered, sign_in
 
 login_manager.login_view = "auth.login"
@@ -79,20 +80,27 @@ def login():
             ))
             status = 429
         else:
-            user = authenticate(form.email.data, form.password.data)
-            if user is None:
-                with user_action():
+            # Break-glass, the directory, then the local password (identity/password_form.py).
+            answer = None
+            with user_action(form) as action:  # a refused external sign-in is shown on the form
+                answer = password_form.check(form.email.data, form.password.data)
+                if answer.failed:
                     throttle.record(rules, now)
+                elif answer.user is not None:
+                    throttle.clear(rules[0].key)  # this account from this address
+            user = answer.user if action.done and answer is not None else None
+            if action.done and answer.message:
+                form.form_errors.append(answer.message)
+            elif action.done and user is None:
                 form.password.errors.append(
                     _("Wrong email or password, or the account is inactive."))
-            else:
-                with user_action():
-                    throttle.clear(rules[0].key)  # this account from this address
+            if user is not None:
                 sign_in(user, remember=form.remember.data)
                 target = form.next.data
                 return redirect(target if is_safe_redirect(target) else url_for("board.index"),
                                 code=303)
-    return render_page("auth/login.html", form=form), status
+    return render_page("auth/login.html", form=form, city_account=oidc.enabled(),
+                       password_sign_in=password_form.password_sign_in_on()), status
 
 
 @bp.post("/logout")
@@ -102,9 +110,10 @@ def logout():
     if current_user.is_authenticated:
         with user_action():
             end_all_sessions(current_user._get_current_object())
+    provider = oidc.logout_url()  # signed in with the city account: end its session too
     logout_user()
     flash(_("You have signed out, on this device and every other."), "info")
-    return redirect_to(url_for("auth.login"))
+    return redirect_to(provider or url_for("auth.login"))
 
 
 @bp.route("/account", methods=["GET"])

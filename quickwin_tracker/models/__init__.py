@@ -51,6 +51,10 @@ from .outcomes import (
     PlanPeriod,
 )
 from .people import (
+    AUTH_LDAP,
+    AUTH_LOCAL,
+    AUTH_OIDC,
+    AUTH_SOURCES,
     LOCALES,
     ROLE_LABELS,
     LoginAttempt,
@@ -69,6 +73,10 @@ from .vocabulary import TAG_KIND_LABELS, Dimension, Stage, Tag, TagKind
 from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AUTH_LDAP",
+    "AUTH_LOCAL",
+    "AUTH_OIDC",
+    "AUTH_SOURCES",
     "TOKEN_SCOPE_LABELS",
     "AccessToken",
     "TokenScope",

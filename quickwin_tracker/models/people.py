@@ -43,6 +43,10 @@ def role_label(role: str) -> str:
 
 LOCALES = ("id", "en")
 
+# Where a user signs in from (``User.auth_source``).
+AUTH_LOCAL, AUTH_OIDC, AUTH_LDAP = "local", "oidc", "ldap"
+AUTH_SOURCES = (AUTH_LOCAL, AUTH_OIDC, AUTH_LDAP)
+
 
 class Unit(db.Model):
     """An OPD (organisasi perangkat daerah): a regional work unit that owns initiatives."""
@@ -95,6 +99,8 @@ class User(UserMixin, db.Model):
             "role IN ('staff', 'manager', 'reviewer', 'admin')", name="role_valid"
         ),
         sa.CheckConstraint("locale IN ('id', 'en')", name="locale_valid"),
+        # One row per external identity (an OpenID subject, an LDAP entry).
+        sa.Index("ix_user_auth_source_external_id", "auth_source", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +141,15 @@ class User(UserMixin, db.Model):
     # whether it opens on their unit or the whole city. Always replaced whole, never mutated.
     board_settings: Mapped[dict] = mapped_column(JSONType, default=dict,
                                                  server_default=sa.text("'{}'"))
+
+    # Where this person signs in from (``identity/``): ``local`` (a password kept here),
+    # ``oidc`` (``external_id``: "<issuer> <subject>") or ``ldap`` (``external_id``: the entry's
+    # DN); and which mapping rule last set the role and unit, when (``identity/mapping.py``).
+    auth_source: Mapped[str] = mapped_column(sa.String(8), default=AUTH_LOCAL,
+                                             server_default=AUTH_LOCAL)
+    external_id: Mapped[str | None] = mapped_column(sa.String(500))
+    identity_rule: Mapped[str | None] = mapped_column(sa.String(300))
+    identity_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
 

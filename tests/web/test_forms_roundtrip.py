@@ -74,10 +74,16 @@ NOT_PAGES = {"static", "transfer.export_csv", "transfer.export_xlsx", "transfer.
 @pytest.fixture
 def app_config():
     # A Telegram bot (issue 16), so the settings page offers every channel; nothing here calls
-    # it (linking is an action button), and a stray call would find nobody on port 9.
+    # it (linking is an action button), and a stray call would find nobody on port 9. Sign-in
+    # through the city account and the directory configured too, so that the login page's button
+    # and the admin's LDAP test form are sent; neither server answers (nothing listens on port
+    # 1): the answers are clear messages, and password sign-ins fall back to the local passwords.
     return {"WTF_CSRF_ENABLED": True, "WEBHOOK_ALLOW_PRIVATE": True,
             "TELEGRAM_BOT_TOKEN": "1:round-trip", "TELEGRAM_BOT_USERNAME": "RoundTripBot",
-            "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+            "TELEGRAM_API_URL": "http://127.0.0.1:9",
+            "OIDC_DISCOVERY_URL": "http://127.0.0.1:1/.well-known/openid-configuration",
+            "OIDC_CLIENT_ID": "quickwin-tracker", "LDAP_URL": "ldap://127.0.0.1:1",
+            "LDAP_SEARCH_BASE": "ou=people,dc=balikpapan,dc=go,dc=id", "LDAP_TIMEOUT": 2}
 
 
 @pytest.fixture

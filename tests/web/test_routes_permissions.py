@@ -87,6 +87,9 @@ RULES: dict[str, str] = {
     "auth.account": "signed_in",
     "auth.change_password": "signed_in",
     "auth.change_language": "signed_in",
+    # "Sign in with the city account" (identity/oidc.py): 404 unless OpenID Connect is set up
+    "oidc.login": "public",
+    "oidc.callback": "public",
     "preferences.index": "signed_in",
     "preferences.unsubscribe": "token",
     "preferences.channels": "signed_in",
@@ -184,6 +187,8 @@ RULES: dict[str, str] = {
     "admin.user_new": "admin",
     "admin.user_edit": "admin",
     "admin.user_sign_out": "admin",  # "sign out everywhere"
+    "admin.identity": "admin",  # how people sign in, and the LDAP connection test
+    "admin.identity_ldap_test": "admin",
     "admin.units": "admin",
     "admin.unit_new": "admin",
     "admin.unit_edit": "admin",
