@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..auth import services as people
+from ..auth import totp
 from ..auth.sessions import remembered, sign_in
 from ..domain.errors import Invalid
 from ..extensions import db
@@ -110,7 +111,9 @@ def user_edit(user_id: int):
             sign_in(user, remember=remembered())  # one's own password: this browser stays
         return _("User %(name)s saved.", name=user.name)
 
-    return _form_page(form, "admin/user_form.html", save, saved, "admin.users", user=user)
+    return _form_page(form, "admin/user_form.html", save, saved, "admin.users", user=user,
+                      second_factor=totp.factor_of(user),
+                      second_factor_required=totp.required_for(user))
 
 
 @bp.post("/users/<int:user_id>/sign-out")
@@ -122,6 +125,20 @@ def user_sign_out(user_id: int):
         people.end_all_sessions(user)
     if action.done:
         flash(_("%(name)s has been signed out everywhere.", name=user.name), "success")
+    return redirect_to(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+def user_reset_second_factor(user_id: int):
+    """Remove the user's second factor (a lost phone, no recovery code left): their sessions end,
+    they are told by email, and they set one up again (at their next sign-in if their role
+    requires it)."""
+    user = db.get_or_404(User, user_id)
+    with user_action() as action:
+        totp.reset_by_admin(current_user._get_current_object(), user)
+    if action.done:
+        flash(_("The two-step verification of %(name)s has been reset; they have been told by "
+                "email.", name=user.name), "success")
     return redirect_to(url_for("admin.user_edit", user_id=user.id))
 
 

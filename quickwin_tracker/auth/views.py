@@ -5,17 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, logout_user
 
 from ..domain.clock import utcnow
-from ..extensions import login_manager
+from ..extensions import db, login_manager
 from ..web.actions import user_action
 from ..web.htmx import is_htmx, redirect_to
 from ..web.pages import render_page
 from ..web.security import is_safe_redirect
-from . import bp, throttle
+from . import bp, second_step, throttle, totp
+from .factor_views import throttled_message
 from .forms import (
     MIN_PASSWORD_LENGTH,
     ForgotPasswordForm,
@@ -26,6 +27,7 @@ from .forms import (
 )
 from .passwords import password_problem
 from .reset import queue_reset_email, user_for_token
+from .second_step import CODE, ENROL
 from .services import authenticate, end_all_sessions, find_user_by_email, set_user_password
 from .sessions import remembered, sign_in
 
@@ -69,29 +71,32 @@ def login():
         wait = throttle.blocked_for(rules, now)
         if wait is not None:
             # Refused before the password is checked, so guessing gains nothing.
-            num = throttle.minutes(wait)
-            form.form_errors.append(ngettext(
-                "Too many failed sign-in attempts. Please try again in %(num)d minute, "
-                "at %(time)s.",
-                "Too many failed sign-in attempts. Please try again in %(num)d minutes, "
-                "at %(time)s.",
-                num, time=format_time(now + wait, "HH:mm z"),
-            ))
+            form.form_errors.append(throttled_message(wait, now))
             status = 429
         else:
             user = authenticate(form.email.data, form.password.data)
+            target = form.next.data if is_safe_redirect(form.next.data) else ""
             if user is None:
                 with user_action():
                     throttle.record(rules, now)
                 form.password.errors.append(
                     _("Wrong email or password, or the account is inactive."))
+            elif totp.is_enrolled(user) or totp.required_for(user):
+                # Not signed in yet: the second step (or the enrolment the role requires) comes
+                # first. Nothing of this step is kept (the last sign-in, the throttle's pair
+                # count): the second step does that, so a right password cannot reset the count
+                # of wrong codes.
+                stage = CODE if totp.is_enrolled(user) else ENROL
+                db.session.rollback()
+                second_step.begin(user, stage=stage, remember=form.remember.data,
+                                  next_url=target)
+                return redirect(url_for("auth.second_factor" if stage == CODE
+                                        else "auth.enrol_now"), code=303)
             else:
                 with user_action():
                     throttle.clear(rules[0].key)  # this account from this address
                 sign_in(user, remember=form.remember.data)
-                target = form.next.data
-                return redirect(target if is_safe_redirect(target) else url_for("board.index"),
-                                code=303)
+                return redirect(target or url_for("board.index"), code=303)
     return render_page("auth/login.html", form=form), status
 
 
@@ -115,6 +120,7 @@ def account():
         password_form=PasswordForm(prefix="pw"),
         language_form=LanguageForm(prefix="lang", locale=current_user.locale),
         min_length=MIN_PASSWORD_LENGTH,
+        second_factor=totp.is_enrolled(current_user),
     )
 
 
@@ -143,6 +149,7 @@ def change_password():
         password_form=password_form,
         language_form=LanguageForm(prefix="lang", locale=current_user.locale),
         min_length=MIN_PASSWORD_LENGTH,
+        second_factor=totp.is_enrolled(current_user),
     ), 422
 
 
@@ -161,6 +168,7 @@ def change_language():
         password_form=PasswordForm(prefix="pw"),
         language_form=language_form,
         min_length=MIN_PASSWORD_LENGTH,
+        second_factor=totp.is_enrolled(current_user),
     ), 422
 
 
