@@ -87,6 +87,14 @@ RULES: dict[str, str] = {
     "auth.account": "signed_in",
     "auth.change_password": "signed_in",
     "auth.change_language": "signed_in",
+    # the second factor (issue 16): the sign-in's second step answers everyone (without a
+    # password typed first it sends back to the login); one's own two-step verification
+    "auth.second_factor": "public",
+    "auth.enrol_now": "public",
+    "auth.two_factor": "signed_in",
+    "auth.two_factor_enable": "signed_in",
+    "auth.recovery_codes": "signed_in",
+    "auth.two_factor_disable": "signed_in",
     "preferences.index": "signed_in",
     "preferences.unsubscribe": "token",
     "tokens.index": "signed_in",
@@ -178,6 +186,7 @@ RULES: dict[str, str] = {
     "admin.user_new": "admin",
     "admin.user_edit": "admin",
     "admin.user_sign_out": "admin",  # "sign out everywhere"
+    "admin.user_reset_second_factor": "admin",  # a lost phone: remove their second factor
     "admin.units": "admin",
     "admin.unit_new": "admin",
     "admin.unit_edit": "admin",
