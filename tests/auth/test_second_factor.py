@@ -582,4 +582,4 @@ def test_the_reset_email_names_the_admin(app, make_user):
     db.session.commit()
     message = db.session.scalar(sa.select(OutboxMessage))
     assert unescape(message.html_body).count(admin.name) == 1
-    assert "Your Quick-Win Tracker two-step verification was reset" == message.subject
+    assert message.subject == "Your Quick-Win Tracker two-step verification was reset"
