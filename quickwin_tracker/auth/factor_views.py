@@ -111,15 +111,18 @@ def second_factor():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         user, now = state.user, utcnow()
-        refusal = _blocked(user, now)
-        if refusal is not None:
-            form.code.errors.append(refusal)
+        rules = throttle.login_rules(user.email, request.remote_addr)
+        wait = throttle.blocked_for(rules, now)
+        if wait is not None:  # refused before the code is checked, so guessing gains nothing
+            form.code.errors.append(throttled_message(wait, now))
             status = 429
         else:
-            with user_action(form) as action:
+            with user_action(form) as action:  # one transaction: the code spent, or counted
                 method = totp.accept(user, form.code.data, now)
-                if method is not None:
-                    throttle.clear(throttle.pair_key(user.email, request.remote_addr))
+                if method is None:
+                    throttle.record(rules, now)
+                else:
+                    throttle.clear(rules[0].key)  # this account from this address
                     user.last_login_at = now
                     left = totp.recovery_codes_left(user)
             if action.done and method is not None:
@@ -130,7 +133,6 @@ def second_factor():
                                    "You signed in with a recovery code; %(num)d are left. Make "
                                    "new ones on your account page.", left), "info")
                 return redirect(_continue_to(state), code=303)
-            _count_failure(user, now)
             form.code.errors.append(_("This code is not right, or has already been used."))
     return render_page("auth/second_factor.html", form=form), status
 
@@ -153,7 +155,7 @@ def enrol_now():
         now = utcnow()
         with user_action(form) as action:
             codes = totp.enable(user, secret, form.code.data, now)
-            throttle.clear(throttle.pair_key(user.email, request.remote_addr))
+            throttle.clear(throttle.login_rules(user.email, request.remote_addr)[0].key)
             user.last_login_at = now
         if action.done:
             second_step.finish(state)
