@@ -69,7 +69,7 @@ def users():
     rows = db.session.scalars(
         select(User).options(db.joinedload(User.unit)).order_by(User.active.desc(), User.name)
     ).all()
-    return render_page("admin/users.html", users=rows)
+    return render_page("admin/users.html", users=rows, second_factors=totp.enrolled_ids())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -68,6 +68,11 @@ def is_enrolled(user: User) -> bool:
     return factor_of(user) is not None
 
 
+def enrolled_ids() -> set[int]:
+    """The ids of every user with a second factor (the people list shows who has one)."""
+    return set(db.session.scalars(sa.select(SecondFactor.user_id)))
+
+
 def required_for(user: User) -> bool:
     """Whether ``user``'s role must have a second factor (``QUICKWIN_TOTP_REQUIRED_ROLES``)."""
     return user.role in current_app.config["TOTP_REQUIRED_ROLES"]

@@ -95,6 +95,7 @@ def login():
             else:
                 with user_action():
                     throttle.clear(rules[0].key)  # this account from this address
+                second_step.clear()  # another account's sign-in waiting for its code ends
                 sign_in(user, remember=form.remember.data)
                 return redirect(target or url_for("board.index"), code=303)
     return render_page("auth/login.html", form=form), status
@@ -108,6 +109,7 @@ def logout():
         with user_action():
             end_all_sessions(current_user._get_current_object())
     logout_user()
+    second_step.clear()  # a sign-in waiting for its code ends too
     flash(_("You have signed out, on this device and every other."), "info")
     return redirect_to(url_for("auth.login"))
 

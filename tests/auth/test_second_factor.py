@@ -308,6 +308,16 @@ def test_a_new_password_ends_the_half_signed_in_state(app, client, make_user):
     assert not signed_in(client)
 
 
+def test_signing_out_ends_a_sign_in_waiting_for_its_code(app, client, make_user):
+    user = make_user("staff")
+    secret, _codes = enrol(user)
+    login(client, user)
+    client.post("/auth/logout")
+    response = second_step_with(client, current_code(secret))
+    assert response.status_code == 303 and response.location.endswith("/auth/login")
+    assert not signed_in(client)
+
+
 def test_remember_me_is_given_only_after_the_second_step(app, client, make_user):
     user = make_user("staff")
     secret, _codes = enrol(user)
@@ -558,6 +568,18 @@ def test_an_admin_resets_a_users_second_factor(app, client, make_user):
     # They sign in with the password alone again (optional for staff).
     other = app.test_client()
     assert login(other, staff).location.endswith("/board/")
+
+
+def test_the_people_list_shows_who_has_it(app, client, make_user):
+    admin, staff, other_admin = make_user("admin"), make_user("staff"), make_user("admin")
+    secret, _codes = enrol(admin)
+    sign_in_with_code(client, admin, secret)
+    page = client.get("/admin/users").get_data(as_text=True)
+    rows = {name: row for name in (admin.name, staff.name, other_admin.name)
+            for row in page.split("<tr") if f">{name}</a>" in row}
+    assert "<td>on</td>" in rows[admin.name]
+    assert "<td>off</td>" in rows[staff.name]
+    assert "<td>off (required)</td>" in rows[other_admin.name]
 
 
 def test_an_admin_cannot_reset_their_own_here(app, client, make_user):
