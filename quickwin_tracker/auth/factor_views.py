@@ -20,6 +20,7 @@ from ..domain.clock import utcnow
 from ..extensions import db
 from ..models import User
 from ..web.actions import user_action
+from ..web.htmx import is_htmx, redirect_to
 from ..web.pages import render_page
 from ..web.security import is_safe_redirect
 from . import bp, second_step, throttle, totp
@@ -77,8 +78,6 @@ def enrolment_first():
     if totp.is_enrolled(current_user):
         return None
     flash(_("Your role requires two-step verification: set it up to continue."), "info")
-    from ..web.htmx import is_htmx, redirect_to
-
     target = url_for("auth.two_factor")
     return redirect_to(target) if is_htmx() else redirect(target, code=303)
 
