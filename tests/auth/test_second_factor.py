@@ -516,6 +516,14 @@ def test_a_signed_in_admin_without_one_can_only_enrol(app, client, make_user):
     assert client.get("/admin/users").status_code == 200
 
 
+def test_htmx_requests_of_such_an_admin_are_sent_to_enrol_too(app, client, make_user, hx):
+    admin = make_user("admin")
+    with client.session_transaction() as session:
+        session["_user_id"] = admin.get_sign_in_id()
+    response = client.get("/board/", headers=hx)
+    assert response.headers.get("HX-Redirect", "").endswith("/auth/account/two-factor")
+
+
 def test_staff_are_not_required_to_enrol(app, client, make_user):
     staff = make_user("staff")
     assert login(client, staff).location.endswith("/board/")
@@ -590,6 +598,18 @@ def test_an_admin_cannot_reset_their_own_here(app, client, make_user):
         f"/admin/users/{admin.id}").get_data(as_text=True)
     client.post(f"/admin/users/{admin.id}/second-factor/reset")
     assert totp.is_enrolled(admin)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_resetting_someone_without_one_changes_nothing(app, client, make_user):
+    admin, staff = make_user("admin"), make_user("staff")
+    secret, _codes = enrol(admin)
+    sign_in_with_code(client, admin, secret)
+    token = staff.session_token
+    response = client.post(f"/admin/users/{staff.id}/second-factor/reset", follow_redirects=True)
+    assert response.status_code == 200
+    assert f"{staff.name} has no second factor to reset." in response.get_data(as_text=True)
+    assert db.session.get(User, staff.id).session_token == token
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
 
