@@ -265,6 +265,17 @@ def reset_by_admin(admin: User, user: User, now: datetime | None = None) -> None
     if admin.id == user.id:
         raise Invalid(_l("You cannot reset your own second factor here; ask another "
                          "administrator, or use your account page."))
+    _reset(user, admin.name, now)
+    log.warning("second factor of user %s reset by administrator %s", user.id, admin.id)
+
+
+def reset_from_command_line(user: User, now: datetime | None = None) -> None:
+    """``quickwin reset-second-factor``: the same, for the last administrator's lost phone."""
+    _reset(user, None, now)
+    log.warning("second factor of user %s reset from the command line", user.id)
+
+
+def _reset(user: User, by: str | None, now: datetime | None) -> None:
     if not is_enrolled(user):
         raise Invalid(_l("%(name)s has no second factor to reset.", name=user.name))
     now = now or utcnow()
@@ -278,8 +289,7 @@ def reset_by_admin(admin: User, user: User, now: datetime | None = None) -> None
         to=user,
         subject=subject,
         template="second_factor_reset",
-        context={"admin": admin, "required": required_for(user),
+        context={"by": by, "required": required_for(user),
                  "account_url": app_url("auth.account")},
         now=now,
     )
-    log.warning("second factor of user %s reset by administrator %s", user.id, admin.id)

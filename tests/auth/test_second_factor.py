@@ -669,3 +669,19 @@ def test_the_demo_admin_gets_in_by_setting_it_up(app, client, runner):
     secret = secret_on(client.get("/auth/login/enrol").get_data(as_text=True))
     assert client.post("/auth/login/enrol", data={"code": current_code(secret)}).status_code == 200
     assert client.get("/admin/users").status_code == 200
+
+
+def test_the_last_admin_is_reset_from_the_command_line(app, runner, make_user):
+    """A lost phone, no recovery code, and no other administrator to reset it."""
+    admin = make_user("admin")
+    enrol(admin)
+    token = admin.session_token
+    result = runner.invoke(args=["reset-second-factor", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert not totp.is_enrolled(admin)
+    assert db.session.get(User, admin.id).session_token != token
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert "has been reset on the server" in message.text_body
+    again = runner.invoke(args=["reset-second-factor", admin.email])
+    assert again.exit_code != 0 and "has no second factor to reset" in again.output
+    assert runner.invoke(args=["reset-second-factor", "nobody@example.go.id"]).exit_code != 0
