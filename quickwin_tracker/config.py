@@ -122,6 +122,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Sessions (auth/sessions.py): signed out after this many minutes without a request, and
         # a sign-in (remember-me included) ends this many days after the password was typed.
         SESSION_IDLE_MINUTES=_env_int("QUICKWIN_SESSION_IDLE_MINUTES", 60),
+        # The second factor (``auth/totp.py``, docs/identity.md): the roles that must have one
+        # (comma-separated; empty: optional for everyone), and how many minutes the step between
+        # the password and the code (or the enrolment it requires) may take.
+        TOTP_REQUIRED_ROLES=os.environ.get("QUICKWIN_TOTP_REQUIRED_ROLES", "admin"),
+        TOTP_PENDING_MINUTES=_env_int("QUICKWIN_TOTP_PENDING_MINUTES", 10),
         REMEMBER_DAYS=_env_int("QUICKWIN_REMEMBER_DAYS", 14),
         # Flask-Compress: text answers of 1 KB or more, in the best encoding the browser takes.
         COMPRESS_MIMETYPES=["text/html", "text/css", "text/plain", "text/csv", "text/calendar",
@@ -330,6 +335,7 @@ def _validate(app: Flask) -> None:
         ("PASSWORD_RESET_MAX_PER_ADDRESS", "QUICKWIN_PASSWORD_RESET_MAX_PER_ADDRESS", 1, 10_000),
         ("SESSION_IDLE_MINUTES", "QUICKWIN_SESSION_IDLE_MINUTES", 1, 7 * 24 * 60),
         ("REMEMBER_DAYS", "QUICKWIN_REMEMBER_DAYS", 1, 366),
+        ("TOTP_PENDING_MINUTES", "QUICKWIN_TOTP_PENDING_MINUTES", 1, 60),
         ("BOARD_PAGE_SIZE", "QUICKWIN_BOARD_PAGE_SIZE", 1, 10_000),
         ("BOARD_FIRST_PAINT_CARDS", "QUICKWIN_BOARD_FIRST_PAINT_CARDS", 1, 100_000),
         ("BOARD_CELL_FIRST_CARDS", "QUICKWIN_BOARD_CELL_FIRST_CARDS", 1, 1_000),
@@ -353,6 +359,7 @@ def _validate(app: Flask) -> None:
         raise ConfigError("SECRET_KEY is empty")
     _validate_open_data(app)
     _validate_identity(app)
+    _validate_second_factor(app)
     _validate_scheduler(app)
     _validate_reminders(app)
 
@@ -378,6 +385,19 @@ def _validate_identity(app: Flask) -> None:
         validate(app.config)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+def _validate_second_factor(app: Flask) -> None:
+    """``TOTP_REQUIRED_ROLES`` ("admin", "admin,reviewer", "" or a list) becomes a frozenset of
+    known roles."""
+    from .models import Role
+
+    raw = app.config["TOTP_REQUIRED_ROLES"]
+    parts = raw.split(",") if isinstance(raw, str) else list(raw or ())
+    roles = frozenset(str(p).strip().lower() for p in parts if str(p).strip())
+    unknown = roles - {r.value for r in Role}
+    if unknown:
+        raise ConfigError(f"QUICKWIN_TOTP_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(unknown))}"
+                          f" (known: {', '.join(r.value for r in Role)}; empty: optional for all)")
+    app.config["TOTP_REQUIRED_ROLES"] = roles
 
 
 def _validate_reminders(app: Flask) -> None:

@@ -6,7 +6,7 @@ Columns are added in place (no table rebuild), so the change-clock triggers on `
 The lead re-chains this after the TOTP branch's 0021 at merge.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04 14:40:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..auth import services as people
+from ..auth import totp
 from ..auth.sessions import remembered, sign_in
 from ..domain.errors import Invalid
 from ..extensions import db
@@ -70,7 +71,7 @@ def users():
     rows = db.session.scalars(
         select(User).options(db.joinedload(User.unit)).order_by(User.active.desc(), User.name)
     ).all()
-    return render_page("admin/users.html", users=rows)
+    return render_page("admin/users.html", users=rows, second_factors=totp.enrolled_ids())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -112,7 +113,9 @@ def user_edit(user_id: int):
             sign_in(user, remember=remembered())  # one's own password: this browser stays
         return _("User %(name)s saved.", name=user.name)
 
-    return _form_page(form, "admin/user_form.html", save, saved, "admin.users", user=user)
+    return _form_page(form, "admin/user_form.html", save, saved, "admin.users", user=user,
+                      second_factor=totp.factor_of(user),
+                      second_factor_required=totp.required_for(user))
 
 
 @bp.post("/users/<int:user_id>/sign-out")
@@ -152,6 +155,19 @@ def identity_ldap_test():
     if not form.validate_on_submit():
         return _identity_page(form), 422
     return _identity_page(form, directory.check_connection(form.email.data or ""))
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+def user_reset_second_factor(user_id: int):
+    """Remove the user's second factor (a lost phone, no recovery code left): their sessions end,
+    they are told by email, and they set one up again (at their next sign-in if their role
+    requires it)."""
+    user = db.get_or_404(User, user_id)
+    with user_action() as action:
+        totp.reset_by_admin(current_user._get_current_object(), user)
+    if action.done:
+        flash(_("The two-step verification of %(name)s has been reset; they have been told by "
+                "email.", name=user.name), "success")
+    return redirect_to(url_for("admin.user_edit", user_id=user.id))
 
 
 # --------------------------------------------------------------------------- units

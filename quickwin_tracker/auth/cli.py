@@ -1,5 +1,5 @@
 """``quickwin create-user``, ``edit-user``, ``create-unit`` and ``edit-unit``: people and units
-from the command line (there is no public sign-up)."""
+from the command line (there is no public sign-up); ``reset-second-factor`` for a lost phone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..models import Role
 from . import services as people
+from . import totp
 
 
 def _fail(message: str) -> None:
@@ -79,6 +80,18 @@ def register(app: Flask) -> None:
             if password:
                 people.set_user_password(user, password)
         click.echo(f"Saved {user.email} ({user.role}, {'active' if user.active else 'deactivated'})")
+
+    @app.cli.command("reset-second-factor")
+    @click.argument("email")
+    def reset_second_factor(email):
+        """Remove a user's two-step verification (a lost phone, no recovery code, and no other
+        administrator to reset it): they are signed out everywhere and told by email."""
+        user = people.find_user_by_email(email)
+        if user is None:
+            _fail(f"no user with email {email!r}")
+        with _one_transaction():
+            totp.reset_from_command_line(user)
+        click.echo(f"Two-step verification of {user.email} reset; every session of theirs ended.")
 
     @app.cli.command("create-unit")
     @click.argument("code")

@@ -1,5 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..models import LOCALES
@@ -55,3 +63,34 @@ class LanguageForm(BaseForm):
         # Set per instance, as everywhere else: WTForms 3.3 deprecates tuple choices declared on
         # the class (a DeprecationWarning, an error under the test suite's filterwarnings).
         self.locale.choices = list(LANGUAGE_CHOICES)
+
+
+# --------------------------------------------------------------------------- second factor
+
+
+class SecondStepForm(BaseForm):
+    """The sign-in's second step: a code from the app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
+                       description=_l("The 6-digit code your authenticator app shows now, or one "
+                                      "of your recovery codes."))
+    submit = SubmitField(_l("Verify"))
+
+
+class EnrolForm(BaseForm):
+    """Confirming a new second factor with the first code the app shows."""
+
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Turn on two-step verification"))
+
+
+class RecoveryCodesForm(BaseForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Make new recovery codes"))
+
+
+class DisableSecondFactorForm(BaseForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    code = StringField(_l("Code from the app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Turn off two-step verification"))

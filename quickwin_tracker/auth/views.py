@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import format_time, ngettext, refresh
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, logout_user
 
 from ..domain.clock import utcnow
@@ -16,7 +16,8 @@ from ..web.actions import user_action
 from ..web.htmx import is_htmx, redirect_to
 from ..web.pages import render_page
 from ..web.security import is_safe_redirect
-from . import bp, throttle
+from . import bp, second_step, throttle, totp
+from .factor_views import throttled_message
 from .forms import (
     MIN_PASSWORD_LENGTH,
     ForgotPasswordForm,
@@ -27,6 +28,7 @@ from .forms import (
 )
 from .passwords import password_problem
 from .reset import queue_reset_email, user_for_token
+from .second_step import CODE, ENROL
 from .services import end_all_sessions, find_user_by_email, set_user_password
 from .sessions import remembered, sign_in
 
@@ -70,35 +72,45 @@ def login():
         wait = throttle.blocked_for(rules, now)
         if wait is not None:
             # Refused before the password is checked, so guessing gains nothing.
-            num = throttle.minutes(wait)
-            form.form_errors.append(ngettext(
-                "Too many failed sign-in attempts. Please try again in %(num)d minute, "
-                "at %(time)s.",
-                "Too many failed sign-in attempts. Please try again in %(num)d minutes, "
-                "at %(time)s.",
-                num, time=format_time(now + wait, "HH:mm z"),
-            ))
+            form.form_errors.append(throttled_message(wait, now))
             status = 429
         else:
             # Break-glass, the directory, then the local password (identity/password_form.py).
+            target = form.next.data if is_safe_redirect(form.next.data) else ""
+            account = find_user_by_email(form.email.data)
+            previous_sign_in = account.last_login_at if account is not None else None
             answer = None
+            second = False
             with user_action(form) as action:  # a refused external sign-in is shown on the form
                 answer = password_form.check(form.email.data, form.password.data)
                 if answer.failed:
                     throttle.record(rules, now)
                 elif answer.user is not None:
-                    throttle.clear(rules[0].key)  # this account from this address
+                    second = totp.is_enrolled(answer.user) or totp.required_for(answer.user)
+                    if second:
+                        # Not signed in yet: the second step (or the enrolment the role
+                        # requires) comes first and keeps the sign-in's time and clears the
+                        # throttle's count, so a right password cannot reset the count of wrong
+                        # codes. (A directory's linking and mapping are kept.)
+                        answer.user.last_login_at = previous_sign_in
+                    else:
+                        throttle.clear(rules[0].key)  # this account from this address
             user = answer.user if action.done and answer is not None else None
             if action.done and answer.message:
                 form.form_errors.append(answer.message)
             elif action.done and user is None:
                 form.password.errors.append(
                     _("Wrong email or password, or the account is inactive."))
+            elif user is not None and second:
+                stage = CODE if totp.is_enrolled(user) else ENROL
+                second_step.begin(user, stage=stage, remember=form.remember.data,
+                                  next_url=target)
+                return redirect(url_for("auth.second_factor" if stage == CODE
+                                        else "auth.enrol_now"), code=303)
             if user is not None:
+                second_step.clear()  # another account's sign-in waiting for its code ends
                 sign_in(user, remember=form.remember.data)
-                target = form.next.data
-                return redirect(target if is_safe_redirect(target) else url_for("board.index"),
-                                code=303)
+                return redirect(target or url_for("board.index"), code=303)
     return render_page("auth/login.html", form=form, city_account=oidc.enabled(),
                        password_sign_in=password_form.password_sign_in_on()), status
 
@@ -112,6 +124,7 @@ def logout():
             end_all_sessions(current_user._get_current_object())
     provider = oidc.logout_url()  # signed in with the city account: end its session too
     logout_user()
+    second_step.clear()  # a sign-in waiting for its code ends too
     flash(_("You have signed out, on this device and every other."), "info")
     return redirect_to(provider or url_for("auth.login"))
 
@@ -124,6 +137,7 @@ def account():
         password_form=PasswordForm(prefix="pw"),
         language_form=LanguageForm(prefix="lang", locale=current_user.locale),
         min_length=MIN_PASSWORD_LENGTH,
+        second_factor=totp.is_enrolled(current_user),
     )
 
 
@@ -152,6 +166,7 @@ def change_password():
         password_form=password_form,
         language_form=LanguageForm(prefix="lang", locale=current_user.locale),
         min_length=MIN_PASSWORD_LENGTH,
+        second_factor=totp.is_enrolled(current_user),
     ), 422
 
 
@@ -170,6 +185,7 @@ def change_language():
         password_form=PasswordForm(prefix="pw"),
         language_form=language_form,
         min_length=MIN_PASSWORD_LENGTH,
+        second_factor=totp.is_enrolled(current_user),
     ), 422
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from ..domain.errors import DomainError
 from ..extensions import db
@@ -36,3 +36,8 @@ def register(app: Flask) -> None:
         for user in sorted(result.users, key=lambda u: (u.role, u.email)):
             unit = f" [{user.unit.code}]" if user.unit else ""
             click.echo(f"  {user.role:<9} {user.email}{unit}")
+        required = sorted(current_app.config["TOTP_REQUIRED_ROLES"])
+        if required:
+            click.echo(f"Two-step verification is required for: {', '.join(required)}. At the "
+                       "first sign-in they scan a QR code with an authenticator app on a phone "
+                       "(QUICKWIN_TOTP_REQUIRED_ROLES= makes it optional; docs/identity.md).")

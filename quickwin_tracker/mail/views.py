@@ -42,6 +42,7 @@ KIND_LABELS = {
     "mention": _l("mention"),
     "password_reset": _l("password reset"),
     "token_created": _l("access token made"),
+    "second_factor_reset": _l("two-step verification reset"),
     "test": _l("test email"),
     "webhook_disabled": _l("webhook endpoint disabled"),
     "review_decision": _l("review decision"),

@@ -1,7 +1,7 @@
 """The domain model (SQLAlchemy 2.0 typed declarative), one module per concern:
 
 - ``base``: column types and mixins (``UTCDateTime``, ``JSONType``, ``LocalizedName``, ``MAX_ID``);
-- ``people``: users, roles, units (OPDs), sign-in throttling;
+- ``people``: users, roles, units (OPDs), sign-in throttling, second factors (TOTP);
 - ``vocabulary``: the lifecycle vocabulary, dimensions, stages and plan tags;
 - ``initiatives``: initiatives, their team and tags, milestones, their kept derived status;
 - ``outcomes``: indicators, measurements and their evidence;
@@ -58,7 +58,9 @@ from .people import (
     LOCALES,
     ROLE_LABELS,
     LoginAttempt,
+    RecoveryCode,
     Role,
+    SecondFactor,
     Unit,
     User,
     _dummy_password_hash,
@@ -111,6 +113,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PlanPeriod",
+    "RecoveryCode",
     "Review",
     "ReviewDecision",
     "ReviewDecisionKind",
@@ -119,6 +122,7 @@ __all__ = [
     "SchedulerLease",
     "TelegramLinkToken",
     "TelegramUpdate",
+    "SecondFactor",
     "Spending",
     "Stage",
     "Tag",

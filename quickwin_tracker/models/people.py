@@ -207,3 +207,39 @@ class LoginAttempt(db.Model):
     key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class SecondFactor(db.Model):
+    """A user's second factor (TOTP, RFC 6238), once confirmed by a first code (``auth/totp.py``).
+
+    ``last_step`` is the 30-second time step of the last code accepted: a code of that step or an
+    earlier one is refused, so a code seen over a shoulder or replayed is worth nothing. It only
+    grows, by an UPDATE that checks it (two workers cannot both accept one code)."""
+
+    __tablename__ = "second_factor"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    # Base32, as authenticator apps read it. Never logged; see docs/identity.md on backups.
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"<SecondFactor user={self.user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """One of a user's one-time recovery codes, for a lost phone: only its salted hash is kept;
+    ``used_at`` is set once, by an UPDATE that checks it is still unset."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode user={self.user_id} used={self.used_at is not None}>"

@@ -78,6 +78,7 @@ def main_pages(ids: dict[str, int]) -> dict[str, str]:
         "activity": "/activity",
         "notifications": "/notifications",
         "account": "/auth/account",
+        "two-step verification": "/auth/account/two-factor",  # the set-up: QR code as SVG
         "email settings": "/preferences/",
         "calendar": "/calendar",
         "summary": "/summary",

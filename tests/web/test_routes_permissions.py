@@ -90,6 +90,14 @@ RULES: dict[str, str] = {
     # "Sign in with the city account" (identity/oidc.py): 404 unless OpenID Connect is set up
     "oidc.login": "public",
     "oidc.callback": "public",
+    # the second factor (issue 16): the sign-in's second step answers everyone (without a
+    # password typed first it sends back to the login); one's own two-step verification
+    "auth.second_factor": "public",
+    "auth.enrol_now": "public",
+    "auth.two_factor": "signed_in",
+    "auth.two_factor_enable": "signed_in",
+    "auth.recovery_codes": "signed_in",
+    "auth.two_factor_disable": "signed_in",
     "preferences.index": "signed_in",
     "preferences.unsubscribe": "token",
     "preferences.channels": "signed_in",
@@ -189,6 +197,7 @@ RULES: dict[str, str] = {
     "admin.user_sign_out": "admin",  # "sign out everywhere"
     "admin.identity": "admin",  # how people sign in, and the LDAP connection test
     "admin.identity_ldap_test": "admin",
+    "admin.user_reset_second_factor": "admin",  # a lost phone: remove their second factor
     "admin.units": "admin",
     "admin.unit_new": "admin",
     "admin.unit_edit": "admin",
