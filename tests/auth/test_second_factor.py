@@ -26,7 +26,16 @@ from quickwin_tracker.config import ConfigError
 from quickwin_tracker.domain.clock import utcnow
 from quickwin_tracker.domain.errors import Invalid
 from quickwin_tracker.extensions import db
-from quickwin_tracker.models import LoginAttempt, OutboxMessage, RecoveryCode, SecondFactor, User
+from quickwin_tracker.models import (
+    AUTH_LDAP,
+    AUTH_LOCAL,
+    AUTH_OIDC,
+    LoginAttempt,
+    OutboxMessage,
+    RecoveryCode,
+    SecondFactor,
+    User,
+)
 from tests.conftest import PASSWORD, base_config, signed_in
 from tests.html_forms import forms_in
 
@@ -685,3 +694,12 @@ def test_the_last_admin_is_reset_from_the_command_line(app, runner, make_user):
     again = runner.invoke(args=["reset-second-factor", admin.email])
     assert again.exit_code != 0 and "has no second factor to reset" in again.output
     assert runner.invoke(args=["reset-second-factor", "nobody@example.go.id"]).exit_code != 0
+
+
+def test_required_only_of_accounts_that_keep_their_password_here(app, make_user):
+    app.config["TOTP_REQUIRED_ROLES"] = frozenset({"admin"})
+    admin = make_user(role="admin")
+    assert admin.auth_source == AUTH_LOCAL and totp.required_for(admin)
+    for source in (AUTH_OIDC, AUTH_LDAP):
+        admin.auth_source = source
+        assert not totp.required_for(admin), source

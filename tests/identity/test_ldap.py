@@ -5,9 +5,11 @@ admin's test-connection button."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
+from quickwin_tracker.auth import totp
 from quickwin_tracker.extensions import db
 from quickwin_tracker.models import User
 from tests.conftest import PASSWORD
@@ -182,3 +184,24 @@ def test_without_account_creation_only_existing_accounts_sign_in(app, client, un
     make_user(role="staff", email=email)  # an administrator creates her account
     assert sign_in(client, email, password).status_code == 303
     assert (user(email).role, user(email).auth_source) == ("manager", "ldap")
+
+
+def test_a_directory_account_with_a_second_factor_is_asked_for_its_code(app, client, units):
+    """The password form asks for the code after the directory accepted the password, as after a
+    local one (issue 16: the two merged); until then nobody is signed in."""
+    _, _, email, password, _ = person("budi")
+    assert sign_in(client, email, password).status_code == 303  # first sign-in: the account
+    client.post("/auth/logout")
+    budi = user(email)
+    secret = totp.new_secret()
+    totp.enable(budi, secret, pyotp.TOTP(secret).now())
+    db.session.commit()
+    first_sign_in = budi.last_login_at
+    answer = sign_in(client, email, password)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/auth/login/code")
+    assert client.get("/auth/account").status_code in (302, 303)  # not signed in yet
+    db.session.expire_all()
+    assert user(email).last_login_at == first_sign_in  # the second step records the sign-in
+    # Required only of accounts that keep their password here: not of this directory manager.
+    app.config["TOTP_REQUIRED_ROLES"] = frozenset({"staff", "manager", "admin"})
+    assert not totp.required_for(user(email))
