@@ -131,7 +131,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Flask-Compress: text answers of 1 KB or more, in the best encoding the browser takes.
         COMPRESS_MIMETYPES=["text/html", "text/css", "text/plain", "text/csv", "text/calendar",
                             "text/javascript", "application/javascript", "application/json",
-                            "image/svg+xml"],
+                            "application/ld+json", "image/svg+xml"],
         COMPRESS_MIN_SIZE=1024,
         # gzip level 3 (Flask-Compress's default is 6): level 6 cost about 5 ms on the 1,000-card
         # board for some 20 % fewer bytes (52 KB against 64 KB); nginx's own default is 1.

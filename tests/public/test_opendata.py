@@ -421,3 +421,6 @@ def test_a_compressed_file_is_conditional_too(app_config, client, make_unit, mak
     assert etag.endswith(':gzip"')
     again = client.get("/dampak/data/quick-wins.csv", headers={**gzip, "If-None-Match": etag})
     assert again.status_code == 304
+    # The catalogue (JSON-LD, about 9 KB) is compressed too.
+    catalogue = client.get("/dampak/catalog.jsonld", headers=gzip)
+    assert catalogue.headers["Content-Encoding"] == "gzip"
