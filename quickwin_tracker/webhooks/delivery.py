@@ -43,6 +43,7 @@ from sqlalchemy.orm import aliased
 from standardwebhooks import Webhook
 
 from ..domain.clock import utcnow
+from ..domain.permissions import can_manage_webhooks
 from ..domain.queries import for_update
 from ..domain.retries import backoff
 from ..extensions import db
@@ -222,7 +223,7 @@ def _told(endpoint: WebhookEndpoint) -> list[User]:
     """Who hears that ``endpoint`` was disabled: its owner while an active admin, else every
     active admin."""
     owner = endpoint.owner
-    if owner is not None and owner.active and owner.role == Role.ADMIN.value:
+    if owner is not None and can_manage_webhooks(owner):
         return [owner]
     return list(db.session.scalars(
         sa.select(User).where(User.role == Role.ADMIN.value, User.active.is_(True))
